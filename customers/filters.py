@@ -1,0 +1,81 @@
+"""The one FilterSet for customers: the table, the report and the API use it."""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+
+SEARCH_MAX_LENGTH = 100
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Search by name, e-mail or customer ID"),
+                "autocomplete": "off",
+                "aria-label": _("Search customers"),
+            }
+        ),
+    )
+    created_after = django_filters.DateFilter(
+        method="filter_created_after",
+        label=_("Created from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = django_filters.DateFilter(
+        method="filter_created_before",
+        label=_("Created to"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    has_phone = django_filters.BooleanFilter(
+        method="filter_has_phone",
+        label=_("Phone number"),
+        widget=forms.Select(
+            choices=[("", _("Any")), ("true", _("Has a phone number")), ("false", _("No phone"))]
+        ),
+    )
+
+    class Meta:
+        model = Customer
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    # Dates are whole UTC days, inclusive at both ends.
+    def filter_created_after(self, queryset, name, value):
+        start = dt.datetime.combine(value, dt.time.min, tzinfo=dt.UTC)
+        return queryset.filter(created_at__gte=start)
+
+    def filter_created_before(self, queryset, name, value):
+        end = dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+        return queryset.filter(created_at__lt=end)
+
+    def filter_has_phone(self, queryset, name, value):
+        if value:
+            return queryset.exclude(phone_number="")
+        return queryset.filter(phone_number="")
+
+    def _used(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.form.is_valid()
+        data = getattr(self.form, "cleaned_data", {})
+        return {key: value for key, value in data.items() if value not in (None, "")}
+
+    @property
+    def active_count(self) -> int:
+        """How many filters (besides search) are in use, for the Filters button."""
+        return len([key for key in self._used() if key != "q"])
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self._used())

@@ -1,0 +1,107 @@
+import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import LOCALE_CHOICES
+from customers.tables import CustomerTable
+from customers.validation import normalize_phone, validate_metadata
+
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+DEFAULT_PER_PAGE = 25
+
+
+class TableParamsForm(forms.Form):
+    """Page and rows-per-page from the query string; bad values fall back to defaults."""
+
+    page = forms.IntegerField(min_value=1, required=False)
+    per_page = forms.TypedChoiceField(
+        choices=[(n, n) for n in PER_PAGE_CHOICES], coerce=int, required=False
+    )
+
+    def params(self) -> tuple[int, int]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        page = data.get("page") or 1
+        per_page = data.get("per_page") or DEFAULT_PER_PAGE
+        return page, per_page
+
+
+class MetadataField(forms.CharField):
+    """A JSON object typed into a textarea."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "mono"})
+
+    def prepare_value(self, value):
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False, indent=2) if value else ""
+        return value
+
+    def to_python(self, value):
+        text = (value or "").strip()
+        if not text:
+            return {}
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                _('Metadata must be a JSON object, e.g. {"plan": "pro"}.'), code="json"
+            ) from exc
+        return validate_metadata(parsed)
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=255)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    phone_number = forms.CharField(
+        label=_("Phone number"),
+        max_length=30,
+        required=False,
+        help_text=_("International format, e.g. +82 10 1234 5678."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    preferred_locale = forms.ChoiceField(
+        label=_("Preferred locale"),
+        choices=[("", _("Not set (English e-mails)"))] + LOCALE_CHOICES,
+        required=False,
+    )
+    metadata = MetadataField(
+        label=_("Metadata"),
+        required=False,
+        help_text=_('A JSON object of up to 50 keys, e.g. {"plan": "pro"}.'),
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError(_("Enter the customer's name."), code="required")
+        return name
+
+    def clean_phone_number(self):
+        return normalize_phone(self.cleaned_data.get("phone_number", ""))
+
+
+class ColumnsForm(forms.Form):
+    """Which customer-table columns show, in order (a list of names)."""
+
+    columns = forms.MultipleChoiceField(
+        choices=CustomerTable.column_choices, widget=forms.CheckboxSelectMultiple, required=True
+    )
+    order = forms.CharField(required=False)  # comma-separated names, the display order
+    move = forms.CharField(required=False)  # "up:email" / "down:email" from the no-JS buttons
+
+    def ordered_columns(self) -> list[str]:
+        chosen = self.cleaned_data["columns"]
+        order = CustomerTable.clean_columns((self.cleaned_data.get("order") or "").split(","))
+        ordered = [c for c in order if c in chosen] + [c for c in chosen if c not in order]
+        move = self.cleaned_data.get("move") or ""
+        direction, _sep, name = move.partition(":")
+        full = order + [c for c in CustomerTable.base_columns if c not in order]
+        if name in full and direction in ("up", "down"):
+            i = full.index(name)
+            j = i - 1 if direction == "up" else i + 1
+            if 0 <= j < len(full):
+                full[i], full[j] = full[j], full[i]
+            ordered = [c for c in full if c in chosen]
+        return ordered

@@ -1,0 +1,35 @@
+"""A paginator that never counts more than a cap.
+
+An exact COUNT(*) over millions of matching rows is slow; past the cap we say
+"10,000+" and offer pages up to it (a bounded OFFSET), like Stripe does.
+"""
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+
+class CappedPaginator(Paginator):
+    def __init__(self, object_list, per_page, *, count_queryset, cap: int, **kwargs):
+        self.count_queryset = count_queryset
+        self.cap = cap
+        super().__init__(object_list, per_page, **kwargs)
+
+    @cached_property
+    def _capped_count(self) -> int:
+        return self.count_queryset.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._capped_count, self.cap)
+
+    @property
+    def is_capped(self) -> bool:
+        return self._capped_count > self.cap
+
+    def validate_number(self, number) -> int:
+        """Out-of-range or garbage page numbers show the nearest real page."""
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        return max(1, min(number, self.num_pages))

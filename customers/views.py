@@ -1,0 +1,165 @@
+"""Dashboard views: parse the request, call a selector or service, render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from customers import services
+from customers.errors import CustomerEmailTaken
+from customers.filters import CustomerFilter
+from customers.forms import (
+    DEFAULT_PER_PAGE,
+    PER_PAGE_CHOICES,
+    ColumnsForm,
+    CustomerForm,
+    TableParamsForm,
+)
+from customers.middleware import SESSION_KEY
+from customers.models import Customer, Event, TablePreference
+from customers.pagination import CappedPaginator
+from customers.permissions import business_required, editor_required
+from customers.tables import CustomerTable
+
+
+def _visible_columns(request) -> list[str]:
+    """`?columns=` for this view, else the user's saved choice, else the defaults."""
+    if "columns" in request.GET:
+        chosen = CustomerTable.clean_columns(request.GET["columns"].split(","))
+        if chosen:
+            return chosen
+    pref = (
+        TablePreference.objects.filter(
+            user=request.user, business=request.business, table=CustomerTable.__name__
+        )
+        .values_list("columns", flat=True)
+        .first()
+    )
+    return CustomerTable.clean_columns(pref or []) or list(CustomerTable.default_columns)
+
+
+@business_required
+@vary_on_headers("HX-Request")
+def customer_list(request):
+    customers = Customer.objects.for_business(request.business)
+    filterset = CustomerFilter(request.GET or None, queryset=customers)
+    visible = _visible_columns(request)
+    hidden = [name for name in CustomerTable.base_columns if name not in visible]
+    table = CustomerTable(
+        filterset.qs,
+        sequence=[*visible, "..."],
+        exclude=hidden,
+        order_by=request.GET.get("sort") or None,
+    )
+    table.request = request
+    page, per_page = TableParamsForm(request.GET).params()
+    table.paginate(
+        paginator_class=CappedPaginator,
+        count_queryset=filterset.qs,
+        cap=settings.CUSTOMER_LIST_COUNT_CAP,
+        page=page,
+        per_page=per_page,
+    )
+    context = {
+        "filterset": filterset,
+        "table": table,
+        "per_page": per_page,
+        "per_page_choices": PER_PAGE_CHOICES,
+        "default_per_page": DEFAULT_PER_PAGE,
+        "visible_columns": visible,
+        "column_rows": [
+            (name, str(CustomerTable.base_columns[name].verbose_name), name in visible)
+            for name in [*visible, *hidden]
+        ],
+        "is_filtered": filterset.is_filtered,
+    }
+    template = "customers/customer_list.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#table"
+    return render(request, template, context)
+
+
+@business_required
+@require_POST
+def customer_columns(request):
+    """Save which columns this user sees (a personal view setting, so viewers too)."""
+    form = ColumnsForm(request.POST)
+    if form.is_valid():
+        services.table_columns_save(
+            user=request.user,
+            business=request.business,
+            table=CustomerTable.__name__,
+            columns=form.ordered_columns(),
+        )
+    else:
+        messages.error(request, _("Choose at least one column to show."))
+    return _redirect_back(request, reverse("customers:list"))
+
+
+def _redirect_back(request, fallback: str):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback
+    return HttpResponseRedirect(target)
+
+
+@business_required
+def customer_detail(request, customer_id):
+    customer = get_object_or_404(Customer.objects.for_business(request.business), pk=customer_id)
+    events = Event.objects.for_business(request.business).filter(object_id=customer.pk)
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {"customer": customer, "events": events.order_by("-created_at")[:10]},
+    )
+
+
+def _save_customer(request, form, customer=None):
+    """Run the create/update service; turn a domain error into a form error."""
+    actor = services.Actor.user(request.user)
+    try:
+        if customer is None:
+            return services.customer_create(
+                business=request.business, actor=actor, **form.cleaned_data
+            )
+        return services.customer_update(customer=customer, actor=actor, **form.cleaned_data)
+    except CustomerEmailTaken as exc:
+        form.add_error("email", exc.message)
+        form.existing_customer = exc.existing
+        return None
+
+
+@editor_required
+def customer_create(request):
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        customer = _save_customer(request, form)
+        if customer:
+            messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+            return redirect("customers:detail", customer_id=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": None})
+
+
+@editor_required
+def customer_edit(request, customer_id):
+    customer = get_object_or_404(Customer.objects.for_business(request.business), pk=customer_id)
+    initial = {field: getattr(customer, field) for field in services.CUSTOMER_FIELDS}
+    form = CustomerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and _save_customer(request, form, customer):
+        messages.success(request, _("Changes saved."))
+        return redirect("customers:detail", customer_id=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+
+
+@business_required
+@require_POST
+def business_switch(request):
+    wanted = request.POST.get("business")
+    if any(m.business_id == wanted for m in request.memberships):
+        request.session[SESSION_KEY] = wanted
+    return redirect("customers:list")

@@ -1,0 +1,71 @@
+// Customer Hub: small progressive enhancements. Everything works without this file.
+(function () {
+  "use strict";
+
+  // Copy buttons: <button data-copy="text">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    event.preventDefault();
+    event.stopPropagation();
+    var text = button.getAttribute("data-copy");
+    var done = function () {
+      button.classList.add("is-copied");
+      var old = button.getAttribute("title");
+      button.setAttribute("title", button.dataset.copiedLabel || "Copied");
+      setTimeout(function () { button.classList.remove("is-copied"); button.setAttribute("title", old); }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else {
+      var area = document.createElement("textarea");
+      area.value = text; document.body.appendChild(area); area.select();
+      try { document.execCommand("copy"); done(); } finally { area.remove(); }
+    }
+  });
+
+  // A click anywhere on a row opens it, unless it was on a link or button.
+  document.addEventListener("click", function (event) {
+    var row = event.target.closest("tr[data-href]");
+    if (!row || event.target.closest("a, button, input, label, select, code")) return;
+    if (window.getSelection && String(window.getSelection())) return;
+    window.location.assign(row.getAttribute("data-href"));
+  });
+
+  // Keep pushed URLs short and shareable: drop empty parameters, defaults marked with
+  // data-default, and repeats of the same value (a control can belong to the form
+  // through form= and also be included by hx-include).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var data = event.detail.formData;
+    if (!data || event.detail.verb !== "get") return;
+    var defaults = {};
+    document.querySelectorAll("[data-default][name]").forEach(function (el) {
+      defaults[el.name] = el.getAttribute("data-default");
+    });
+    Array.from(new Set(Array.from(data.keys()))).forEach(function (key) {
+      var values = Array.from(new Set(data.getAll(key).filter(function (v) { return v !== ""; })));
+      data.delete(key);
+      values.forEach(function (v) { if (defaults[key] !== v) data.append(key, v); });
+    });
+  });
+
+  // After HTMX navigation the page URL has moved on: forms that come back here
+  // (data-return-here) return to the URL as it is now, not as it was rendered.
+  document.addEventListener("submit", function (event) {
+    var next = event.target.querySelector("input[name=next][data-return-here]");
+    if (next) next.value = window.location.pathname + window.location.search;
+  });
+
+  // Close open <details> menus on outside click or Escape.
+  function closeMenus(except) {
+    document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
+      if (d !== except) d.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details.dropdown"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
+})();

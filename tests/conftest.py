@@ -1,0 +1,51 @@
+import pytest
+from django.db import connection
+
+from customers.models import Membership
+from tests.factories import BusinessFactory, CustomerFactory, MembershipFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL to run it)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def business(db):
+    return BusinessFactory(name="Acme Corp")
+
+
+@pytest.fixture
+def other_business(db):
+    return BusinessFactory(name="Globex")
+
+
+@pytest.fixture
+def owner(business):
+    return MembershipFactory(business=business, role=Membership.Role.OWNER).user
+
+
+@pytest.fixture
+def viewer(business):
+    return MembershipFactory(business=business, role=Membership.Role.VIEWER).user
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def customer(business):
+    return CustomerFactory(business=business, name="Ada Lovelace", email="ada@example.com")

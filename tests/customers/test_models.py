@@ -1,0 +1,67 @@
+import re
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from customers.ids import new_id
+from customers.models import Customer
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_public_ids_are_prefixed_unguessable_and_time_ordered():
+    ids = [new_id("cus") for _ in range(200)]
+    assert all(re.fullmatch(r"cus_[0-9A-Za-z]{25}", i) for i in ids)
+    assert len(set(ids)) == 200
+    earlier, later = new_id("cus"), None
+    import time
+
+    time.sleep(0.002)
+    later = new_id("cus")
+    assert earlier < later
+
+
+def test_customer_gets_a_cus_id(business):
+    customer = CustomerFactory(business=business)
+    assert customer.pk.startswith("cus_")
+
+
+def test_email_is_unique_per_business_ignoring_case(business, other_business):
+    CustomerFactory(business=business, email="Ada@Example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CustomerFactory(business=business, email="ada@example.COM")
+    # The same address is fine at another merchant.
+    CustomerFactory(business=other_business, email="ada@example.com")
+
+
+@pytest.mark.parametrize(
+    ("name", "initials"),
+    [
+        ("Ada Lovelace", "AL"),
+        ("Cher", "CH"),
+        ("김민준", "김"),
+        ("Jean Luc Picard", "JP"),
+        ("", "A"),
+    ],
+)
+def test_initials_for_the_avatar(name, initials):
+    assert Customer(name=name, email="a@example.com").initials == initials
+
+
+def test_search_matches_name_email_and_id_prefix(business):
+    ada = CustomerFactory(business=business, name="Ada Lovelace", email="ada@math.org")
+    grace = CustomerFactory(business=business, name="Grace Hopper", email="grace@navy.mil")
+    qs = Customer.objects.for_business(business)
+    assert list(qs.search("lovel")) == [ada]
+    assert list(qs.search("NAVY.MIL")) == [grace]
+    assert list(qs.search(ada.pk[:12]).filter(pk=ada.pk)) == [ada]
+    assert set(qs.search(ada.pk)) == {ada}
+
+
+def test_short_search_matches_only_prefixes(business):
+    ada = CustomerFactory(business=business, name="Ada Lovelace", email="zz@example.com")
+    CustomerFactory(business=business, name="Linda Park", email="linda@example.com")
+    qs = Customer.objects.for_business(business)
+    # "ad" starts Ada's name; it is inside "Linda" but short terms match prefixes only.
+    assert list(qs.search("ad")) == [ada]
