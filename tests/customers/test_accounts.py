@@ -1,0 +1,46 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_password_reset_link_uses_the_public_base_url(client, owner, settings):
+    settings.PUBLIC_BASE_URL = "https://hub.example.com"
+    settings.ALLOWED_HOSTS = ["*"]  # even where any Host is accepted
+    response = client.post(
+        reverse("password_reset"), {"email": owner.email}, headers={"host": "evil.example"}
+    )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    link = re.search(r"https?://\S+", body).group(0)
+    assert link.startswith("https://hub.example.com/accounts/reset/")
+    assert "evil.example" not in body
+
+
+def test_password_reset_answers_the_same_for_unknown_emails(client):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert mail.outbox == []
+
+
+def test_wrong_password_gets_a_clear_message(client, owner):
+    response = client.post(reverse("login"), {"username": owner.username, "password": "nope"})
+    assert response.status_code == 200
+    assert "do not match an account" in response.content.decode()
+
+
+def test_logout_is_a_post(owner_client):
+    response = owner_client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert owner_client.get(reverse("customers:list")).status_code == 302
+
+
+def test_pages_send_a_strict_content_security_policy(owner_client):
+    policy = owner_client.get(reverse("customers:list"))["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
