@@ -1,0 +1,162 @@
+"""Customer wallets and their append-only ledger.
+
+Design (in the spirit of django-hordak: the database enforces what it can):
+
+* A `Wallet` is one customer's balance in one currency, in integer minor units.
+  It is created on first credit and never deleted. `balance` is a cache of the
+  ledger — `credits − debits` of its entries — kept in step because both change
+  in one transaction, and checked by `manage.py verify_ledgers`.
+* A `LedgerEntry` is one credit or debit. Rows are appended, never edited: a
+  mistake is corrected by a new entry of the opposite direction that points at
+  the original (`reference_id`). Each row records the balance before and after
+  it and its `sequence`, the wallet's entry number (1, 2, 3, …), so the history
+  of every wallet is a continuous chain: entry n's `balance_before` is entry
+  n−1's `balance_after`, the first starts at 0, the last ends at `balance`.
+* Constraints back the rules even against code that bypasses the service:
+  `balance >= 0`, `amount > 0`, `balance_after = balance_before ± amount`,
+  one entry per `(wallet, sequence)`, and one entry per `(business,
+  idempotency_key)` for non-empty keys. On PostgreSQL a trigger rejects UPDATE
+  and DELETE on ledger entries (migration 0002).
+* Only `wallets.services.ledger_post` writes entries; see its docstring for the
+  locking and idempotency design.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.ids import PublicIdField
+from customers.models import Business, BusinessScopedQuerySet, Customer, Event
+
+MAX_MINOR_UNITS = 2**63 - 1  # the largest amount or balance: PostgreSQL's bigint
+
+
+class Direction(models.TextChoices):
+    CREDIT = "credit", _("Credit")
+    DEBIT = "debit", _("Debit")
+
+
+class EventType(models.TextChoices):
+    """Why money moved; the API contract's `event_type` values."""
+
+    PAYMENT = "payment", _("Payment")
+    PAYMENT_REVERSAL = "payment_reversal", _("Payment reversal")
+    REFUND = "refund", _("Refund")
+    REFUND_REVERSAL = "refund_reversal", _("Refund reversal")
+    DISPUTE = "dispute", _("Dispute")
+    DISPUTE_REVERSAL = "dispute_reversal", _("Dispute reversal")
+    MERCHANT_ADJUSTMENT = "merchant_adjustment", _("Merchant adjustment")
+
+
+class Wallet(models.Model):
+    """One customer's balance in one currency."""
+
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="wallets", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="wallets", db_index=False
+    )
+    currency = models.CharField(_("currency"), max_length=3)  # ISO 4217, upper case
+    balance = models.BigIntegerField(_("balance"), default=0)  # minor units, never below 0
+    last_sequence = models.BigIntegerField(default=0)  # how many entries; the last one's number
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)  # last entry
+
+    objects = BusinessScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("wallet")
+        verbose_name_plural = _("wallets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "customer", "currency"], name="wallet_unique_currency"
+            ),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(last_sequence__gte=0), name="wallet_sequence_not_negative"
+            ),
+        ]
+        indexes = [
+            # Serves reverse lookups from a customer (PROTECT checks, admin).
+            models.Index(fields=["customer"], name="wallet_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.currency} {self.balance}"
+
+
+class LedgerEntry(models.Model):
+    """One credit or debit of one wallet; appended, never edited."""
+
+    id = PublicIdField(prefix="wle")
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
+    currency = models.CharField(_("currency"), max_length=3)  # the wallet's, copied
+    sequence = models.BigIntegerField()  # 1, 2, 3, … within the wallet: the chain order
+    direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices)
+    event_type = models.CharField(_("event type"), max_length=20, choices=EventType.choices)
+    amount = models.BigIntegerField(_("amount"))  # minor units, > 0; the sign is `direction`
+    balance_before = models.BigIntegerField(_("balance before"))  # minor units
+    balance_after = models.BigIntegerField(_("balance after"))  # minor units, before ± amount
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reference_id = models.CharField(_("reference"), max_length=64, blank=True)  # pay_…, ref_…
+    idempotency_key = models.CharField(max_length=255, blank=True)  # "" when none was given
+    request_fingerprint = models.CharField(max_length=64)  # sha256 of the request's parameters
+    actor_kind = models.CharField(max_length=10, choices=Event.ActorKind.choices)
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(max_length=255, blank=True)  # e-mail or key name, as it was
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = BusinessScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledgerentry_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(balance_before__gte=0, balance_after__gte=0),
+                name="ledgerentry_balances_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(direction="credit", balance_after=F("balance_before") + F("amount"))
+                    | Q(direction="debit", balance_after=F("balance_before") - F("amount"))
+                ),
+                name="ledgerentry_balance_after_matches",
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1), name="ledgerentry_sequence_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["business", "wallet", "sequence"], name="ledgerentry_unique_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["business", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="ledgerentry_unique_idempotency_key",
+            ),
+        ]
+        indexes = [
+            # The customer's ledger, newest first (the wallet tab and the API).
+            models.Index(
+                fields=["business", "customer", "-created_at", "-id"],
+                name="ledgerentry_customer_created",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.direction} {self.amount} {self.currency}"
+
+    @property
+    def is_credit(self) -> bool:
+        return self.direction == Direction.CREDIT

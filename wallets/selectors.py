@@ -1,0 +1,61 @@
+"""Wallet reads shared by the dashboard, the API, the portal and reports."""
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from customers.models import Customer
+from wallets.models import LedgerEntry, Wallet
+from wallets.services import supported_currencies
+
+
+def balance(customer: Customer, currency: str) -> int:
+    """The customer's balance in `currency`, in minor units; 0 when there is no wallet."""
+    value = (
+        Wallet.objects.for_business(customer.business_id)
+        .filter(customer=customer, currency=currency.upper())
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return value or 0
+
+
+def wallets_for(customer: Customer) -> list[Wallet]:
+    """One wallet per configured currency, in the setting's order; one query.
+
+    A currency with no wallet row yet is an unsaved `Wallet` with balance 0
+    (`pk` and `created_at` None): listing never creates rows.
+    """
+    currencies = supported_currencies()
+    existing = {
+        w.currency: w
+        for w in Wallet.objects.for_business(customer.business_id).filter(
+            customer=customer, currency__in=currencies
+        )
+    }
+    return [
+        existing.get(c)
+        or Wallet(
+            business_id=customer.business_id,
+            customer=customer,
+            currency=c,
+            balance=0,
+            created_at=None,
+            updated_at=None,
+        )
+        for c in currencies
+    ]
+
+
+def ledger_entries(customer: Customer, currency: str | None = None) -> QuerySet[LedgerEntry]:
+    """The customer's ledger, newest first; optionally one currency."""
+    entries = LedgerEntry.objects.for_business(customer.business_id).filter(customer=customer)
+    if currency:
+        entries = entries.filter(currency=currency.upper())
+    return entries.order_by("-created_at", "-id")
+
+
+def with_wallet_balance(customers: QuerySet[Customer], value: bool) -> QuerySet[Customer]:
+    """Customers with (or without) money in some wallet, by an EXISTS subquery."""
+    funded = Wallet.objects.filter(
+        business=OuterRef("business_id"), customer=OuterRef("pk"), balance__gt=0
+    )
+    return customers.filter(Exists(funded)) if value else customers.exclude(Exists(funded))

@@ -1,0 +1,313 @@
+"""The one operation that moves wallet money: `ledger_post`.
+
+Dashboard forms, the API, refunds-to-wallet and subscription renewals all call it,
+so the rules are enforced once. See `wallets.models` for the ledger's design.
+
+Locking. The wallet row is changed by one conditional UPDATE … RETURNING:
+
+    UPDATE wallets_wallet
+       SET balance = balance + delta, last_sequence = last_sequence + 1, …
+     WHERE business_id = … AND customer_id = … AND currency = …
+       AND balance BETWEEN lo AND hi          -- lo = amount for a debit
+    RETURNING id, balance, last_sequence
+
+It takes the row lock, checks the balance and applies the change in one round
+trip, and the lock is then held only for the entry INSERT, the Event INSERT and
+COMMIT. `SELECT … FOR UPDATE` followed by an UPDATE costs one more round trip
+while holding the lock, and on a hot wallet the lock-hold time is the throughput
+limit, so the conditional UPDATE is the faster of the two correct choices. It
+is also correct under READ COMMITTED: a waiting UPDATE re-evaluates its WHERE on
+the row as the previous transaction left it, so two debits can never both spend
+the same money. No row returned means: the wallet does not exist yet (a credit
+creates it with INSERT … ON CONFLICT DO NOTHING and tries again; a debit is
+refused without writing anything) or the balance is too low for the debit (or
+too high for the credit to fit in 64 bits).
+
+Idempotency. A non-empty `idempotency_key` is unique per business (a partial
+unique index). A replay first looks the key up: the same parameters (compared by
+a SHA-256 fingerprint of customer, currency, amount, direction, event type,
+reason and reference) return the original entry and post nothing; different
+parameters raise `IdempotencyKeyReused`. Two concurrent requests with one key
+both pass the lookup; the second one's INSERT waits on the unique index until
+the first commits, then fails with IntegrityError, which rolls back its whole
+savepoint (wallet UPDATE included) — and the lookup is repeated. A request
+whose first attempt was refused (e.g. insufficient funds) wrote nothing, so a
+retry with the same key is tried afresh.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Business, Customer
+from customers.services import Actor, event_record
+from wallets.errors import (
+    IdempotencyKeyReused,
+    InsufficientWalletFunds,
+    InvalidLedgerEntry,
+    WalletBalanceLimit,
+)
+from wallets.models import MAX_MINOR_UNITS, Direction, EventType, LedgerEntry, Wallet
+
+REASON_MAX_LENGTH = LedgerEntry._meta.get_field("reason").max_length
+REFERENCE_MAX_LENGTH = LedgerEntry._meta.get_field("reference_id").max_length
+IDEMPOTENCY_KEY_MAX_LENGTH = LedgerEntry._meta.get_field("idempotency_key").max_length
+
+_WALLET = Wallet._meta.db_table
+_UPDATE_SQL = (
+    f"UPDATE {_WALLET} SET balance = balance + %s, last_sequence = last_sequence + 1, "
+    "updated_at = %s "
+    "WHERE business_id = %s AND customer_id = %s AND currency = %s "
+    "AND balance >= %s AND balance <= %s "
+    "RETURNING id, balance, last_sequence"
+)
+
+
+def supported_currencies() -> list[str]:
+    return [c.upper() for c in settings.WALLET_CURRENCIES]
+
+
+def _validate(
+    *,
+    business: Business,
+    customer: Customer,
+    currency,
+    amount,
+    direction,
+    event_type,
+    reason,
+    reference_id,
+    idempotency_key,
+) -> tuple[str, str, str, str]:
+    """Check every parameter; returns (currency, reason, reference_id, key) normalised."""
+    if customer.business_id != business.pk:
+        raise InvalidLedgerEntry(_("This customer belongs to another business."), field="customer")
+    if not isinstance(currency, str) or currency.strip().upper() not in supported_currencies():
+        raise InvalidLedgerEntry(
+            _("Wallets hold %(currencies)s only.")
+            % {"currencies": ", ".join(supported_currencies())},
+            field="currency",
+        )
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise InvalidLedgerEntry(
+            _("The amount must be a whole number of minor units (cents, paise)."),
+            field="amount",
+        )
+    if amount <= 0:
+        raise InvalidLedgerEntry(_("The amount must be greater than zero."), field="amount")
+    if amount > MAX_MINOR_UNITS:
+        raise InvalidLedgerEntry(_("The amount is too large."), field="amount")
+    if direction not in Direction.values:
+        raise InvalidLedgerEntry(_("The entry must be a credit or a debit."), field="direction")
+    if event_type not in EventType.values:
+        raise InvalidLedgerEntry(_("Unknown event type."), field="event_type")
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise InvalidLedgerEntry(
+            _("The reason can be at most %(n)d characters.") % {"n": REASON_MAX_LENGTH},
+            field="reason",
+        )
+    reference_id = (reference_id or "").strip()
+    if len(reference_id) > REFERENCE_MAX_LENGTH:
+        raise InvalidLedgerEntry(_("The reference is too long."), field="reference_id")
+    key = idempotency_key or ""
+    if not isinstance(key, str) or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidLedgerEntry(
+            _("The idempotency key must be text of at most %(n)d characters.")
+            % {"n": IDEMPOTENCY_KEY_MAX_LENGTH},
+            field="idempotency_key",
+        )
+    return currency.strip().upper(), reason, reference_id, key
+
+
+def request_fingerprint(
+    *,
+    customer_id: str,
+    currency: str,
+    amount: int,
+    direction: str,
+    event_type: str,
+    reason: str,
+    reference_id: str,
+) -> str:
+    """A stable hash of what a request asks for, to tell a replay from a key reuse."""
+    canonical = json.dumps(
+        [customer_id, currency, amount, direction, event_type, reason, reference_id],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(business: Business, key: str, fingerprint: str) -> LedgerEntry | None:
+    """The entry this key already posted, if the request is the same; else an error."""
+    entry = LedgerEntry.objects.for_business(business).filter(idempotency_key=key).first()
+    if entry is not None and entry.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(entry=entry)
+    return entry
+
+
+def _apply(*, business, customer, currency, delta, lo, hi, now) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_SQL, [delta, now, business.pk, customer.pk, currency, lo, hi])
+        return cursor.fetchone()
+
+
+def ledger_post(
+    *,
+    business: Business,
+    customer: Customer,
+    currency: str,
+    amount: int,
+    direction: str,
+    event_type: str,
+    reason: str,
+    reference_id: str = "",
+    actor: Actor,
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """Credit or debit a customer's wallet, in one transaction, exactly once per key.
+
+    `amount` is in minor units (> 0); `direction` is "credit" or "debit". Raises
+    `InvalidLedgerEntry` (bad input), `InsufficientWalletFunds` (debit above the
+    balance), `WalletBalanceLimit` (credit past 2**63−1) or `IdempotencyKeyReused`;
+    nothing is written when it raises. Returns the new entry, or the original one
+    for a replay of the same request with the same key.
+    """
+    currency, reason, reference_id, key = _validate(
+        business=business,
+        customer=customer,
+        currency=currency,
+        amount=amount,
+        direction=direction,
+        event_type=event_type,
+        reason=reason,
+        reference_id=reference_id,
+        idempotency_key=idempotency_key,
+    )
+    fingerprint = request_fingerprint(
+        customer_id=customer.pk,
+        currency=currency,
+        amount=amount,
+        direction=direction,
+        event_type=event_type,
+        reason=reason,
+        reference_id=reference_id,
+    )
+    if key and (existing := _replay(business, key, fingerprint)):
+        return existing
+    try:
+        with transaction.atomic():
+            return _post(
+                business=business,
+                customer=customer,
+                currency=currency,
+                amount=amount,
+                direction=direction,
+                event_type=event_type,
+                reason=reason,
+                reference_id=reference_id,
+                actor=actor,
+                key=key,
+                fingerprint=fingerprint,
+            )
+    except IntegrityError:
+        # A concurrent request with the same key committed first.
+        if key and (existing := _replay(business, key, fingerprint)):
+            return existing
+        raise
+
+
+def _post(
+    *,
+    business,
+    customer,
+    currency,
+    amount,
+    direction,
+    event_type,
+    reason,
+    reference_id,
+    actor,
+    key,
+    fingerprint,
+) -> LedgerEntry:
+    now = timezone.now()
+    if direction == Direction.CREDIT:
+        delta, lo, hi = amount, 0, MAX_MINOR_UNITS - amount
+    else:
+        delta, lo, hi = -amount, amount, MAX_MINOR_UNITS
+    changed = dict(business=business, customer=customer, currency=currency, now=now)
+    row = _apply(delta=delta, lo=lo, hi=hi, **changed)
+    if row is None:
+        current = (
+            Wallet.objects.for_business(business)
+            .filter(customer=customer, currency=currency)
+            .values_list("balance", flat=True)
+            .first()
+        )
+        if direction == Direction.DEBIT:
+            raise InsufficientWalletFunds(
+                _("The %(currency)s wallet holds less than this debit.") % {"currency": currency},
+                balance=current or 0,
+                currency=currency,
+            )
+        if current is not None:
+            raise WalletBalanceLimit()
+        # First credit in this currency: create the wallet (a concurrent first
+        # credit may create it too; ON CONFLICT DO NOTHING), then apply.
+        Wallet.objects.bulk_create(
+            [
+                Wallet(
+                    business=business,
+                    customer=customer,
+                    currency=currency,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        row = _apply(delta=delta, lo=lo, hi=hi, **changed)
+        if row is None:  # cannot happen: a new wallet holds 0 and accepts any credit
+            raise WalletBalanceLimit()
+    wallet_id, balance_after, sequence = row
+    entry = LedgerEntry.objects.create(
+        business=business,
+        wallet_id=wallet_id,
+        customer=customer,
+        currency=currency,
+        sequence=sequence,
+        direction=direction,
+        event_type=event_type,
+        amount=amount,
+        balance_before=balance_after - delta,
+        balance_after=balance_after,
+        reason=reason,
+        reference_id=reference_id,
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        created_at=now,
+    )
+    event_record(
+        business=business,
+        type=f"wallet.{direction}ed",
+        actor=actor,
+        object_id=entry.pk,
+        payload={
+            "customer_id": customer.pk,
+            "currency": currency,
+            "amount": amount,
+            "event_type": event_type,
+            "balance_after": balance_after,
+            "reference_id": reference_id,
+        },
+    )
+    return entry
