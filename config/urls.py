@@ -2,10 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from portal import dashboard as portal_dashboard
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
     path("accounts/", include("customers.account_urls")),
     path("customers/", include("customers.urls")),
+    path("customers/", include("wallets.urls")),
+    path("customers/", include("portal.dashboard_urls")),
+    path("settings/portal/", portal_dashboard.portal_settings, name="portal_settings"),
+    path("portal/", include("portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

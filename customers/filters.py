@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from wallets.selectors import with_wallet_balance
 
 SEARCH_MAX_LENGTH = 100
 
@@ -42,6 +43,13 @@ class CustomerFilter(django_filters.FilterSet):
             choices=[("", _("Any")), ("true", _("Has a phone number")), ("false", _("No phone"))]
         ),
     )
+    has_wallet_balance = django_filters.BooleanFilter(
+        method="filter_has_wallet_balance",
+        label=_("Wallet balance"),
+        widget=forms.Select(
+            choices=[("", _("Any")), ("true", _("Has wallet balance")), ("false", _("No balance"))]
+        ),
+    )
 
     class Meta:
         model = Customer
@@ -63,6 +71,10 @@ class CustomerFilter(django_filters.FilterSet):
         if value:
             return queryset.exclude(phone_number="")
         return queryset.filter(phone_number="")
+
+    def filter_has_wallet_balance(self, queryset, name, value):
+        # An EXISTS subquery on the wallets' (business, customer, …) index.
+        return with_wallet_balance(queryset, value)
 
     def _used(self) -> dict:
         if not self.is_bound:

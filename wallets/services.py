@@ -276,6 +276,9 @@ def _post(
         if row is None:  # cannot happen: a new wallet holds 0 and accepts any credit
             raise WalletBalanceLimit()
     wallet_id, balance_after, sequence = row
+    # Taken under the row lock, so entries of one wallet are in time order on one
+    # clock; `sequence` is the authoritative order either way.
+    created_at = timezone.now()
     entry = LedgerEntry.objects.create(
         business=business,
         wallet_id=wallet_id,
@@ -294,7 +297,7 @@ def _post(
         actor_kind=actor.kind,
         actor_id=actor.id,
         actor_label=actor.label,
-        created_at=now,
+        created_at=created_at,
     )
     event_record(
         business=business,

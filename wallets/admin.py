@@ -1,0 +1,46 @@
+"""Operators read wallets and ledgers here; money only moves through `ledger_post`."""
+
+from django.contrib import admin
+
+from wallets.models import LedgerEntry, Wallet
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "currency", "balance", "last_sequence", "business", "updated_at"]
+    list_filter = ["currency"]
+    search_fields = ["=customer__id", "customer__email"]
+    list_select_related = ["customer", "business"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "customer",
+        "currency",
+        "direction",
+        "event_type",
+        "amount",
+        "balance_before",
+        "balance_after",
+        "actor_label",
+    ]
+    list_filter = ["currency", "direction", "event_type"]
+    search_fields = ["=id", "=customer__id", "=reference_id", "=idempotency_key"]
+    list_select_related = ["customer"]
+    ordering = ["-created_at", "-id"]
