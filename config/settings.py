@@ -187,3 +187,8 @@ DJANGO_TABLES2_TEMPLATE = "customers/_table.html"
 # Product rules.
 CUSTOMER_LIST_COUNT_CAP = env_int("CUSTOMER_LIST_COUNT_CAP", 10_000)
 WALLET_CURRENCIES = env_list("WALLET_CURRENCIES", ["USD", "INR"])
+# Days after a payment during which it can be refunded (Dodo: 30).
+REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 30)
+# Where renewals are charged and refunds sent; the built-in one records them without
+# contacting any processor (customers/gateway.py).
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "customers.gateway.BuiltinGateway")

@@ -27,3 +27,56 @@ class CustomerEmailTaken(DomainError):
     def __init__(self, existing):
         self.existing = existing
         super().__init__(_("A customer with this e-mail already exists."))
+
+
+# Refunds (api-contract.md §3, §9).
+class PaymentNotSucceeded(DomainError):
+    code = "PAYMENT_NOT_SUCCEEDED"
+    default_message = _("Only a successful payment can be refunded.")
+
+
+class RefundWindowExpired(DomainError):
+    code = "REFUND_WINDOW_EXPIRED"
+    default_message = _("This payment is older than the refund window.")
+
+
+class RefundAmountExceedsPaidAmount(DomainError):
+    code = "REFUND_AMOUNT_EXCEEDS_PAID_AMOUNT"
+    default_message = _("The refund is larger than what is left to refund on this payment.")
+
+
+class NothingToRefund(DomainError):
+    code = "NOTHING_TO_REFUND"
+    default_message = _("This payment has already been refunded in full.")
+
+
+class InvalidRefundAmount(DomainError):
+    code = "INVALID_REQUEST_BODY"
+    status = 422
+    default_message = _("Enter an amount greater than zero.")
+
+
+class RefundIdempotencyKeyReused(DomainError):
+    code = "INVALID_REQUEST_BODY"
+    status = 422
+    default_message = _("This refund form was already used for another payment.")
+
+
+# Subscriptions (§10).
+class SubscriptionInactive(DomainError):
+    code = "SUBSCRIPTION_INACTIVE"
+    status = 409
+    default_message = _("This subscription is no longer active.")
+
+
+class NoScheduledCancellation(DomainError):
+    code = "NO_SCHEDULED_CANCELLATION"
+    status = 409
+    default_message = _("This subscription has no scheduled cancellation to revoke.")
+
+
+# License keys (§11).
+class ActivationLimitLessThanCurrentAmount(DomainError):
+    code = "ACTIVATION_LIMIT_LESS_THAN_CURRENT_AMOUNT"
+    status = 422
+    default_message = _("The limit cannot be lower than the number of current activations.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import views
+from customers import billing_views, views
 
 app_name = "customers"
 
@@ -11,4 +11,44 @@ urlpatterns = [
     path("switch-business/", views.business_switch, name="switch_business"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),
+    path(
+        "<str:customer_id>/payments/<str:payment_id>/",
+        billing_views.payment_detail,
+        name="payment_detail",
+    ),
+    path(
+        "<str:customer_id>/payments/<str:payment_id>/refund/",
+        billing_views.refund_create,
+        name="refund_create",
+    ),
+    path(
+        "<str:customer_id>/payments/<str:payment_id>/invoice.pdf",
+        billing_views.payment_invoice,
+        name="payment_invoice",
+    ),
+    path(
+        "<str:customer_id>/refunds/<str:refund_id>/receipt.pdf",
+        billing_views.refund_receipt,
+        name="refund_receipt",
+    ),
+    path(
+        "<str:customer_id>/subscriptions/<str:subscription_id>/cancel/",
+        billing_views.subscription_cancel,
+        name="subscription_cancel",
+    ),
+    path(
+        "<str:customer_id>/subscriptions/<str:subscription_id>/revoke-cancellation/",
+        billing_views.subscription_revoke_cancellation,
+        name="subscription_revoke_cancellation",
+    ),
+    path(
+        "<str:customer_id>/license-keys/<str:key_id>/status/",
+        billing_views.license_key_status,
+        name="license_key_status",
+    ),
+    path(
+        "<str:customer_id>/license-keys/<str:key_id>/limit/",
+        billing_views.license_key_limit,
+        name="license_key_limit",
+    ),
 ]

@@ -4,13 +4,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from customers import services
+from customers import selectors, services
 from customers.errors import CustomerEmailTaken
 from customers.filters import CustomerFilter
 from customers.forms import (
@@ -108,15 +111,50 @@ def _redirect_back(request, fallback: str):
     return HttpResponseRedirect(target)
 
 
+DETAIL_TABS = {
+    "transactions": (_lazy("Transactions history"), selectors.transactions_tab),
+    "subscriptions": (_lazy("Active subscriptions"), selectors.subscriptions_tab),
+    "wallet": (_lazy("Wallet ledger"), None),
+    "license-keys": (_lazy("License keys"), selectors.license_keys_tab),
+}
+
+
+def _wallet_tab(customer, params) -> dict:
+    """The wallets app fills this tab; until it is installed the tab says so."""
+    try:
+        from wallets.selectors import wallet_tab_context
+
+        get_template("wallets/_wallet_tab.html")
+    except (ImportError, TemplateDoesNotExist):
+        return {"wallet_tab_template": None}
+    return {
+        **wallet_tab_context(customer=customer, params=params),
+        "wallet_tab_template": "wallets/_wallet_tab.html",
+    }
+
+
 @business_required
+@vary_on_headers("HX-Request")
 def customer_detail(request, customer_id):
+    """About, recent activity, and one tab (`?tab=`); HTMX gets only the tab panel."""
     customer = get_object_or_404(Customer.objects.for_business(request.business), pk=customer_id)
-    events = Event.objects.for_business(request.business).filter(object_id=customer.pk)
-    return render(
-        request,
-        "customers/customer_detail.html",
-        {"customer": customer, "events": events.order_by("-created_at")[:10]},
-    )
+    tab = request.GET.get("tab", "transactions")
+    if tab not in DETAIL_TABS:
+        tab = "transactions"
+    loader = DETAIL_TABS[tab][1] or _wallet_tab
+    context = {
+        "customer": customer,
+        "tab": tab,
+        "tabs": [(key, label) for key, (label, _loader) in DETAIL_TABS.items()],
+        **loader(customer, request.GET),
+    }
+    template = "customers/customer_detail.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#tab-panel"
+    else:
+        events = Event.objects.for_business(request.business).filter(object_id=customer.pk)
+        context["events"] = events.order_by("-created_at")[:10]
+    return render(request, template, context)
 
 
 def _save_customer(request, form, customer=None):

@@ -43,3 +43,84 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"customer{n}@example.com")
     phone_number = "+14155550134"
     created_at = factory.Sequence(lambda n: timezone.now() - dt.timedelta(minutes=n))
+
+
+# Billing and license keys (customers.models.billing / .licenses).
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Product"
+
+    business = factory.SubFactory(BusinessFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+    price = 2500
+    currency = "USD"
+    is_recurring = False
+    license_key_enabled = True
+
+    class Params:
+        recurring = factory.Trait(
+            is_recurring=True, payment_frequency_interval="Month", name="Pro plan"
+        )
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A succeeded one-time card payment of $25.00 made just now."""
+
+    class Meta:
+        model = "customers.Payment"
+
+    customer = factory.SubFactory(CustomerFactory)
+    business = factory.SelfAttribute("customer.business")
+    product = factory.SubFactory(
+        ProductFactory, business=factory.SelfAttribute("..customer.business")
+    )
+    status = "succeeded"
+    total_amount = 2500
+    tax = 0
+    currency = "USD"
+    payment_method = "card"
+    payment_method_type = "visa"
+    card_network = "visa"
+    card_last_four = "4242"
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    """An active monthly $10.00 subscription in the middle of its period."""
+
+    class Meta:
+        model = "customers.Subscription"
+
+    customer = factory.SubFactory(CustomerFactory)
+    business = factory.SelfAttribute("customer.business")
+    product = factory.SubFactory(
+        ProductFactory, business=factory.SelfAttribute("..customer.business"), recurring=True
+    )
+    status = "active"
+    recurring_pre_tax_amount = 1000
+    currency = "USD"
+    payment_frequency_interval = "Month"
+    previous_billing_date = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=10))
+    next_billing_date = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=20))
+
+
+class LicenseKeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.LicenseKey"
+
+    customer = factory.SubFactory(CustomerFactory)
+    business = factory.SelfAttribute("customer.business")
+    product = factory.SubFactory(
+        ProductFactory, business=factory.SelfAttribute("..customer.business")
+    )
+    key = factory.Faker("uuid4")
+    activations_limit = 3
+
+
+class LicenseKeyInstanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.LicenseKeyInstance"
+
+    license_key = factory.SubFactory(LicenseKeyFactory)
+    business = factory.SelfAttribute("license_key.business")
+    name = factory.Sequence(lambda n: f"laptop-{n}")

@@ -1,0 +1,261 @@
+"""Dashboard views for one customer's payments, refunds, subscriptions and keys.
+
+Thin: look the object up inside the signed-in business (another merchant's ID is
+a 404), call a service, turn a domain error into a form error or a message.
+"""
+
+import secrets
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customers import invoices, licenses, refunds, subscriptions, wallet_bridge
+from customers.errors import DomainError
+from customers.forms import ActivationsLimitForm, RefundForm, SubscriptionCancelForm
+from customers.models import Customer, LicenseKey, Payment, Refund, Subscription
+from customers.money import format_money, to_decimal
+from customers.permissions import business_required, editor_required
+from customers.services import Actor
+
+
+def _customer(request, customer_id) -> Customer:
+    return get_object_or_404(Customer.objects.for_business(request.business), pk=customer_id)
+
+
+def _payment(request, customer_id, payment_id) -> Payment:
+    customer = _customer(request, customer_id)
+    payments = Payment.objects.for_business(request.business).select_related(
+        "customer", "product", "subscription", "business"
+    )
+    return get_object_or_404(payments.with_refund_totals(), pk=payment_id, customer=customer)
+
+
+def _tab_url(customer_id, tab: str) -> str:
+    return f"{reverse('customers:detail', args=[customer_id])}?tab={tab}"
+
+
+@business_required
+def payment_detail(request, customer_id, payment_id):
+    payment = _payment(request, customer_id, payment_id)
+    try:
+        refunds.refund_check(payment)
+        can_refund = payment.refund_reserved_amount < payment.total_amount
+        refund_blocker = "" if can_refund else _("This payment has already been refunded in full.")
+    except DomainError as exc:
+        can_refund, refund_blocker = False, exc.message
+    return render(
+        request,
+        "customers/payment_detail.html",
+        {
+            "customer": payment.customer,
+            "payment": payment,
+            "refunds": payment.refunds.order_by("-created_at", "-id"),
+            "license_keys": payment.license_keys.select_related("product").order_by("created_at"),
+            "can_refund": can_refund,
+            "refund_blocker": refund_blocker,
+            "refundable": payment.total_amount - payment.refund_reserved_amount,
+        },
+    )
+
+
+@editor_required
+def refund_create(request, customer_id, payment_id):
+    """The refund form; a valid submit refunds once, however often it is sent."""
+    payment = _payment(request, customer_id, payment_id)
+    detail_url = reverse("customers:payment_detail", args=[customer_id, payment.pk])
+    try:
+        refunds.refund_check(payment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(detail_url)
+    refundable = payment.total_amount - payment.refund_reserved_amount
+    wallet_ok = wallet_bridge.supports(payment.currency)
+    if request.method == "POST":
+        form = RefundForm(
+            request.POST, payment=payment, refundable=refundable, wallet_available=wallet_ok
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                refund = refunds.refund_create(
+                    payment=payment,
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    destination=data["destination"],
+                    actor=Actor.user(request.user),
+                    idempotency_key=f"form:{data['token']}",
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Refunded %(amount)s (%(status)s). Refund ID %(id)s.")
+                    % {
+                        "amount": format_money(refund.amount, refund.currency),
+                        "status": refund.get_status_display(),
+                        "id": refund.pk,
+                    },
+                )
+                if request.POST.get("next") == "tab":
+                    return redirect(_tab_url(customer_id, "transactions"))
+                return redirect(detail_url)
+    else:
+        form = RefundForm(
+            initial={
+                "amount": _plain_amount(refundable, payment.currency),
+                "token": secrets.token_urlsafe(24),
+            },
+            payment=payment,
+            refundable=refundable,
+            wallet_available=wallet_ok,
+        )
+    return render(
+        request,
+        "customers/refund_form.html",
+        {
+            "customer": payment.customer,
+            "payment": payment,
+            "form": form,
+            "refundable": refundable,
+            "next": request.GET.get("next", ""),
+        },
+    )
+
+
+def _plain_amount(amount: int, currency: str) -> str:
+    """1250 USD → "12.50", as a person would type it."""
+    return str(to_decimal(amount, currency))
+
+
+@business_required
+def payment_invoice(request, customer_id, payment_id):
+    payment = _payment(request, customer_id, payment_id)
+    if payment.status != Payment.Status.SUCCEEDED:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": _("No invoice"),
+                "message": _("Only a successful payment has an invoice."),
+            },
+            status=404,
+        )
+    pdf = invoices.invoice_pdf(payment=payment)
+    return _pdf_response(pdf, f"invoice-{payment.invoice_label}.pdf")
+
+
+@business_required
+def refund_receipt(request, customer_id, refund_id):
+    customer = _customer(request, customer_id)
+    refund = get_object_or_404(
+        Refund.objects.for_business(request.business).select_related(
+            "payment", "customer", "business"
+        ),
+        pk=refund_id,
+        customer=customer,
+    )
+    return _pdf_response(invoices.refund_receipt_pdf(refund=refund), f"refund-{refund.pk}.pdf")
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _subscription(request, customer_id, subscription_id) -> Subscription:
+    customer = _customer(request, customer_id)
+    subs = Subscription.objects.for_business(request.business).select_related("product", "customer")
+    return get_object_or_404(subs, pk=subscription_id, customer=customer)
+
+
+@editor_required
+def subscription_cancel(request, customer_id, subscription_id):
+    sub = _subscription(request, customer_id, subscription_id)
+    back = _tab_url(customer_id, "subscriptions")
+    form = SubscriptionCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sub = subscriptions.subscription_cancel(
+                subscription=sub,
+                actor=Actor.user(request.user),
+                at_next_billing_date=data["when"] == "next_billing_date",
+                feedback=data["feedback"],
+                comment=data["comment"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if sub.cancel_at_next_billing_date:
+                messages.success(request, _("The subscription will end at its next billing date."))
+            else:
+                messages.success(request, _("The subscription is cancelled."))
+            return redirect(back)
+    return render(
+        request,
+        "customers/subscription_cancel.html",
+        {"customer": sub.customer, "subscription": sub, "form": form, "back": back},
+    )
+
+
+@editor_required
+@require_POST
+def subscription_revoke_cancellation(request, customer_id, subscription_id):
+    sub = _subscription(request, customer_id, subscription_id)
+    try:
+        subscriptions.subscription_cancellation_revoke(
+            subscription=sub, actor=Actor.user(request.user)
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The scheduled cancellation is revoked."))
+    return redirect(_tab_url(customer_id, "subscriptions"))
+
+
+def _license_key(request, customer_id, key_id) -> LicenseKey:
+    customer = _customer(request, customer_id)
+    keys = LicenseKey.objects.for_business(request.business)
+    return get_object_or_404(keys, pk=key_id, customer=customer)
+
+
+@editor_required
+@require_POST
+def license_key_status(request, customer_id, key_id):
+    key = _license_key(request, customer_id, key_id)
+    actor = Actor.user(request.user)
+    if request.POST.get("action") == "enable":
+        licenses.license_key_enable(license_key=key, actor=actor)
+        messages.success(request, _("License key enabled."))
+    else:
+        licenses.license_key_disable(license_key=key, actor=actor)
+        messages.success(request, _("License key disabled."))
+    return redirect(_tab_url(customer_id, "license-keys"))
+
+
+@editor_required
+@require_POST
+def license_key_limit(request, customer_id, key_id):
+    key = _license_key(request, customer_id, key_id)
+    form = ActivationsLimitForm(request.POST)
+    if form.is_valid():
+        try:
+            licenses.license_key_set_activations_limit(
+                license_key=key,
+                activations_limit=form.cleaned_data["activations_limit"],
+                actor=Actor.user(request.user),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Activations limit saved."))
+    else:
+        messages.error(request, _("Enter a whole number of activations, or leave it empty."))
+    return redirect(_tab_url(customer_id, "license-keys"))

@@ -1,0 +1,270 @@
+"""PDF invoices (one per successful payment) and refund receipts, made with fpdf2.
+
+Invoice numbers are sequential per business: the business's InvoiceCounter row
+is locked FOR UPDATE to take the next one, so two payments never share a number
+and none is skipped. A payment gets its number when it succeeds (renewals, demo
+data) or, at the latest, when its invoice is first downloaded.
+
+The text is real text (a Unicode TrueType font when the system has one, DejaVu
+Sans, with Noto CJK as a fallback for Korean/Chinese/Japanese names), so it can
+be searched, copied and extracted.
+"""
+
+import datetime as dt
+import functools
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+from customers.models import InvoiceCounter, Payment, Refund
+from customers.money import format_money, to_decimal
+
+FONT_CANDIDATES = [
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+]
+BOLD_CANDIDATES = [
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
+]
+CJK_CANDIDATES = [
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"),
+]
+
+
+def invoice_number_assign(*, payment: Payment) -> int:
+    """Give a successful payment the business's next invoice number, once; other
+    payments get none (returns 0)."""
+    if payment.status != Payment.Status.SUCCEEDED:
+        return 0
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().only("pk", "invoice_number", "business_id")
+        locked = locked.get(pk=payment.pk)
+        if locked.invoice_number:
+            payment.invoice_number = locked.invoice_number
+            return locked.invoice_number
+        try:
+            with transaction.atomic():
+                InvoiceCounter.objects.get_or_create(business_id=locked.business_id)
+        except IntegrityError:
+            pass  # created by a concurrent first invoice; the lock below waits for it
+        counter = InvoiceCounter.objects.select_for_update().get(business_id=locked.business_id)
+        counter.last_number += 1
+        counter.save(update_fields=["last_number"])
+        Payment.objects.filter(pk=locked.pk).update(invoice_number=counter.last_number)
+        payment.invoice_number = counter.last_number
+        return counter.last_number
+
+
+@functools.cache
+def _font_paths() -> tuple[Path | None, Path | None, Path | None]:
+    first = lambda paths: next((p for p in paths if p.exists()), None)  # noqa: E731
+    return first(FONT_CANDIDATES), first(BOLD_CANDIDATES), first(CJK_CANDIDATES)
+
+
+class _Document(FPDF):
+    def __init__(self, title: str):
+        super().__init__(format="A4")
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_title(title)
+        self.set_creator("Customer Hub")
+        regular, bold, cjk = _font_paths()
+        self.unicode = regular is not None
+        if self.unicode:
+            self.add_font("Body", "", str(regular))
+            self.add_font("Body", "B", str(bold or regular))
+            if cjk is not None:
+                self.add_font("CJK", "", str(cjk))
+                self.set_fallback_fonts(["CJK"], exact_match=False)
+            self.family = "Body"
+        else:
+            self.family = "Helvetica"
+        self.add_page()
+
+    def text_safe(self, text: str) -> str:
+        if self.unicode:
+            return text
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def money(self, amount: int, currency: str) -> str:
+        if self.unicode:
+            return format_money(amount, currency)
+        return f"{to_decimal(amount, currency):,} {currency}"
+
+    def font(self, size: float = 10, bold: bool = False) -> None:
+        self.set_font(self.family, "B" if bold else "", size)
+
+    def line_text(self, text: str, *, size: float = 10, bold: bool = False, h: float = 5.5):
+        self.font(size, bold)
+        self.multi_cell(0, h, self.text_safe(text), new_x="LMARGIN", new_y="NEXT")
+
+    def pairs(self, rows: list[tuple[str, str]], *, label_width: float = 45) -> None:
+        for label, value in rows:
+            self.font(9)
+            self.set_text_color(104, 115, 133)
+            self.cell(label_width, 5.5, self.text_safe(label))
+            self.set_text_color(26, 31, 54)
+            self.font(10)
+            self.multi_cell(0, 5.5, self.text_safe(value), new_x="LMARGIN", new_y="NEXT")
+
+    def rule(self) -> None:
+        self.ln(2)
+        self.set_draw_color(227, 230, 235)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(3)
+
+    def heading(self, business_name: str, title: str, number: str) -> None:
+        self.set_text_color(26, 31, 54)
+        self.line_text(business_name, size=16, bold=True, h=8)
+        self.set_text_color(79, 70, 229)
+        self.line_text(f"{title} {number}".strip(), size=13, bold=True, h=7)
+        self.set_text_color(26, 31, 54)
+        self.rule()
+
+    def table(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
+        self.font(9, bold=True)
+        self.set_fill_color(250, 251, 252)
+        for text, width in zip(header, widths, strict=True):
+            self.cell(width, 7, self.text_safe(text), border="B", fill=True, align="L")
+        self.ln()
+        self.font(10)
+        for row in rows:
+            for text, width in zip(row, widths, strict=True):
+                self.cell(width, 7, self.text_safe(text), border="B")
+            self.ln()
+        self.ln(2)
+
+    def totals(self, rows: list[tuple[str, str]], *, bold_last: bool = True) -> None:
+        for i, (label, value) in enumerate(rows):
+            strong = bold_last and i == len(rows) - 1
+            self.font(10, bold=strong)
+            self.cell(self.epw - 45, 6, self.text_safe(label), align="R")
+            self.cell(45, 6, self.text_safe(value), align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _customer_rows(customer) -> list[tuple[str, str]]:
+    rows = [(_("Name"), customer.name), (_("E-mail"), customer.email)]
+    if customer.phone_number:
+        rows.append((_("Phone"), customer.phone_number))
+    rows.append((_("Customer ID"), customer.pk))
+    return rows
+
+
+def invoice_pdf(*, payment: Payment) -> bytes:
+    """The invoice of a payment, with any refunds; a successful payment is numbered
+    if it was not yet (other payments get a document without a number)."""
+    invoice_number_assign(payment=payment)
+    business, customer = payment.business, payment.customer
+    refunds = list(payment.refunds.order_by("created_at", "pk"))
+    number = payment.invoice_label
+    doc = _Document(f"{_('Invoice')} {number}")
+    doc.heading(business.name, _("Invoice"), number)
+    doc.pairs(
+        [
+            (_("Invoice number"), number),
+            (_("Date of issue"), _utc(payment.created_at)),
+            (_("Payment ID"), payment.pk),
+            (_("Status"), str(payment.get_display_status_display())),
+            (_("Payment method"), payment.method_label),
+            (_("Seller"), f"{business.name} ({business.pk})"),
+        ]
+    )
+    doc.rule()
+    doc.line_text(_("Billed to"), size=11, bold=True)
+    doc.pairs(_customer_rows(customer))
+    doc.rule()
+
+    currency = payment.currency
+    subtotal = payment.total_amount - payment.tax
+    quantity = max(payment.quantity, 1)
+    if payment.product_id:
+        description = payment.product.name
+        if payment.subscription_id:
+            description += " · " + str(payment.get_pricing_type_display())
+            if payment.service_period_start:
+                description += " " + _("from %(date)s") % {
+                    "date": payment.service_period_start.astimezone(dt.UTC).date().isoformat()
+                }
+    else:
+        description = _("Payment")
+    unit = subtotal // quantity
+    doc.table(
+        [_("Description"), _("Qty"), _("Unit price"), _("Amount")],
+        [[description, str(quantity), doc.money(unit, currency), doc.money(subtotal, currency)]],
+        [95, 15, 35, 35],
+    )
+    totals = [
+        (_("Subtotal"), doc.money(subtotal, currency)),
+        (_("Tax"), doc.money(payment.tax, currency)),
+        (
+            _("Total (%(currency)s)") % {"currency": currency},
+            doc.money(payment.total_amount, currency),
+        ),
+    ]
+    doc.totals(totals)
+    if refunds:
+        doc.rule()
+        doc.line_text(_("Refunds"), size=11, bold=True)
+        doc.table(
+            [_("Refund ID"), _("Date"), _("Status"), _("Amount")],
+            [
+                [
+                    r.pk,
+                    _utc(r.created_at),
+                    str(r.get_status_display()),
+                    doc.money(r.amount, currency),
+                ]
+                for r in refunds
+            ],
+            [75, 45, 25, 35],
+        )
+        refunded = sum(r.amount for r in refunds if r.status == Refund.Status.SUCCEEDED)
+        doc.totals(
+            [
+                (_("Amount refunded"), doc.money(refunded, currency)),
+                (_("Net paid"), doc.money(payment.total_amount - refunded, currency)),
+            ]
+        )
+    doc.ln(6)
+    doc.set_text_color(104, 115, 133)
+    doc.line_text(
+        _("All times are UTC. Amounts are in %(currency)s.") % {"currency": currency}, size=8
+    )
+    return bytes(doc.output())
+
+
+def refund_receipt_pdf(*, refund: Refund) -> bytes:
+    """A receipt for one refund, pointing at the payment and invoice it refunds."""
+    payment, business, customer = refund.payment, refund.business, refund.customer
+    doc = _Document(f"{_('Refund receipt')} {refund.pk}")
+    doc.heading(business.name, _("Refund receipt"), "")
+    doc.pairs(
+        [
+            (_("Refund ID"), refund.pk),
+            (_("Date"), _utc(refund.created_at)),
+            (_("Status"), str(refund.get_status_display())),
+            (_("Payment ID"), payment.pk),
+            (_("Invoice number"), payment.invoice_label or "—"),
+            (_("Refunded to"), str(refund.get_destination_display())),
+            (_("Reason"), refund.reason or "—"),
+        ]
+    )
+    doc.rule()
+    doc.line_text(_("Customer"), size=11, bold=True)
+    doc.pairs(_customer_rows(customer))
+    doc.rule()
+    kind = _("Partial refund") if refund.is_partial else _("Full refund")
+    doc.totals(
+        [
+            (_("Original payment"), doc.money(payment.total_amount, payment.currency)),
+            (kind, doc.money(refund.amount, refund.currency)),
+        ]
+    )
+    return bytes(doc.output())

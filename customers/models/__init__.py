@@ -1,0 +1,39 @@
+"""Customer Hub's rows, one module per area; import them from here."""
+
+from customers.models.accounts import Business, BusinessScopedQuerySet, Membership, TablePreference
+from customers.models.billing import (
+    InvoiceCounter,
+    Payment,
+    PaymentQuerySet,
+    Product,
+    Refund,
+    Subscription,
+    SubscriptionQuerySet,
+    TimeInterval,
+    add_interval,
+)
+from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
+from customers.models.events import Event
+from customers.models.licenses import LicenseKey, LicenseKeyInstance
+
+__all__ = [
+    "LOCALE_CHOICES",
+    "Business",
+    "BusinessScopedQuerySet",
+    "Customer",
+    "CustomerQuerySet",
+    "Event",
+    "InvoiceCounter",
+    "LicenseKey",
+    "LicenseKeyInstance",
+    "Membership",
+    "Payment",
+    "PaymentQuerySet",
+    "Product",
+    "Refund",
+    "Subscription",
+    "SubscriptionQuerySet",
+    "TablePreference",
+    "TimeInterval",
+    "add_interval",
+]

@@ -1,0 +1,512 @@
+"""What a customer bought and paid: products, payments, refunds, subscriptions.
+
+Statuses and enums use the API contract's values (`api-contract.md` §8–§13), so the
+API exposes these rows unchanged. Money is an integer count of the currency's
+minor units (cents, paise) next to its ISO 4217 code; never a float.
+"""
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.ids import PublicIdField
+from customers.models.accounts import Business, BusinessScopedQuerySet
+from customers.models.customers import Customer
+
+
+class TimeInterval(models.TextChoices):
+    DAY = "Day", _("Day")
+    WEEK = "Week", _("Week")
+    MONTH = "Month", _("Month")
+    YEAR = "Year", _("Year")
+
+
+def add_interval(moment: dt.datetime, interval: str, count: int = 1) -> dt.datetime:
+    """`moment` moved forward by `count` intervals; months keep the day where they can
+    (Jan 31 + 1 month = Feb 28/29)."""
+    if interval == TimeInterval.DAY:
+        return moment + dt.timedelta(days=count)
+    if interval == TimeInterval.WEEK:
+        return moment + dt.timedelta(weeks=count)
+    months = count * (12 if interval == TimeInterval.YEAR else 1)
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    for day in (moment.day, 30, 29, 28):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise ValueError("unreachable")
+
+
+class Product(models.Model):
+    """Something a business sells, once or on a schedule."""
+
+    class TaxCategory(models.TextChoices):
+        DIGITAL_PRODUCTS = "digital_products", _("Digital products")
+        SAAS = "saas", _("SaaS")
+        E_BOOK = "e_book", _("E-book")
+        EDTECH = "edtech", _("EdTech")
+        LIVE_TUTORING = "live_tutoring", _("Live tutoring")
+
+    id = PublicIdField(prefix="pdt")
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    price = models.BigIntegerField(_("price"))  # minor units of `currency`, before tax
+    currency = models.CharField(_("currency"), max_length=3)  # ISO 4217
+    tax_inclusive = models.BooleanField(_("tax inclusive"), default=False)
+    tax_category = models.CharField(
+        _("tax category"), max_length=20, choices=TaxCategory.choices, default=TaxCategory.SAAS
+    )
+    is_recurring = models.BooleanField(_("recurring"), default=False)
+    # Billing cycle of a recurring product: every `count` `interval`s.
+    payment_frequency_count = models.PositiveIntegerField(_("billed every"), default=1)
+    payment_frequency_interval = models.CharField(
+        _("billing interval"), max_length=5, choices=TimeInterval.choices, blank=True
+    )
+    license_key_enabled = models.BooleanField(_("issues license keys"), default=False)
+    license_key_activations_limit = models.PositiveIntegerField(
+        _("activations limit"), null=True, blank=True
+    )  # None = unlimited
+    license_key_duration_count = models.PositiveIntegerField(
+        _("license duration"), null=True, blank=True
+    )  # None = keys never expire
+    license_key_duration_interval = models.CharField(
+        _("license duration unit"), max_length=5, choices=TimeInterval.choices, blank=True
+    )
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = BusinessScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        indexes = [
+            models.Index(fields=["business", "created_at", "id"], name="product_business_created")
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(is_recurring=False) | ~Q(payment_frequency_interval=""),
+                name="product_recurring_has_interval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PaymentQuerySet(BusinessScopedQuerySet):
+    def with_refund_totals(self):
+        """Annotate `refunded_amount` (succeeded refunds) and `refund_reserved_amount`
+        (succeeded + pending: what no new refund may eat into), one subquery each."""
+        succeeded = (
+            Refund.objects.filter(payment=models.OuterRef("pk"), status=Refund.Status.SUCCEEDED)
+            .order_by()
+            .values("payment")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        reserved = (
+            Refund.objects.filter(payment=models.OuterRef("pk"), status__in=Refund.RESERVING)
+            .order_by()
+            .values("payment")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(
+            refunded_amount=Coalesce(models.Subquery(succeeded), 0),
+            refund_reserved_amount=Coalesce(models.Subquery(reserved), 0),
+        )
+
+    def with_display_status(self, value: str):
+        """Filter by what the dashboard shows (Successful, Refunded, …); needs
+        `with_refund_totals()` first."""
+        succeeded = Q(status=Payment.Status.SUCCEEDED)
+        match value:
+            case Payment.DisplayStatus.SUCCESSFUL:
+                return self.filter(succeeded, refunded_amount=0)
+            case Payment.DisplayStatus.REFUNDED:
+                return self.filter(succeeded, refunded_amount__gte=models.F("total_amount"))
+            case Payment.DisplayStatus.PARTIALLY_REFUNDED:
+                return self.filter(
+                    succeeded,
+                    refunded_amount__gt=0,
+                    refunded_amount__lt=models.F("total_amount"),
+                )
+            case Payment.DisplayStatus.FAILED:
+                return self.filter(status__in=Payment.FAILED_STATUSES)
+            case Payment.DisplayStatus.PENDING:
+                return self.exclude(status__in=[Payment.Status.SUCCEEDED, *Payment.FAILED_STATUSES])
+        return self
+
+
+class Payment(models.Model):
+    """One charge to a customer: a one-time purchase or a subscription's period."""
+
+    class Status(models.TextChoices):  # the contract's IntentStatus
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        PROCESSING = "processing", _("Processing")
+        REQUIRES_CUSTOMER_ACTION = "requires_customer_action", _("Requires customer action")
+        REQUIRES_MERCHANT_ACTION = "requires_merchant_action", _("Requires merchant action")
+        REQUIRES_PAYMENT_METHOD = "requires_payment_method", _("Requires payment method")
+        REQUIRES_CONFIRMATION = "requires_confirmation", _("Requires confirmation")
+        REQUIRES_CAPTURE = "requires_capture", _("Requires capture")
+        PARTIALLY_CAPTURED = "partially_captured", _("Partially captured")
+        PARTIALLY_CAPTURED_AND_CAPTURABLE = (
+            "partially_captured_and_capturable",
+            _("Partially captured and capturable"),
+        )
+
+    class DisplayStatus(models.TextChoices):
+        """What the dashboard's status badge says (the contract's status plus refunds)."""
+
+        SUCCESSFUL = "successful", _("Successful")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        REFUNDED = "refunded", _("Refunded")
+        PENDING = "pending", _("Pending")
+        FAILED = "failed", _("Failed")
+
+    class PricingType(models.TextChoices):
+        ONE_TIME = "one_time", _("One-time")
+        SUBSCRIPTION = "subscription", _("Subscription")
+
+    class ChargeType(models.TextChoices):  # only for subscription payments
+        NEW = "new", _("New")
+        RENEWAL = "renewal", _("Renewal")
+        PLAN_CHANGE = "plan_change", _("Plan change")
+        ON_DEMAND = "on_demand", _("On demand")
+
+    FAILED_STATUSES = (Status.FAILED, Status.CANCELLED)
+
+    id = PublicIdField(prefix="pay")
+    # Indexed by payment_customer_created, which leads with the business.
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
+    status = models.CharField(_("status"), max_length=40, choices=Status.choices)
+    total_amount = models.BigIntegerField(_("total amount"))  # minor units, tax included
+    tax = models.BigIntegerField(_("tax"), default=0)  # minor units, part of total_amount
+    currency = models.CharField(_("currency"), max_length=3)  # ISO 4217
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="payments", null=True, blank=True
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    pricing_type = models.CharField(
+        _("pricing type"), max_length=12, choices=PricingType.choices, default="one_time"
+    )
+    subscription = models.ForeignKey(
+        "Subscription", on_delete=models.PROTECT, related_name="payments", null=True, blank=True
+    )
+    charge_type = models.CharField(
+        _("charge type"), max_length=12, choices=ChargeType.choices, blank=True
+    )
+    # Start of the period a subscription charge pays for; one renewal per period.
+    service_period_start = models.DateTimeField(null=True, blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=30, blank=True)  # card, upi…
+    payment_method_type = models.CharField(_("payment method type"), max_length=30, blank=True)
+    card_network = models.CharField(_("card network"), max_length=20, blank=True)  # lowercase
+    card_last_four = models.CharField(_("card last four"), max_length=4, blank=True)
+    error_code = models.CharField(_("error code"), max_length=60, blank=True)
+    error_message = models.CharField(_("error message"), max_length=255, blank=True)
+    # Sequential per business (InvoiceCounter); given when the invoice is first issued.
+    invoice_number = models.PositiveBigIntegerField(_("invoice number"), null=True, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        indexes = [
+            models.Index(fields=["business", "created_at", "id"], name="payment_business_created"),
+            models.Index(
+                fields=["business", "customer", "created_at", "id"],
+                name="payment_customer_created",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_amount__gte=0)
+                & Q(tax__gte=0)
+                & Q(tax__lte=models.F("total_amount")),
+                name="payment_amounts_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["business", "invoice_number"], name="payment_invoice_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "service_period_start"],
+                condition=Q(charge_type="renewal", status="succeeded"),
+                name="payment_one_renewal_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.pk
+
+    @property
+    def refunded(self) -> int:
+        """Succeeded refunds, from `with_refund_totals()` when annotated."""
+        if hasattr(self, "refunded_amount"):
+            return self.refunded_amount
+        return self.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(
+            total=Coalesce(Sum("amount"), 0)
+        )["total"]
+
+    @property
+    def display_status(self) -> str:
+        if self.status == self.Status.SUCCEEDED:
+            refunded = self.refunded
+            if refunded and refunded >= self.total_amount:
+                return self.DisplayStatus.REFUNDED
+            if refunded:
+                return self.DisplayStatus.PARTIALLY_REFUNDED
+            return self.DisplayStatus.SUCCESSFUL
+        if self.status in self.FAILED_STATUSES:
+            return self.DisplayStatus.FAILED
+        return self.DisplayStatus.PENDING
+
+    def get_display_status_display(self) -> str:
+        return self.DisplayStatus(self.display_status).label
+
+    @property
+    def refund_status(self) -> str | None:
+        """The contract's `refund_status`: "full", "partial" or None."""
+        refunded = self.refunded
+        if not refunded:
+            return None
+        return "full" if refunded >= self.total_amount else "partial"
+
+    @property
+    def invoice_label(self) -> str:
+        return f"INV-{self.invoice_number:06d}" if self.invoice_number else ""
+
+    @property
+    def method_label(self) -> str:
+        """ "Visa ···· 4242", "UPI", "Wallet"…"""
+        if self.card_last_four:
+            network = (self.card_network or self.payment_method or "card").title()
+            return f"{network} ···· {self.card_last_four}"
+        if self.payment_method.lower() == "upi":
+            return "UPI"
+        return (self.payment_method or "—").replace("_", " ").title()
+
+
+class Refund(models.Model):
+    """Money given back on one payment, in full or in part."""
+
+    class Status(models.TextChoices):  # the contract's RefundStatus
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        PENDING = "pending", _("Pending")
+        REVIEW = "review", _("In review")
+
+    class Destination(models.TextChoices):
+        ORIGINAL = "original_payment_method", _("Original payment method")
+        WALLET = "wallet", _("Customer wallet")
+
+    # Refunds that count against what is left to refund.
+    RESERVING = (Status.SUCCEEDED, Status.PENDING, Status.REVIEW)
+
+    id = PublicIdField(prefix="ref")
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField(_("amount"))  # minor units of `currency`, > 0
+    currency = models.CharField(_("currency"), max_length=3)  # the payment's
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    reason = models.TextField(_("reason"), blank=True, max_length=3000)
+    is_partial = models.BooleanField(_("partial"), default=False)
+    destination = models.CharField(
+        _("destination"), max_length=30, choices=Destination.choices, default=Destination.ORIGINAL
+    )
+    # The refund form's one-time token: a double submit finds the first refund.
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = BusinessScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        indexes = [
+            models.Index(fields=["business", "created_at", "id"], name="refund_business_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["business", "idempotency_key"], name="refund_idempotency_key_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.pk
+
+
+class SubscriptionQuerySet(BusinessScopedQuerySet):
+    def due(self, now: dt.datetime):
+        """Active subscriptions whose period has ended: the renewal run's work."""
+        return self.filter(status=Subscription.Status.ACTIVE, next_billing_date__lte=now)
+
+
+class Subscription(models.Model):
+    """A customer's recurring purchase of one product, billed every period."""
+
+    class Status(models.TextChoices):  # the contract's SubscriptionStatus
+        PENDING = "pending", _("Pending")
+        ACTIVE = "active", _("Active")
+        ON_HOLD = "on_hold", _("On hold")
+        PAUSED = "paused", _("Paused")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        PAST_DUE = "past_due", _("Past due")
+
+    class CancelReason(models.TextChoices):
+        BY_CUSTOMER = "cancelled_by_customer", _("Cancelled by the customer")
+        BY_MERCHANT = "cancelled_by_merchant", _("Cancelled by the merchant")
+        BY_MERCHANT_DUNNING = "cancelled_by_merchant_send_dunning", _("Cancelled, dunning sent")
+        BY_MERCHANT_GRACE_EXPIRED = (
+            "cancelled_by_merchant_grace_period_expired",
+            _("Grace period expired"),
+        )
+        DODO_TEAM = "dodo_team", _("Cancelled by support")
+
+    class Feedback(models.TextChoices):  # the contract's cancellation_feedback
+        TOO_EXPENSIVE = "too_expensive", _("Too expensive")
+        MISSING_FEATURES = "missing_features", _("Missing features")
+        SWITCHED_SERVICE = "switched_service", _("Switched to another service")
+        UNUSED = "unused", _("Not used enough")
+        CUSTOMER_SERVICE = "customer_service", _("Customer service")
+        LOW_QUALITY = "low_quality", _("Low quality")
+        TOO_COMPLEX = "too_complex", _("Too complex")
+        OTHER = "other", _("Other")
+
+    class CancelledBy(models.TextChoices):  # the contract's cancelled_by.actor_type
+        CUSTOMER = "customer", _("Customer")
+        MERCHANT_USER = "merchant_user", _("Team member")
+        API_KEY = "api_key", _("API key")
+        DODO_TEAM = "dodo_team", _("System")
+
+    # Statuses the "Active subscriptions" tab shows by default: not ended.
+    CURRENT = (Status.PENDING, Status.ACTIVE, Status.ON_HOLD, Status.PAUSED, Status.PAST_DUE)
+    # Statuses that can still be cancelled.
+    CANCELLABLE = (Status.ACTIVE, Status.ON_HOLD, Status.PAUSED, Status.PAST_DUE, Status.PENDING)
+
+    id = PublicIdField(prefix="sub")
+    # Indexed by subscription_customer_created, which leads with the business.
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="subscriptions", db_index=False
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="subscriptions")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    # Minor units of `currency` charged each period for the whole quantity, before tax.
+    recurring_pre_tax_amount = models.BigIntegerField(_("recurring amount"))
+    tax_inclusive = models.BooleanField(_("tax inclusive"), default=False)
+    currency = models.CharField(_("currency"), max_length=3)  # ISO 4217
+    payment_frequency_count = models.PositiveIntegerField(_("billed every"), default=1)
+    payment_frequency_interval = models.CharField(
+        _("billing interval"), max_length=5, choices=TimeInterval.choices
+    )
+    subscription_period_count = models.PositiveIntegerField(default=20)
+    subscription_period_interval = models.CharField(
+        max_length=5, choices=TimeInterval.choices, default=TimeInterval.YEAR
+    )
+    previous_billing_date = models.DateTimeField(_("previous billing date"))  # period start
+    next_billing_date = models.DateTimeField(_("next billing date"))  # period end
+    cancel_at_next_billing_date = models.BooleanField(
+        _("cancel at next billing date"), default=False
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(
+        _("cancel reason"), max_length=50, choices=CancelReason.choices, blank=True
+    )
+    cancellation_feedback = models.CharField(
+        _("cancellation feedback"), max_length=20, choices=Feedback.choices, blank=True
+    )
+    cancellation_comment = models.TextField(_("cancellation comment"), blank=True)
+    cancelled_by_type = models.CharField(
+        _("cancelled by"), max_length=15, choices=CancelledBy.choices, blank=True
+    )
+    cancelled_by_label = models.CharField(max_length=255, blank=True)  # e-mail or key name
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        indexes = [
+            models.Index(
+                fields=["business", "created_at", "id"], name="subscription_business_created"
+            ),
+            models.Index(
+                fields=["business", "customer", "created_at", "id"],
+                name="subscription_customer_created",
+            ),
+            # The renewal run's scan: only active rows, by due date.
+            models.Index(
+                fields=["next_billing_date"],
+                condition=Q(status="active"),
+                name="subscription_due",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recurring_pre_tax_amount__gte=0), name="subscription_amount_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.pk
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in self.CURRENT
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in self.CANCELLABLE
+
+    @property
+    def frequency_label(self) -> str:
+        """ "Month", "3 × Month"…: how often it bills."""
+        interval = self.get_payment_frequency_interval_display()
+        if self.payment_frequency_count == 1:
+            return str(interval)
+        return f"{self.payment_frequency_count} × {interval}"
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number a business issued; locked FOR UPDATE to issue the next."""
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, primary_key=True, related_name="invoice_counter"
+    )
+    last_number = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("invoice counter")
+        verbose_name_plural = _("invoice counters")
+
+    def __str__(self) -> str:
+        return f"{self.business_id}: {self.last_number}"

@@ -1,0 +1,101 @@
+"""The merchant's customers."""
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.ids import PublicIdField
+from customers.models.accounts import Business, BusinessScopedQuerySet
+
+# The 22 locales of the API contract (Dodo's `Locale`), with their own names.
+LOCALE_CHOICES = [
+    ("ar", "العربية"),
+    ("ca", "Català"),
+    ("zh", "中文"),
+    ("nl", "Nederlands"),
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("he", "עברית"),
+    ("id", "Bahasa Indonesia"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("ka", "ქართული"),
+    ("ko", "한국어"),
+    ("ms", "Bahasa Melayu"),
+    ("pl", "Polski"),
+    ("pt", "Português"),
+    ("ro", "Română"),
+    ("ru", "Русский"),
+    ("es", "Español"),
+    ("sv", "Svenska"),
+    ("th", "ไทย"),
+    ("tr", "Türkçe"),
+]
+
+
+class CustomerQuerySet(BusinessScopedQuerySet):
+    def search(self, term: str):
+        """Match name, e-mail or customer ID.
+
+        Three or more characters: substring match on name and e-mail (served by
+        trigram indexes on UPPER(col) on PostgreSQL) or an ID prefix. Shorter
+        terms only match prefixes, which b-tree indexes can serve.
+        """
+        term = term.strip()
+        if not term:
+            return self
+        id_match = models.Q(id__startswith=term)
+        if len(term) < 3:
+            return self.filter(
+                id_match | models.Q(name__istartswith=term) | models.Q(email__istartswith=term)
+            )
+        return self.filter(
+            id_match | models.Q(name__icontains=term) | models.Q(email__icontains=term)
+        )
+
+
+class Customer(models.Model):
+    """One of a merchant's customers."""
+
+    id = PublicIdField(prefix="cus")
+    # Indexed by customer_business_created, which leads with the business.
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="customers", db_index=False
+    )
+    name = models.CharField(_("name"), max_length=255)
+    email = models.EmailField(_("e-mail"), max_length=254)  # unique per business, any case
+    phone_number = models.CharField(_("phone number"), max_length=20, blank=True)  # E.164
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)  # ≤ 50 string keys
+    preferred_locale = models.CharField(
+        _("preferred locale"), max_length=5, choices=LOCALE_CHOICES, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                models.F("business"), Lower("email"), name="customer_email_unique_per_business"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["business", "created_at", "id"], name="customer_business_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.split() if p]
+        if not parts:
+            return (self.email[:1] or "?").upper()
+        if len(parts) == 1:
+            return parts[0][:2].upper() if parts[0].isascii() else parts[0][:1]
+        return (parts[0][:1] + parts[-1][:1]).upper()

@@ -1,0 +1,167 @@
+"""Refunds: give back all or part of a payment, exactly once.
+
+`refund_create` locks the payment row (SELECT … FOR UPDATE), so two refunds of one
+payment run one after the other and the second sees the first; what is left to
+refund counts pending refunds too. The refund form carries a one-time token
+(`idempotency_key`): submitting it twice returns the first refund.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from customers import wallet_bridge
+from customers.errors import (
+    InvalidRefundAmount,
+    NothingToRefund,
+    PaymentNotSucceeded,
+    RefundAmountExceedsPaidAmount,
+    RefundIdempotencyKeyReused,
+    RefundWindowExpired,
+)
+from customers.gateway import PaymentGateway, get_gateway
+from customers.licenses import license_keys_disable
+from customers.models import LicenseKey, Payment, Refund
+from customers.services import Actor, event_record
+
+
+def refund_window() -> dt.timedelta:
+    return dt.timedelta(days=settings.REFUND_WINDOW_DAYS)
+
+
+def refundable_amount(payment: Payment) -> int:
+    """What is left to refund: the total less succeeded and pending refunds."""
+    reserved = payment.refunds.filter(status__in=Refund.RESERVING).aggregate(
+        total=Coalesce(Sum("amount"), 0)
+    )["total"]
+    return max(payment.total_amount - reserved, 0)
+
+
+def refund_check(payment: Payment, *, now: dt.datetime | None = None) -> None:
+    """Raise the reason this payment cannot be refunded now, if there is one."""
+    now = now or timezone.now()
+    if payment.status != Payment.Status.SUCCEEDED:
+        raise PaymentNotSucceeded()
+    if now - payment.created_at > refund_window():
+        raise RefundWindowExpired()
+
+
+def _existing(payment: Payment, idempotency_key: str | None) -> Refund | None:
+    if not idempotency_key:
+        return None
+    refund = Refund.objects.filter(
+        business_id=payment.business_id, idempotency_key=idempotency_key
+    ).first()
+    if refund is not None and refund.payment_id != payment.pk:
+        raise RefundIdempotencyKeyReused()
+    return refund
+
+
+def refund_create(
+    *,
+    payment: Payment,
+    amount: int | None,
+    reason: str = "",
+    destination: str = Refund.Destination.ORIGINAL,
+    actor: Actor,
+    idempotency_key: str | None = None,
+    gateway: PaymentGateway | None = None,
+) -> Refund:
+    """Refund `amount` minor units of `payment` (None: all that is left).
+
+    To the original payment method through the gateway, or to the customer's wallet
+    in the payment's currency (a ledger credit in this transaction). A succeeded
+    refund of a one-time purchase disables its license keys, as Dodo does.
+    """
+    if amount is not None and amount <= 0:
+        raise InvalidRefundAmount()
+    if destination not in Refund.Destination.values:
+        raise ValueError(f"unknown refund destination {destination!r}")
+    try:
+        with transaction.atomic():
+            # The lock makes refunds of one payment take turns; re-read after it.
+            locked = (
+                Payment.objects.select_for_update(of=("self",))
+                .select_related("business", "customer")
+                .get(pk=payment.pk)
+            )
+            existing = _existing(locked, idempotency_key)
+            if existing is not None:
+                return existing
+            refund_check(locked)
+            left = refundable_amount(locked)
+            if left <= 0:
+                raise NothingToRefund()
+            amount = left if amount is None else amount
+            if amount > left:
+                raise RefundAmountExceedsPaidAmount()
+            if destination == Refund.Destination.WALLET and not wallet_bridge.supports(
+                locked.currency
+            ):
+                raise wallet_bridge.WalletUnavailable(locked.currency)
+            refund = Refund(
+                business=locked.business,
+                payment=locked,
+                customer=locked.customer,
+                amount=amount,
+                currency=locked.currency,
+                status=Refund.Status.PENDING,
+                reason=reason.strip(),
+                is_partial=amount < locked.total_amount,
+                destination=destination,
+                idempotency_key=idempotency_key or None,
+            )
+            refund.save(force_insert=True)
+            if destination == Refund.Destination.WALLET:
+                wallet_bridge.post(
+                    customer=locked.customer,
+                    currency=locked.currency,
+                    amount=amount,
+                    direction="credit",
+                    event_type="refund",
+                    reason=refund.reason or f"Refund of {locked.pk}",
+                    reference_id=refund.pk,
+                    actor=actor,
+                    key=f"refund:{refund.pk}",
+                )
+                refund.status = Refund.Status.SUCCEEDED
+            else:
+                result = (gateway or get_gateway()).refund(
+                    refund=refund, idempotency_key=f"refund:{refund.pk}"
+                )
+                refund.status = result.status
+            refund.save(update_fields=["status"])
+            disabled = 0
+            if refund.status == Refund.Status.SUCCEEDED and locked.subscription_id is None:
+                disabled = license_keys_disable(
+                    keys=LicenseKey.objects.filter(payment=locked),
+                    reason=LicenseKey.DisabledReason.REFUND,
+                    actor=actor,
+                )
+            event_record(
+                business=locked.business,
+                type=f"refund.{refund.status}",
+                actor=actor,
+                object_id=refund.pk,
+                payload={
+                    "payment_id": locked.pk,
+                    "customer_id": locked.customer_id,
+                    "amount": amount,
+                    "currency": locked.currency,
+                    "is_partial": refund.is_partial,
+                    "destination": destination,
+                    "reason": refund.reason,
+                    "license_keys_disabled": disabled,
+                },
+            )
+    except IntegrityError:
+        # The same token raced past the check on another connection: return its refund.
+        existing = _existing(payment, idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    return refund
