@@ -18,10 +18,13 @@ while holding the lock, and on a hot wallet the lock-hold time is the throughput
 limit, so the conditional UPDATE is the faster of the two correct choices. It
 is also correct under READ COMMITTED: a waiting UPDATE re-evaluates its WHERE on
 the row as the previous transaction left it, so two debits can never both spend
-the same money. No row returned means: the wallet does not exist yet (a credit
-creates it with INSERT … ON CONFLICT DO NOTHING and tries again; a debit is
-refused without writing anything) or the balance is too low for the debit (or
-too high for the credit to fit in 64 bits).
+the same money. No row returned means the balance is out of range, the wallet
+does not exist yet, or another transaction created it after this statement took
+its snapshot; so the service makes sure the wallet exists (a credit creates it
+with INSERT … ON CONFLICT DO NOTHING, a debit of a missing wallet is refused
+without writing anything) and runs the UPDATE once more, which now sees the
+committed row: its answer is final (InsufficientWalletFunds for a debit,
+WalletBalanceLimit for a credit that would pass 2**63−1).
 
 Idempotency. A non-empty `idempotency_key` is unique per business (a partial
 unique index). A replay first looks the key up: the same parameters (compared by
@@ -222,6 +225,18 @@ def ledger_post(
         raise
 
 
+def _wallet(customer: Customer, currency: str) -> dict:
+    return {"customer": customer, "currency": currency}
+
+
+def _insufficient(currency: str, balance: int) -> InsufficientWalletFunds:
+    return InsufficientWalletFunds(
+        _("The %(currency)s wallet holds less than this debit.") % {"currency": currency},
+        balance=balance,
+        currency=currency,
+    )
+
+
 def _post(
     *,
     business,
@@ -244,36 +259,36 @@ def _post(
     changed = dict(business=business, customer=customer, currency=currency, now=now)
     row = _apply(delta=delta, lo=lo, hi=hi, **changed)
     if row is None:
-        current = (
-            Wallet.objects.for_business(business)
-            .filter(customer=customer, currency=currency)
-            .values_list("balance", flat=True)
-            .first()
-        )
-        if direction == Direction.DEBIT:
-            raise InsufficientWalletFunds(
-                _("The %(currency)s wallet holds less than this debit.") % {"currency": currency},
-                balance=current or 0,
-                currency=currency,
+        # No row matched: the balance is out of range, the wallet does not exist
+        # yet, or it was created by a transaction that committed after this
+        # statement took its snapshot. Make sure it exists, then try once more:
+        # the second UPDATE sees the committed row, so its answer is final.
+        if not Wallet.objects.for_business(business).filter(**_wallet(customer, currency)).exists():
+            if direction == Direction.DEBIT:
+                raise _insufficient(currency, 0)
+            # First credit in this currency; a concurrent first credit may create it
+            # too, hence ON CONFLICT DO NOTHING.
+            Wallet.objects.bulk_create(
+                [
+                    Wallet(
+                        business=business,
+                        **_wallet(customer, currency),
+                        created_at=now,
+                        updated_at=now,
+                    )
+                ],
+                ignore_conflicts=True,
             )
-        if current is not None:
-            raise WalletBalanceLimit()
-        # First credit in this currency: create the wallet (a concurrent first
-        # credit may create it too; ON CONFLICT DO NOTHING), then apply.
-        Wallet.objects.bulk_create(
-            [
-                Wallet(
-                    business=business,
-                    customer=customer,
-                    currency=currency,
-                    created_at=now,
-                    updated_at=now,
-                )
-            ],
-            ignore_conflicts=True,
-        )
         row = _apply(delta=delta, lo=lo, hi=hi, **changed)
-        if row is None:  # cannot happen: a new wallet holds 0 and accepts any credit
+        if row is None:
+            if direction == Direction.DEBIT:
+                current = (
+                    Wallet.objects.for_business(business)
+                    .filter(**_wallet(customer, currency))
+                    .values_list("balance", flat=True)
+                    .first()
+                )
+                raise _insufficient(currency, current or 0)
             raise WalletBalanceLimit()
     wallet_id, balance_after, sequence = row
     # Taken under the row lock, so entries of one wallet are in time order on one

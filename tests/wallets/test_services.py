@@ -1,0 +1,245 @@
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from customers.errors import DomainError
+from customers.models import Event
+from customers.services import Actor
+from tests.factories import CustomerFactory
+from tests.wallets.helpers import ACTOR, credit, debit
+from wallets import selectors
+from wallets.errors import (
+    IdempotencyKeyReused,
+    InsufficientWalletFunds,
+    InvalidLedgerEntry,
+    WalletBalanceLimit,
+)
+from wallets.models import MAX_MINOR_UNITS, LedgerEntry, Wallet
+from wallets.services import ledger_post
+
+pytestmark = pytest.mark.django_db
+
+
+def nothing_written(customer, entries=0, events=None):
+    assert LedgerEntry.objects.filter(customer=customer).count() == entries
+    if events is not None:
+        assert Event.objects.filter(type__startswith="wallet.").count() == events
+
+
+def test_first_credit_creates_the_wallet_and_records_everything(customer, owner):
+    entry = credit(
+        customer,
+        1250,
+        reason="Goodwill",
+        reference_id="ref_123",
+        actor=Actor.user(owner),
+        event_type="refund",
+    )
+    wallet = Wallet.objects.get(customer=customer, currency="USD")
+    assert wallet.balance == 1250 and wallet.last_sequence == 1
+    assert entry.pk.startswith("wle_")
+    assert (entry.balance_before, entry.balance_after, entry.sequence) == (0, 1250, 1)
+    assert (entry.direction, entry.event_type, entry.currency) == ("credit", "refund", "USD")
+    assert entry.reason == "Goodwill" and entry.reference_id == "ref_123"
+    assert entry.actor_kind == "user" and entry.actor_label == owner.username
+    assert entry.business_id == customer.business_id and entry.wallet_id == wallet.pk
+    event = Event.objects.get(object_id=entry.pk)
+    assert event.type == "wallet.credited" and event.actor_label == owner.username
+    assert event.payload["amount"] == 1250 and event.payload["customer_id"] == customer.pk
+
+
+def test_debit_lowers_the_balance_and_chains_before_and_after(customer):
+    credit(customer, 1000)
+    entry = debit(customer, 300)
+    assert (entry.balance_before, entry.balance_after, entry.sequence) == (1000, 700, 2)
+    assert selectors.balance(customer, "USD") == 700
+    assert Event.objects.filter(object_id=entry.pk, type="wallet.debited").exists()
+
+
+def test_debit_larger_than_the_balance_is_refused_and_writes_nothing(customer):
+    credit(customer, 500)
+    with pytest.raises(InsufficientWalletFunds) as info:
+        debit(customer, 501)
+    assert info.value.code == "INSUFFICIENT_WALLET_FUNDS" and info.value.status == 400
+    assert info.value.balance == 500
+    assert isinstance(info.value, DomainError)
+    assert selectors.balance(customer, "USD") == 500
+    nothing_written(customer, entries=1, events=1)
+
+
+def test_debit_of_the_whole_balance_leaves_zero(customer):
+    credit(customer, 500)
+    assert debit(customer, 500).balance_after == 0
+
+
+def test_debit_on_an_empty_wallet_is_refused_without_creating_it(customer):
+    with pytest.raises(InsufficientWalletFunds):
+        debit(customer, 1, currency="INR")
+    assert not Wallet.objects.filter(customer=customer).exists()
+    nothing_written(customer, events=0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"amount": 0}, "amount"),
+        ({"amount": -100}, "amount"),
+        ({"amount": 12.5}, "amount"),
+        ({"amount": Decimal("12.50")}, "amount"),
+        ({"amount": "1250"}, "amount"),
+        ({"amount": True}, "amount"),
+        ({"amount": None}, "amount"),
+        ({"amount": 2**63}, "amount"),
+        ({"amount": 10**30}, "amount"),
+        ({"currency": "EUR"}, "currency"),
+        ({"currency": ""}, "currency"),
+        ({"currency": None}, "currency"),
+        ({"direction": "sideways"}, "direction"),
+        ({"event_type": "gift"}, "event_type"),
+        ({"reason": "x" * 501}, "reason"),
+        ({"reference_id": "r" * 65}, "reference_id"),
+        ({"idempotency_key": "k" * 256}, "idempotency_key"),
+        ({"idempotency_key": 42}, "idempotency_key"),
+    ],
+)
+def test_bad_input_is_a_clear_error_and_writes_nothing(customer, changes, field):
+    params = dict(
+        business=customer.business,
+        customer=customer,
+        currency="USD",
+        amount=100,
+        direction="credit",
+        event_type="merchant_adjustment",
+        reason="r",
+        actor=ACTOR,
+    )
+    params.update(changes)
+    with pytest.raises(InvalidLedgerEntry) as info:
+        ledger_post(**params)
+    assert info.value.field == field
+    assert info.value.status == 422 and str(info.value.message)
+    assert not Wallet.objects.filter(customer=customer).exists()
+    nothing_written(customer, events=0)
+
+
+def test_customer_of_another_business_is_refused(customer, other_business):
+    stranger = CustomerFactory(business=other_business)
+    with pytest.raises(InvalidLedgerEntry):
+        ledger_post(
+            business=customer.business,
+            customer=stranger,
+            currency="USD",
+            amount=1,
+            direction="credit",
+            event_type="merchant_adjustment",
+            reason="",
+            actor=ACTOR,
+        )
+    assert not Wallet.objects.exists()
+
+
+def test_currency_is_case_insensitive_and_stored_upper_case(customer):
+    assert credit(customer, 100, currency="inr").currency == "INR"
+    assert selectors.balance(customer, "inr") == 100
+
+
+def test_largest_balance_is_int64_and_a_credit_past_it_is_refused(customer):
+    credit(customer, MAX_MINOR_UNITS)
+    with pytest.raises(WalletBalanceLimit):
+        credit(customer, 1)
+    assert selectors.balance(customer, "USD") == MAX_MINOR_UNITS
+    nothing_written(customer, entries=1)
+
+
+def test_same_key_and_parameters_returns_the_first_entry(customer):
+    first = credit(customer, 700, idempotency_key="abc")
+    again = credit(customer, 700, idempotency_key="abc")
+    assert again.pk == first.pk
+    assert selectors.balance(customer, "USD") == 700
+    nothing_written(customer, entries=1, events=1)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"amount": 701}, {"currency": "INR"}, {"reason": "other"}, {"reference_id": "pay_x"}],
+)
+def test_same_key_with_different_parameters_is_refused(customer, changes):
+    first = credit(customer, 700, idempotency_key="abc")
+    with pytest.raises(IdempotencyKeyReused) as info:
+        credit(customer, **{"amount": 700, **changes}, idempotency_key="abc")
+    assert info.value.code == "IDEMPOTENCY_KEY_REUSED" and info.value.status == 422
+    assert info.value.entry == first
+    nothing_written(customer, entries=1, events=1)
+
+
+def test_same_key_for_a_debit_instead_of_a_credit_is_refused(customer):
+    credit(customer, 700, idempotency_key="abc")
+    with pytest.raises(IdempotencyKeyReused):
+        debit(customer, 700, idempotency_key="abc", event_type="merchant_adjustment")
+
+
+def test_same_key_for_another_customer_is_refused(customer, business):
+    credit(customer, 700, idempotency_key="abc")
+    with pytest.raises(IdempotencyKeyReused):
+        credit(CustomerFactory(business=business), 700, idempotency_key="abc")
+
+
+def test_keys_are_per_business(customer, other_business):
+    credit(customer, 700, idempotency_key="abc")
+    elsewhere = credit(CustomerFactory(business=other_business), 700, idempotency_key="abc")
+    assert elsewhere.business_id == other_business.pk
+
+
+def test_a_refused_request_can_be_retried_with_its_key(customer):
+    with pytest.raises(InsufficientWalletFunds):
+        debit(customer, 100, idempotency_key="retry-me")
+    credit(customer, 100)
+    assert debit(customer, 100, idempotency_key="retry-me").balance_after == 0
+
+
+def test_a_replay_posts_nothing_inside_a_callers_transaction(customer):
+    first = credit(customer, 5, idempotency_key="k")
+    with transaction.atomic():
+        assert credit(customer, 5, idempotency_key="k").pk == first.pk
+        credit(customer, 6)
+    assert selectors.balance(customer, "USD") == 11
+
+
+def test_a_failure_inside_a_callers_transaction_rolls_back_with_it(customer):
+    credit(customer, 5)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        credit(customer, 10)
+        raise RuntimeError("the refund failed after the wallet credit")
+    assert selectors.balance(customer, "USD") == 5
+    nothing_written(customer, entries=1)
+
+
+def test_wallets_for_lists_every_currency_without_creating_rows(customer, settings):
+    settings.WALLET_CURRENCIES = ["USD", "INR"]
+    credit(customer, 100, currency="INR")
+    wallets = selectors.wallets_for(customer)
+    assert [(w.currency, w.balance, w.pk is None) for w in wallets] == [
+        ("USD", 0, True),
+        ("INR", 100, False),
+    ]
+    assert Wallet.objects.filter(customer=customer).count() == 1
+
+
+def test_currencies_come_from_the_setting(customer, settings):
+    settings.WALLET_CURRENCIES = ["USD"]
+    with pytest.raises(InvalidLedgerEntry):
+        credit(customer, 100, currency="INR")
+    assert [w.currency for w in selectors.wallets_for(customer)] == ["USD"]
+
+
+def test_balance_of_a_customer_without_wallets_is_zero(customer):
+    assert selectors.balance(customer, "USD") == 0
+
+
+def test_ledger_entries_are_newest_first_and_filter_by_currency(customer):
+    a = credit(customer, 1)
+    b = credit(customer, 2, currency="INR")
+    c = debit(customer, 1)
+    assert list(selectors.ledger_entries(customer)) == [c, b, a]
+    assert list(selectors.ledger_entries(customer, "INR")) == [b]
