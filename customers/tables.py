@@ -41,7 +41,16 @@ class CustomerTable(tables.Table):
         orderable=False,
     )
 
-    default_columns = ("name", "id", "email", "phone_number", "created_at")
+    invite = tables.TemplateColumn(
+        template_name="customers/cells/invite.html",
+        verbose_name=_("Invite"),
+        orderable=False,
+        empty_values=(),
+    )
+
+    default_columns = ("name", "id", "email", "phone_number", "created_at", "invite")
+    # Columns only owners and admins see (they create access).
+    editor_columns = ("invite",)
 
     class Meta:
         model = Customer

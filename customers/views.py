@@ -52,6 +52,8 @@ def customer_list(request):
     customers = Customer.objects.for_business(request.business)
     filterset = CustomerFilter(request.GET or None, queryset=customers)
     visible = _visible_columns(request)
+    if not request.membership.can_edit:
+        visible = [name for name in visible if name not in CustomerTable.editor_columns]
     hidden = [name for name in CustomerTable.base_columns if name not in visible]
     table = CustomerTable(
         filterset.qs,

@@ -56,6 +56,14 @@
     if (next) next.value = window.location.pathname + window.location.search;
   });
 
+  // Fragments loaded into the modal open it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var modal = document.getElementById("modal");
+    if (modal && event.detail.target && modal.contains(event.detail.target) && !modal.open) {
+      modal.showModal();
+    }
+  });
+
   // Close open <details> menus on outside click or Escape.
   function closeMenus(except) {
     document.querySelectorAll("details.dropdown[open]").forEach(function (d) {

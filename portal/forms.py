@@ -1,0 +1,115 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers.validation import normalize_phone
+from portal.models import PortalSettings
+
+LOGO_MAX_BYTES = 200 * 1024
+# Raster images only: an SVG could carry script.
+LOGO_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"RIFF": "image/webp",
+}
+
+
+class MagicLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class InviteForm(forms.Form):
+    send_email = forms.BooleanField(label=_("Also e-mail the link to the customer"), required=False)
+    return_url = forms.URLField(
+        label=_("Return URL"),
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+        help_text=_("Shown as a “Return to …” button in the portal. Leave empty for the default."),
+    )
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=255)
+    phone_number = forms.CharField(
+        label=_("Phone number"),
+        max_length=30,
+        required=False,
+        help_text=_("International format, e.g. +82 10 1234 5678."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter your name."), code="required")
+        return name
+
+    def clean_phone_number(self):
+        return normalize_phone(self.cleaned_data.get("phone_number", ""))
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(label=_("New e-mail address"), max_length=254)
+
+
+class PortalSettingsForm(forms.ModelForm):
+    logo_file = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG, JPEG or WebP, up to 200 kB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
+    default_return_url = forms.URLField(
+        label=_("Default return URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Where the portal's “Return to …” button goes, e.g. your app's account page."),
+    )
+
+    class Meta:
+        model = PortalSettings
+        fields = [
+            "allow_cancellation",
+            "allow_profile_updates",
+            "default_return_url",
+            "brand_color",
+        ]
+        widgets = {
+            "brand_color": forms.TextInput(attrs={"type": "color"}),
+            "allow_cancellation": forms.RadioSelect,
+        }
+
+    def clean_brand_color(self):
+        value = self.cleaned_data["brand_color"].strip().lower()
+        if not re.fullmatch(r"#[0-9a-f]{6}", value):
+            raise forms.ValidationError(_("Enter a colour such as #4f46e5."), code="invalid")
+        return value
+
+    def clean_logo_file(self):
+        upload = self.cleaned_data.get("logo_file")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("The logo must be 200 kB or smaller."), code="too_big")
+        data = upload.read()
+        for signature, content_type in LOGO_SIGNATURES.items():
+            if data.startswith(signature) and (
+                content_type != "image/webp" or data[8:12] == b"WEBP"
+            ):
+                return data, content_type
+        raise forms.ValidationError(_("Upload a PNG, JPEG or WebP image."), code="type")
+
+    def values(self) -> dict:
+        data = {field: self.cleaned_data[field] for field in self.Meta.fields}
+        if self.cleaned_data.get("logo_file"):
+            data["logo"], data["logo_content_type"] = self.cleaned_data["logo_file"]
+        elif self.cleaned_data.get("remove_logo"):
+            data["logo"], data["logo_content_type"] = b"", ""
+        return data

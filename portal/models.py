@@ -1,0 +1,133 @@
+"""The customer portal: how a merchant's customer gets in, and how long they stay.
+
+Two ways in (DESIGN.md "Portal access"):
+- a session link (`PortalLink` of kind INVITE) made by the dashboard's Invite action
+  or the API: valid 24 hours, revocable, usable until it expires;
+- a magic link (kind MAGIC) e-mailed from the business's static login page:
+  valid 30 minutes and single-use.
+
+Only a SHA-256 of each token is stored. Opening a link starts a `PortalLogin`,
+whose own random token lives in a separate cookie scoped to /portal/ (not the
+merchant's session): it ends after 1 hour idle or 12 hours in all.
+"""
+
+import hashlib
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.ids import PublicIdField
+from customers.models import Business, BusinessScopedQuerySet, Customer
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PortalSettings(models.Model):
+    """One business's choices for its customers' portal."""
+
+    class Cancellation(models.TextChoices):
+        OFF = "off", _("Customers cannot cancel")
+        PERIOD_END = "period_end", _("At the end of the billing period only")
+        BOTH = "both", _("Immediately or at the end of the period")
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, primary_key=True, related_name="portal_settings"
+    )
+    allow_cancellation = models.CharField(
+        _("self-service cancellation"),
+        max_length=12,
+        choices=Cancellation.choices,
+        default=Cancellation.BOTH,
+    )
+    allow_profile_updates = models.BooleanField(
+        _("customers can update their profile"), default=True
+    )
+    default_return_url = models.URLField(_("default return URL"), blank=True)
+    brand_color = models.CharField(_("brand colour"), max_length=7, default="#4f46e5")  # #rrggbb
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)  # ≤ 200 kB
+    logo_content_type = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("portal settings")
+        verbose_name_plural = _("portal settings")
+
+    def __str__(self) -> str:
+        return f"Portal settings of {self.business}"
+
+    @classmethod
+    def for_business(cls, business: Business) -> "PortalSettings":
+        """The saved settings, or unsaved defaults (nothing is written on read)."""
+        found = cls.objects.filter(business=business).first()
+        return found or cls(business=business)
+
+
+class PortalLinkQuerySet(BusinessScopedQuerySet):
+    def usable(self):
+        now = timezone.now()
+        return self.filter(expires_at__gt=now, revoked_at__isnull=True, used_at__isnull=True)
+
+
+class PortalLink(models.Model):
+    """A link that opens one customer's portal: an invite (24 h) or a magic link (30 min, once)."""
+
+    class Kind(models.TextChoices):
+        INVITE = "invite", _("Invite link")
+        MAGIC = "magic", _("E-mailed sign-in link")
+
+    id = PublicIdField(prefix="pls")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="portal_links")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True)  # sha256 of the secret token
+    return_url = models.URLField(blank=True, max_length=1000)
+    emailed_to = models.EmailField(blank=True)  # where the link was sent, if it was
+    created_by = models.CharField(max_length=255, blank=True)  # actor label, as it was
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)  # magic links work once
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PortalLinkQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["business", "customer", "-created_at"], name="portallink_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.customer_id}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.used_at and self.kind == self.Kind.MAGIC:
+            return "used"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+
+class PortalLogin(models.Model):
+    """A customer signed in to the portal from one browser."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="portal_logins")
+    link = models.ForeignKey(
+        PortalLink, on_delete=models.SET_NULL, null=True, related_name="logins"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)  # sha256 of the cookie's token
+    return_url = models.URLField(blank=True, max_length=1000)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "-last_seen_at"], name="portallogin_customer")]
+
+    def __str__(self) -> str:
+        return f"Portal login of {self.customer_id}"

@@ -1,0 +1,110 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from customers.models import Event
+from portal.models import PortalLink, PortalSettings
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_owner_creates_an_invite_and_sees_the_link(
+    owner_client, customer, django_capture_on_commit_callbacks
+):
+    url = reverse("customer_invite", args=[customer.pk])
+    assert "Create link" in owner_client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(url, {"send_email": "on"})
+    html = response.content.decode()
+    assert "/portal/session/" in html and "We e-mailed the link" in html
+    assert mail.outbox[0].to == [customer.email]
+    assert PortalLink.objects.filter(customer=customer, kind="invite").count() == 1
+    event = Event.objects.get(type="portal_session.created")
+    assert event.actor_kind == "user"
+
+
+def test_invite_under_htmx_returns_the_fragment(owner_client, customer):
+    response = owner_client.post(
+        reverse("customer_invite", args=[customer.pk]), {}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="invite-body"') and "<html" not in body
+
+
+def test_invite_with_a_bad_return_url(owner_client, customer):
+    response = owner_client.post(
+        reverse("customer_invite", args=[customer.pk]), {"return_url": "ftp://x"}
+    )
+    assert "Enter a valid URL." in response.content.decode()
+    assert not PortalLink.objects.exists()
+
+
+def test_viewers_cannot_invite(viewer_client, customer):
+    assert viewer_client.post(reverse("customer_invite", args=[customer.pk])).status_code == 403
+    assert not PortalLink.objects.exists()
+
+
+def test_other_businesses_customers_cannot_be_invited(owner_client, other_business):
+    stranger = CustomerFactory(business=other_business)
+    assert owner_client.post(reverse("customer_invite", args=[stranger.pk])).status_code == 404
+    assert not PortalLink.objects.exists()
+
+
+def test_invite_column_for_editors(owner_client, customer):
+    table = owner_client.get(reverse("customers:list")).context["table"]
+    assert "invite" in [c.name for c in table.columns]
+
+
+def test_no_invite_column_for_viewers(viewer_client, customer):
+    table = viewer_client.get(reverse("customers:list")).context["table"]
+    assert "invite" not in [c.name for c in table.columns]
+
+
+def test_portal_settings_page(owner_client, business):
+    url = reverse("portal_settings")
+    response = owner_client.post(
+        url,
+        {
+            "allow_cancellation": "period_end",
+            "allow_profile_updates": "",
+            "default_return_url": "https://shop.example.com/",
+            "brand_color": "#0A7CFF",
+        },
+    )
+    assert response.status_code == 302
+    saved = PortalSettings.objects.get(business=business)
+    assert saved.allow_cancellation == "period_end" and not saved.allow_profile_updates
+    assert saved.brand_color == "#0a7cff"
+    css = owner_client.get(reverse("portal:brand_css", args=[business.pk])).content.decode()
+    assert "--brand: #0a7cff" in css
+
+
+def test_logo_upload_accepts_images_only(owner_client, business):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("portal_settings")
+    base = {"allow_cancellation": "both", "brand_color": "#4f46e5"}
+    bad = owner_client.post(
+        url, {**base, "logo_file": SimpleUploadedFile("x.svg", b"<svg onload=alert(1)>")}
+    )
+    assert "Upload a PNG, JPEG or WebP image." in bad.content.decode()
+    owner_client.post(url, {**base, "logo_file": SimpleUploadedFile("logo.png", PNG)})
+    logo = owner_client.get(reverse("portal:logo", args=[business.pk]))
+    assert logo["Content-Type"] == "image/png" and logo.content == PNG
+
+
+def test_bad_colour_is_refused(owner_client, business):
+    response = owner_client.post(
+        reverse("portal_settings"), {"allow_cancellation": "both", "brand_color": "red;}"}
+    )
+    assert "Enter a colour such as #4f46e5." in response.content.decode()
+
+
+def test_viewers_cannot_change_portal_settings(viewer_client):
+    assert (
+        viewer_client.post(reverse("portal_settings"), {"brand_color": "#000000"}).status_code
+        == 403
+    )

@@ -1,0 +1,215 @@
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from pypdf import PdfReader
+
+from customers.models import Event, LicenseKeyInstance, Subscription
+from customers.services import Actor
+from portal import services
+from portal.models import PortalSettings
+from tests.factories import BusinessFactory, CustomerFactory
+from tests.portal.conftest import (
+    make_instance,
+    make_license,
+    make_payment,
+    make_product,
+    make_subscription,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalog(business):
+    return make_product(business)
+
+
+def test_home_shows_profile_wallets_and_subscriptions(portal_client, portal_customer, catalog):
+    make_subscription(portal_customer, catalog)
+    html = portal_client.get(reverse("portal:home")).content.decode()
+    assert "minjun@example.com" in html
+    assert "$0.00" in html and "₹0.00" in html
+    assert "Pro plan" in html
+
+
+def test_return_button_when_a_return_url_is_set(client, portal_customer):
+    _link, url = services.create_portal_session(
+        customer=portal_customer,
+        return_url="https://shop.example.com/account",
+        actor=Actor.system(),
+    )
+    client.get(url.split("127.0.0.1:8000")[-1])
+    html = client.get(reverse("portal:home")).content.decode()
+    assert "https://shop.example.com/account" in html and "Return to Acme Corp" in html
+
+
+def test_billing_history_and_invoice_download(portal_client, portal_customer, catalog):
+    payment = make_payment(portal_customer, catalog)
+    html = portal_client.get(reverse("portal:billing")).content.decode()
+    assert payment.pk in html and "$20.00" in html
+    response = portal_client.get(reverse("portal:invoice", args=[payment.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Min-jun Kim" in text and "20.00" in text
+
+
+def test_other_customers_things_are_404(portal_client, business, catalog):
+    neighbour = CustomerFactory(business=business)  # same business
+    stranger = CustomerFactory(business=BusinessFactory(name="Elsewhere"))
+    for other in (neighbour, stranger):
+        product = catalog if other.business == business else make_product(other.business)
+        payment = make_payment(other, product)
+        sub = make_subscription(other, product)
+        key = make_license(other, product)
+        instance = make_instance(key)
+        for url in (
+            reverse("portal:invoice", args=[payment.pk]),
+            reverse("portal:subscription", args=[sub.pk]),
+        ):
+            assert portal_client.get(url).status_code == 404
+        for url in (
+            reverse("portal:subscription_cancel", args=[sub.pk]),
+            reverse("portal:subscription_keep", args=[sub.pk]),
+            reverse("portal:instance_deactivate", args=[instance.pk]),
+        ):
+            assert portal_client.post(url, {"when": "now", "feedback": "other"}).status_code == 404
+        assert LicenseKeyInstance.objects.filter(pk=instance.pk).exists()
+        sub.refresh_from_db()
+        assert sub.status == "active"
+        html = portal_client.get(reverse("portal:billing")).content.decode()
+        assert payment.pk not in html
+
+
+def test_cancel_at_period_end_then_keep(portal_client, portal_customer, catalog):
+    sub = make_subscription(portal_customer, catalog)
+    url = reverse("portal:subscription_cancel", args=[sub.pk])
+    response = portal_client.post(
+        url, {"when": "period_end", "feedback": "too_expensive", "comment": "pricey"}
+    )
+    assert response.status_code == 302
+    sub.refresh_from_db()
+    assert sub.cancel_at_next_billing_date and sub.status == "active"
+    assert sub.cancellation_feedback == "too_expensive"
+    event = Event.objects.get(type="subscription.cancellation_scheduled")
+    assert event.actor_kind == "customer" and event.actor_id == portal_customer.pk
+    portal_client.post(reverse("portal:subscription_keep", args=[sub.pk]))
+    sub.refresh_from_db()
+    assert not sub.cancel_at_next_billing_date
+
+
+def test_cancellation_follows_the_merchants_settings(
+    portal_client, portal_customer, business, catalog
+):
+    sub = make_subscription(portal_customer, catalog)
+    url = reverse("portal:subscription_cancel", args=[sub.pk])
+    PortalSettings.objects.create(business=business, allow_cancellation="period_end")
+    response = portal_client.post(url, {"when": "now", "feedback": "other"}, follow=True)
+    assert "not available" in response.content.decode()
+    sub.refresh_from_db()
+    assert sub.status == "active"
+    PortalSettings.objects.filter(business=business).update(allow_cancellation="off")
+    html = portal_client.get(reverse("portal:subscription", args=[sub.pk])).content.decode()
+    assert "To cancel, contact" in html
+    portal_client.post(url, {"when": "period_end", "feedback": "other"})
+    sub.refresh_from_db()
+    assert not sub.cancel_at_next_billing_date
+
+
+def test_cancel_needs_a_reason(portal_client, portal_customer, catalog):
+    sub = make_subscription(portal_customer, catalog)
+    response = portal_client.post(
+        reverse("portal:subscription_cancel", args=[sub.pk]),
+        {"when": "now", "feedback": "bogus"},
+        follow=True,
+    )
+    assert "Choose a reason" in response.content.decode()
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE
+
+
+def test_license_keys_and_device_deactivation(portal_client, portal_customer, catalog):
+    key = make_license(portal_customer, catalog)
+    make_instance(key, "Work laptop")
+    instance = make_instance(key, "Old desktop")
+    html = portal_client.get(reverse("portal:license_keys")).content.decode()
+    assert "Work laptop" in html and "2 of 3 activations" in html and key.key in html
+    portal_client.post(reverse("portal:instance_deactivate", args=[instance.pk]))
+    assert list(key.instances.values_list("name", flat=True)) == ["Work laptop"]
+    assert Event.objects.filter(
+        type="license_key_instance.deactivated", actor_kind="customer"
+    ).exists()
+
+
+def test_wallet_page_is_read_only_history(portal_client):
+    response = portal_client.get(reverse("portal:wallet"))
+    assert response.status_code == 200
+    assert "No wallet activity yet" in response.content.decode()
+    assert portal_client.get(reverse("portal:wallet"), {"currency": "XXX"}).status_code == 200
+
+
+def test_profile_update_and_bad_phone(portal_client, portal_customer):
+    url = reverse("portal:profile")
+    bad = portal_client.post(url, {"form": "profile", "name": "Min-jun", "phone_number": "12"})
+    assert "international format" in bad.content.decode()
+    portal_client.post(
+        url, {"form": "profile", "name": "Kim Min-jun", "phone_number": "+82 10 1234 5678"}
+    )
+    portal_customer.refresh_from_db()
+    assert portal_customer.name == "Kim Min-jun" and portal_customer.phone_number == "+821012345678"
+    event = Event.objects.get(type="customer.updated")
+    assert event.actor_kind == "customer"
+
+
+def test_email_change_needs_confirmation(
+    portal_client, portal_customer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        portal_client.post(
+            reverse("portal:profile"), {"form": "email", "new_email": "new@example.com"}
+        )
+    portal_customer.refresh_from_db()
+    assert portal_customer.email == "minjun@example.com"
+    assert mail.outbox[0].to == ["new@example.com"]
+    confirm = "/portal/" + mail.outbox[0].body.split("/portal/", 1)[1].split()[0]
+    assert portal_client.get(confirm).status_code == 302
+    portal_customer.refresh_from_db()
+    assert portal_customer.email == "new@example.com"
+    assert portal_client.get(confirm).status_code == 410  # works once
+
+
+def test_email_change_to_a_taken_address_is_refused(portal_client, business, portal_customer):
+    CustomerFactory(business=business, email="taken@example.com")
+    response = portal_client.post(
+        reverse("portal:profile"), {"form": "email", "new_email": "TAKEN@example.com"}
+    )
+    assert "cannot be used" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_profile_updates_can_be_turned_off(portal_client, portal_customer, business):
+    PortalSettings.objects.create(business=business, allow_profile_updates=False)
+    portal_client.post(
+        reverse("portal:profile"), {"form": "profile", "name": "X", "phone_number": ""}
+    )
+    portal_customer.refresh_from_db()
+    assert portal_customer.name == "Min-jun Kim"
+
+
+def test_query_count_of_billing_does_not_grow(
+    portal_client, portal_customer, catalog, django_assert_max_num_queries
+):
+    make_payment(portal_customer, catalog)
+    with django_assert_max_num_queries(12) as small:
+        portal_client.get(reverse("portal:billing"))
+    for _ in range(8):
+        make_payment(portal_customer, catalog)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        portal_client.get(reverse("portal:billing"))
+
+
+def test_korean_portal(portal_client):
+    portal_client.post(reverse("set_language"), {"language": "ko", "next": "/portal/"})
+    html = portal_client.get(reverse("portal:home")).content.decode()
+    assert 'lang="ko"' in html
