@@ -174,7 +174,7 @@ def test_columns_choice_is_saved_per_user_and_business(owner_client, owner, busi
     other = MembershipFactory(business=business, role=Membership.Role.ADMIN).user
     owner_client.force_login(other)
     columns = [c.name for c in owner_client.get(LIST).context["table"].columns]
-    assert columns == ["name", "id", "email", "phone_number", "created_at"]
+    assert columns == ["name", "id", "email", "phone_number", "created_at", "invite"]
 
 
 def test_columns_can_be_moved_without_javascript(owner_client, owner, business):
