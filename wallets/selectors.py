@@ -70,7 +70,7 @@ def with_wallet_balance(customers: QuerySet[Customer], value: bool) -> QuerySet[
 # that are not (yet) in the URLconf are skipped and the ID is shown as text.
 REFERENCE_URL_NAMES = {
     "pay_": ("customers:payment_detail", "customers:payment"),
-    "ref_": ("customers:refund_detail", "customers:refund"),
+    "ref_": ("customers:refund_detail", "customers:refund", "customers:refund_receipt"),
     "sub_": ("customers:subscription_detail", "customers:subscription"),
 }
 LEDGER_PER_PAGE = 20

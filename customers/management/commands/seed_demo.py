@@ -4,6 +4,7 @@ from django.db import transaction
 from customers.bulk import ProgressBar, bulk_insert
 from customers.demo import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Business, Customer
+from wallets.demo import seed_wallets
 
 
 class Command(BaseCommand):
@@ -34,4 +35,6 @@ class Command(BaseCommand):
                 customer_rows(biz.pk, customers, seed=seed, start=start),
                 progress=ProgressBar("customers", customers, stream=self.stderr._out),
             )
+            entries = seed_wallets(business=biz, seed=seed, customers=min(written, 60))
         self.stdout.write(self.style.SUCCESS(f"Added {written:,} customers to {biz.name}."))
+        self.stdout.write(self.style.SUCCESS(f"Added {entries:,} wallet ledger entries."))
