@@ -1,6 +1,19 @@
 from django.contrib import admin
 
-from customers.models import Business, Customer, Event, Membership, TablePreference
+from customers.models import (
+    Business,
+    Customer,
+    Event,
+    InvoiceCounter,
+    LicenseKey,
+    LicenseKeyInstance,
+    Membership,
+    Payment,
+    Product,
+    Refund,
+    Subscription,
+    TablePreference,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -62,3 +75,129 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Billing and license keys. Money rows are changed through the services (refunds,
+# cancellations, key actions), so operators see them read-only here.
+class ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "id", "business", "price", "currency", "is_recurring", "archived"]
+    list_filter = ["is_recurring", "license_key_enabled", "archived", "currency"]
+    search_fields = ["=id", "name"]
+    list_select_related = ["business"]
+    readonly_fields = ["id", "created_at", "updated_at"]
+    autocomplete_fields = ["business"]
+    show_full_result_count = False
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    fields = ["id", "amount", "currency", "status", "destination", "reason", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "business",
+        "customer",
+        "status",
+        "total_amount",
+        "currency",
+        "pricing_type",
+        "payment_method",
+        "invoice_number",
+        "created_at",
+    ]
+    list_filter = ["status", "pricing_type", "currency", "payment_method"]
+    search_fields = ["=id", "=customer__id", "customer__email"]
+    list_select_related = ["business", "customer"]
+    raw_id_fields = ["customer", "product", "subscription"]
+    inlines = [RefundInline]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["id", "business", "payment", "amount", "currency", "status", "created_at"]
+    list_filter = ["status", "destination", "is_partial"]
+    search_fields = ["=id", "=payment__id", "=customer__id"]
+    list_select_related = ["business", "payment"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "business",
+        "customer",
+        "product",
+        "status",
+        "recurring_pre_tax_amount",
+        "currency",
+        "next_billing_date",
+        "cancel_at_next_billing_date",
+    ]
+    list_filter = ["status", "cancel_at_next_billing_date", "payment_frequency_interval"]
+    search_fields = ["=id", "=customer__id", "customer__email"]
+    list_select_related = ["business", "customer", "product"]
+
+
+class LicenseKeyInstanceInline(admin.TabularInline):
+    model = LicenseKeyInstance
+    extra = 0
+    fields = ["id", "name", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LicenseKey)
+class LicenseKeyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "business",
+        "customer",
+        "product",
+        "status",
+        "disabled_reason",
+        "activations_limit",
+        "expires_at",
+    ]
+    list_filter = ["status", "source", "disabled_reason"]
+    search_fields = ["=id", "=key", "=customer__id"]
+    list_select_related = ["business", "customer", "product"]
+    inlines = [LicenseKeyInstanceInline]
+
+
+@admin.register(LicenseKeyInstance)
+class LicenseKeyInstanceAdmin(ReadOnlyAdmin):
+    list_display = ["id", "name", "license_key", "business", "created_at"]
+    search_fields = ["=id", "=license_key__id", "name"]
+    list_select_related = ["business", "license_key"]
+
+
+@admin.register(InvoiceCounter)
+class InvoiceCounterAdmin(ReadOnlyAdmin):
+    list_display = ["business", "last_number"]
+    list_select_related = ["business"]

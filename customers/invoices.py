@@ -12,6 +12,7 @@ be searched, copied and extracted.
 
 import datetime as dt
 import functools
+import logging
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -20,6 +21,9 @@ from fpdf import FPDF
 
 from customers.models import InvoiceCounter, Payment, Refund
 from customers.money import format_money, to_decimal
+
+# fontTools logs every font subset at INFO; that is noise in our logs.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_CANDIDATES = [
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
@@ -65,8 +69,13 @@ def _font_paths() -> tuple[Path | None, Path | None, Path | None]:
     return first(FONT_CANDIDATES), first(BOLD_CANDIDATES), first(CJK_CANDIDATES)
 
 
+def _needs_cjk(texts) -> bool:
+    """Loading the CJK font costs ~0.5 s, so only documents that need it do."""
+    return any(ord(ch) >= 0x2E80 for text in texts for ch in text or "")
+
+
 class _Document(FPDF):
-    def __init__(self, title: str):
+    def __init__(self, title: str, texts=()):
         super().__init__(format="A4")
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(title)
@@ -76,7 +85,7 @@ class _Document(FPDF):
         if self.unicode:
             self.add_font("Body", "", str(regular))
             self.add_font("Body", "B", str(bold or regular))
-            if cjk is not None:
+            if cjk is not None and _needs_cjk(texts):
                 self.add_font("CJK", "", str(cjk))
                 self.set_fallback_fonts(["CJK"], exact_match=False)
             self.family = "Body"
@@ -164,7 +173,9 @@ def invoice_pdf(*, payment: Payment) -> bytes:
     business, customer = payment.business, payment.customer
     refunds = list(payment.refunds.order_by("created_at", "pk"))
     number = payment.invoice_label
-    doc = _Document(f"{_('Invoice')} {number}")
+    texts = [business.name, customer.name, payment.product.name if payment.product_id else ""]
+    texts += [r.reason for r in refunds]
+    doc = _Document(f"{_('Invoice')} {number}", texts)
     doc.heading(business.name, _("Invoice"), number)
     doc.pairs(
         [
@@ -243,7 +254,9 @@ def invoice_pdf(*, payment: Payment) -> bytes:
 def refund_receipt_pdf(*, refund: Refund) -> bytes:
     """A receipt for one refund, pointing at the payment and invoice it refunds."""
     payment, business, customer = refund.payment, refund.business, refund.customer
-    doc = _Document(f"{_('Refund receipt')} {refund.pk}")
+    doc = _Document(
+        f"{_('Refund receipt')} {refund.pk}", [business.name, customer.name, refund.reason]
+    )
     doc.heading(business.name, _("Refund receipt"), "")
     doc.pairs(
         [

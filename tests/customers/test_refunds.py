@@ -1,0 +1,175 @@
+"""refund_create: every rule, on whatever database the suite runs."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from customers import errors, refunds
+from customers.gateway import RefundResult
+from customers.models import Event, LicenseKey, Refund
+from customers.services import Actor
+from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def actor(owner):
+    return Actor.user(owner)
+
+
+@pytest.fixture
+def payment(customer):
+    return PaymentFactory(customer=customer, total_amount=2500)
+
+
+def test_full_refund_by_default(payment, actor):
+    refund = refunds.refund_create(payment=payment, amount=None, reason="Asked", actor=actor)
+    assert (refund.amount, refund.status, refund.is_partial) == (2500, "succeeded", False)
+    assert refund.currency == "USD" and refund.customer_id == payment.customer_id
+    assert refund.pk.startswith("ref_") and refund.business_id == payment.business_id
+    event = Event.objects.get(object_id=refund.pk)
+    assert event.type == "refund.succeeded" and event.actor_label == actor.label
+    assert event.payload["payment_id"] == payment.pk and event.payload["amount"] == 2500
+
+
+def test_partial_refunds_add_up_to_the_payment_and_no_more(payment, actor):
+    refunds.refund_create(payment=payment, amount=1000, actor=actor)
+    second = refunds.refund_create(payment=payment, amount=1500, actor=actor)
+    assert second.is_partial
+    with pytest.raises(errors.NothingToRefund):
+        refunds.refund_create(payment=payment, amount=1, actor=actor)
+    assert Refund.objects.count() == 2
+
+
+def test_more_than_what_is_left_is_refused(payment, actor):
+    refunds.refund_create(payment=payment, amount=2000, actor=actor)
+    with pytest.raises(errors.RefundAmountExceedsPaidAmount) as exc_info:
+        refunds.refund_create(payment=payment, amount=501, actor=actor)
+    assert exc_info.value.code == "REFUND_AMOUNT_EXCEEDS_PAID_AMOUNT"
+    assert Refund.objects.count() == 1
+
+
+def test_pending_refunds_count_against_what_is_left(payment, actor):
+    class SlowGateway:
+        def refund(self, *, refund, idempotency_key):
+            return RefundResult(status="pending")
+
+    pending = refunds.refund_create(
+        payment=payment, amount=2000, actor=actor, gateway=SlowGateway()
+    )
+    assert pending.status == "pending"
+    assert refunds.refundable_amount(payment) == 500
+    with pytest.raises(errors.RefundAmountExceedsPaidAmount):
+        refunds.refund_create(payment=payment, amount=600, actor=actor)
+    # A failed refund gives its amount back.
+    Refund.objects.filter(pk=pending.pk).update(status="failed")
+    assert refunds.refundable_amount(payment) == 2500
+
+
+@pytest.mark.parametrize("amount", [0, -100])
+def test_zero_and_negative_amounts_are_refused(payment, actor, amount):
+    with pytest.raises(errors.InvalidRefundAmount):
+        refunds.refund_create(payment=payment, amount=amount, actor=actor)
+    assert not Refund.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["failed", "processing", "cancelled", "requires_capture"])
+def test_only_succeeded_payments_can_be_refunded(customer, actor, status):
+    payment = PaymentFactory(customer=customer, status=status)
+    with pytest.raises(errors.PaymentNotSucceeded) as exc_info:
+        refunds.refund_create(payment=payment, amount=None, actor=actor)
+    assert exc_info.value.code == "PAYMENT_NOT_SUCCEEDED"
+    assert not Refund.objects.exists() and not Event.objects.exists()
+
+
+def test_refund_window_is_a_setting(customer, actor, settings):
+    old = PaymentFactory(customer=customer, created_at=timezone.now() - dt.timedelta(days=31))
+    with pytest.raises(errors.RefundWindowExpired) as exc_info:
+        refunds.refund_create(payment=old, amount=None, actor=actor)
+    assert exc_info.value.code == "REFUND_WINDOW_EXPIRED"
+    settings.REFUND_WINDOW_DAYS = 60
+    assert refunds.refund_create(payment=old, amount=None, actor=actor).amount == 2500
+
+
+def test_just_inside_the_window_is_fine(customer, actor):
+    payment = PaymentFactory(customer=customer, created_at=timezone.now() - dt.timedelta(days=29))
+    assert refunds.refund_create(payment=payment, amount=100, actor=actor)
+
+
+def test_same_token_twice_refunds_once(payment, actor):
+    first = refunds.refund_create(payment=payment, amount=1000, actor=actor, idempotency_key="t1")
+    again = refunds.refund_create(payment=payment, amount=1000, actor=actor, idempotency_key="t1")
+    assert again.pk == first.pk
+    assert Refund.objects.count() == 1
+    assert Event.objects.filter(type__startswith="refund.").count() == 1
+
+
+def test_a_token_used_on_another_payment_is_refused(payment, customer, actor):
+    other = PaymentFactory(customer=customer)
+    refunds.refund_create(payment=payment, amount=100, actor=actor, idempotency_key="t1")
+    with pytest.raises(errors.RefundIdempotencyKeyReused):
+        refunds.refund_create(payment=other, amount=100, actor=actor, idempotency_key="t1")
+
+
+def test_refund_of_a_one_time_purchase_disables_its_keys(payment, customer, actor):
+    key = LicenseKeyFactory(customer=customer, payment=payment, product=payment.product)
+    unrelated = LicenseKeyFactory(customer=customer)
+    refunds.refund_create(payment=payment, amount=None, actor=actor)
+    key.refresh_from_db()
+    unrelated.refresh_from_db()
+    assert (key.status, key.disabled_reason) == ("disabled", "refund")
+    assert unrelated.status == "active"
+    assert Event.objects.filter(type="license_key.disabled", object_id=key.pk).exists()
+
+
+def test_refund_of_a_subscription_payment_leaves_its_keys(customer, actor):
+    sub = SubscriptionFactory(customer=customer)
+    payment = PaymentFactory(
+        customer=customer, subscription=sub, pricing_type="subscription", charge_type="new"
+    )
+    key = LicenseKeyFactory(customer=customer, subscription=sub, payment=payment)
+    refunds.refund_create(payment=payment, amount=None, actor=actor)
+    key.refresh_from_db()
+    assert key.status == LicenseKey.Status.ACTIVE
+
+
+def test_failed_gateway_refund_is_recorded_and_does_not_count(payment, actor):
+    class Declines:
+        def refund(self, *, refund, idempotency_key):
+            return RefundResult(status="failed")
+
+    refund = refunds.refund_create(payment=payment, amount=None, actor=actor, gateway=Declines())
+    assert refund.status == "failed"
+    assert Event.objects.filter(type="refund.failed").exists()
+    assert refunds.refundable_amount(payment) == 2500
+
+
+# --- To the customer's wallet (the wallets app's ledger_post) ---------------------
+
+
+def test_refund_to_wallet_credits_the_payment_currency(customer, actor):
+    from wallets.models import LedgerEntry
+    from wallets.selectors import balance
+
+    payment = PaymentFactory(customer=customer, total_amount=150000, currency="INR")
+    refund = refunds.refund_create(
+        payment=payment, amount=50000, destination="wallet", actor=actor, reason="Goodwill"
+    )
+    assert refund.status == "succeeded" and refund.destination == "wallet"
+    assert balance(customer, "INR") == 50000 and balance(customer, "USD") == 0
+    entry = LedgerEntry.objects.get()
+    assert (entry.direction, entry.event_type, entry.reference_id) == (
+        "credit",
+        "refund",
+        refund.pk,
+    )
+
+
+def test_refund_to_wallet_in_a_currency_without_wallets_is_refused(customer, actor):
+    payment = PaymentFactory(customer=customer, currency="EUR")
+    with pytest.raises(errors.DomainError) as exc_info:
+        refunds.refund_create(payment=payment, amount=None, destination="wallet", actor=actor)
+    assert exc_info.value.code == "WALLET_UNAVAILABLE"
+    assert not Refund.objects.exists()

@@ -1,0 +1,284 @@
+"""Cancelling subscriptions and the renewal run (bill_due_subscriptions)."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from customers import errors, subscriptions
+from customers.gateway import ChargeResult, PaymentMethod
+from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
+from customers.services import Actor
+from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def actor(owner):
+    return Actor.user(owner)
+
+
+@pytest.fixture
+def due(customer):
+    """A monthly $10.00 subscription whose period ended an hour ago, paid by card."""
+    start = timezone.now() - dt.timedelta(days=31, hours=1)
+    sub = SubscriptionFactory(
+        customer=customer,
+        previous_billing_date=start,
+        next_billing_date=add_interval(start, "Month"),
+    )
+    PaymentFactory(
+        customer=customer,
+        subscription=sub,
+        product=sub.product,
+        pricing_type="subscription",
+        charge_type="new",
+        total_amount=1000,
+        created_at=start,
+    )
+    return sub
+
+
+class Declines:
+    def charge(self, *, payment, amount, method, idempotency_key):
+        self.charged = amount
+        return ChargeResult(False, PaymentMethod(), "card_declined", "The card was declined.")
+
+
+def credit_wallet(customer, currency: str, amount: int) -> None:
+    from wallets.services import ledger_post
+
+    ledger_post(
+        business=customer.business,
+        customer=customer,
+        currency=currency,
+        amount=amount,
+        direction="credit",
+        event_type="merchant_adjustment",
+        reason="test",
+        actor=Actor.system("test"),
+    )
+
+
+def wallet_balance(customer, currency: str) -> int:
+    from wallets.selectors import balance
+
+    return balance(customer, currency)
+
+
+# --- Cancel / revoke --------------------------------------------------------------
+
+
+def test_cancel_now(customer, actor):
+    sub = SubscriptionFactory(customer=customer)
+    key = LicenseKeyFactory(customer=customer, subscription=sub)
+    sub = subscriptions.subscription_cancel(
+        subscription=sub, actor=actor, at_next_billing_date=False, feedback="unused"
+    )
+    key.refresh_from_db()
+    assert sub.status == "cancelled" and sub.cancelled_at is not None
+    assert sub.cancel_reason == "cancelled_by_merchant" and sub.cancellation_feedback == "unused"
+    assert (sub.cancelled_by_type, sub.cancelled_by_label) == ("merchant_user", actor.label)
+    assert (key.status, key.disabled_reason) == ("disabled", "subscription_cancelled")
+    assert Event.objects.filter(type="subscription.cancelled", object_id=sub.pk).exists()
+
+
+def test_cancel_at_next_billing_date_keeps_access_until_then(customer, actor):
+    sub = SubscriptionFactory(customer=customer)
+    key = LicenseKeyFactory(customer=customer, subscription=sub)
+    sub = subscriptions.subscription_cancel(
+        subscription=sub, actor=actor, at_next_billing_date=True, comment=" Moving on "
+    )
+    key.refresh_from_db()
+    assert sub.status == "active" and sub.cancel_at_next_billing_date
+    assert sub.cancellation_comment == "Moving on" and sub.cancelled_at is None
+    assert key.status == "active"
+    event = Event.objects.get(type="subscription.cancellation_scheduled")
+    assert event.payload["effective_at"] == sub.next_billing_date.isoformat()
+
+
+def test_revoke_a_scheduled_cancellation(customer, actor):
+    sub = SubscriptionFactory(customer=customer, cancel_at_next_billing_date=True)
+    sub = subscriptions.subscription_cancellation_revoke(subscription=sub, actor=actor)
+    assert not sub.cancel_at_next_billing_date
+    with pytest.raises(errors.NoScheduledCancellation):
+        subscriptions.subscription_cancellation_revoke(subscription=sub, actor=actor)
+
+
+@pytest.mark.parametrize("status", ["cancelled", "expired", "failed"])
+def test_ended_subscriptions_cannot_be_cancelled(customer, actor, status):
+    sub = SubscriptionFactory(customer=customer, status=status)
+    with pytest.raises(errors.SubscriptionInactive) as exc_info:
+        subscriptions.subscription_cancel(subscription=sub, actor=actor, at_next_billing_date=False)
+    assert exc_info.value.code == "SUBSCRIPTION_INACTIVE"
+
+
+def test_on_hold_can_be_cancelled_now_but_not_scheduled(customer, actor):
+    sub = SubscriptionFactory(customer=customer, status="on_hold")
+    with pytest.raises(errors.SubscriptionInactive):
+        subscriptions.subscription_cancel(subscription=sub, actor=actor, at_next_billing_date=True)
+    sub = subscriptions.subscription_cancel(
+        subscription=sub, actor=actor, at_next_billing_date=False
+    )
+    assert sub.status == "cancelled"
+
+
+# --- Renewals ---------------------------------------------------------------------
+
+
+def test_due_subscription_is_billed_and_its_period_advanced(due):
+    period_end = due.next_billing_date
+    run = subscriptions.bill_due_subscriptions()
+    assert run.renewed == 1
+    due.refresh_from_db()
+    assert due.previous_billing_date == period_end
+    assert due.next_billing_date == add_interval(period_end, "Month")
+    renewal = Payment.objects.get(charge_type="renewal")
+    assert (renewal.status, renewal.total_amount, renewal.currency) == ("succeeded", 1000, "USD")
+    assert (renewal.payment_method, renewal.card_last_four) == ("card", "4242")
+    assert renewal.subscription_id == due.pk and renewal.pricing_type == "subscription"
+    assert renewal.invoice_number == 1 and renewal.service_period_start == period_end
+    assert Event.objects.filter(type="subscription.renewed", object_id=due.pk).exists()
+
+
+def test_running_twice_bills_nothing_twice(due):
+    assert subscriptions.bill_due_subscriptions().renewed == 1
+    assert subscriptions.bill_due_subscriptions().renewed == 0
+    assert Payment.objects.filter(charge_type="renewal").count() == 1
+
+
+def test_the_command_runs_the_renewals(due, capsys):
+    call_command("bill_due_subscriptions")
+    call_command("bill_due_subscriptions")
+    assert Payment.objects.filter(charge_type="renewal").count() == 1
+    assert "1 renewed" in capsys.readouterr().out
+
+
+def test_not_yet_due_and_inactive_subscriptions_are_left_alone(customer):
+    SubscriptionFactory(customer=customer)  # due in 20 days
+    SubscriptionFactory(
+        customer=customer, status="on_hold", next_billing_date=timezone.now() - dt.timedelta(days=1)
+    )
+    run = subscriptions.bill_due_subscriptions()
+    assert (run.renewed, run.failed) == (0, 0)
+    assert not Payment.objects.exists()
+
+
+def test_failed_charge_puts_on_hold_and_disables_keys(due):
+    key = LicenseKeyFactory(customer=due.customer, subscription=due, product=due.product)
+    period_end = due.next_billing_date
+    run = subscriptions.bill_due_subscriptions(gateway=Declines())
+    assert run.failed == 1
+    due.refresh_from_db()
+    key.refresh_from_db()
+    assert due.status == "on_hold" and due.next_billing_date == period_end
+    assert (key.status, key.disabled_reason) == ("disabled", "subscription_on_hold")
+    failed = Payment.objects.get(charge_type="renewal")
+    assert (failed.status, failed.error_code) == ("failed", "card_declined")
+    assert failed.invoice_number is None
+    assert Event.objects.filter(type="subscription.on_hold").exists()
+    # On hold is not due: a second run does not charge again.
+    assert subscriptions.bill_due_subscriptions(gateway=Declines()).failed == 0
+
+
+def test_builtin_gateway_fails_without_a_payment_method_on_file(customer):
+    SubscriptionFactory(customer=customer, next_billing_date=timezone.now() - dt.timedelta(hours=1))
+    run = subscriptions.bill_due_subscriptions()
+    assert run.failed == 1
+    assert Payment.objects.get().error_code == "payment_method_missing"
+
+
+def test_scheduled_cancellation_takes_effect_instead_of_billing(due):
+    key = LicenseKeyFactory(customer=due.customer, subscription=due)
+    Subscription.objects.filter(pk=due.pk).update(cancel_at_next_billing_date=True)
+    run = subscriptions.bill_due_subscriptions()
+    assert (run.cancelled, run.renewed) == (1, 0)
+    due.refresh_from_db()
+    key.refresh_from_db()
+    assert due.status == "cancelled" and due.cancelled_at == due.next_billing_date
+    assert key.status == "disabled"
+    assert not Payment.objects.filter(charge_type="renewal").exists()
+
+
+def test_a_subscription_many_periods_behind_catches_up_one_period_per_run(customer):
+    start = timezone.now() - dt.timedelta(days=70)
+    sub = SubscriptionFactory(
+        customer=customer,
+        payment_frequency_interval="Week",
+        previous_billing_date=start - dt.timedelta(days=7),
+        next_billing_date=start,
+    )
+    PaymentFactory(customer=customer, subscription=sub, pricing_type="subscription")
+    assert subscriptions.bill_due_subscriptions().renewed == 1
+    sub.refresh_from_db()
+    assert sub.next_billing_date == start + dt.timedelta(days=7)
+
+
+# --- The wallet first -------------------------------------------------------------
+
+
+def test_wallet_covers_the_whole_renewal(due):
+    credit_wallet(due.customer, "USD", 1500)
+    subscriptions.bill_due_subscriptions(gateway=Declines())  # the gateway is never asked
+    renewal = Payment.objects.get(charge_type="renewal")
+    assert (renewal.status, renewal.payment_method) == ("succeeded", "wallet")
+    assert wallet_balance(due.customer, "USD") == 500
+    from wallets.models import LedgerEntry
+
+    debit = LedgerEntry.objects.get(direction="debit")
+    assert (debit.event_type, debit.reference_id, debit.amount) == ("payment", renewal.pk, 1000)
+
+
+def test_wallet_covers_part_and_the_card_the_rest(due):
+    credit_wallet(due.customer, "USD", 300)
+    charged = {}
+
+    class Records:
+        def charge(self, *, payment, amount, method, idempotency_key):
+            charged["amount"] = amount
+            return ChargeResult(True, method)
+
+    subscriptions.bill_due_subscriptions(gateway=Records())
+    renewal = Payment.objects.get(charge_type="renewal")
+    assert charged["amount"] == 700
+    assert (renewal.status, renewal.total_amount, renewal.payment_method) == (
+        "succeeded",
+        1000,
+        "card",
+    )
+    assert renewal.metadata == {"wallet_amount": 300}
+    assert wallet_balance(due.customer, "USD") == 0
+
+
+def test_failed_charge_after_a_wallet_debit_gives_the_money_back(due):
+    credit_wallet(due.customer, "USD", 300)
+    gateway = Declines()
+    subscriptions.bill_due_subscriptions(gateway=gateway)
+    assert gateway.charged == 700
+    assert wallet_balance(due.customer, "USD") == 300
+    from wallets.models import LedgerEntry
+
+    failed = Payment.objects.get(charge_type="renewal")
+    kinds = list(
+        LedgerEntry.objects.filter(reference_id=failed.pk)
+        .order_by("created_at", "id")
+        .values_list("direction", "event_type", "amount")
+    )
+    assert kinds == [("debit", "payment", 300), ("credit", "payment_reversal", 300)]
+
+
+def test_wallet_in_another_currency_is_not_used(due):
+    credit_wallet(due.customer, "INR", 100000)
+    subscriptions.bill_due_subscriptions()
+    assert Payment.objects.get(charge_type="renewal").payment_method == "card"
+    assert wallet_balance(due.customer, "INR") == 100000
+
+
+def test_license_keys_of_other_subscriptions_are_untouched(due, customer):
+    other = SubscriptionFactory(customer=customer)
+    key = LicenseKeyFactory(customer=customer, subscription=other)
+    subscriptions.bill_due_subscriptions(gateway=Declines())
+    key.refresh_from_db()
+    assert key.status == LicenseKey.Status.ACTIVE
