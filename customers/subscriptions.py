@@ -11,7 +11,7 @@ so running the command twice, or twice at once, bills nothing twice.
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -137,7 +137,6 @@ class BillingRun:
     failed: int = 0
     cancelled: int = 0
     skipped: int = 0
-    payments: list[str] = field(default_factory=list)
 
 
 def _method_on_file(sub: Subscription) -> PaymentMethod | None:

@@ -1,8 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from customers.bulk import ProgressBar, bulk_insert
 from customers.demo import CUSTOMER_COLUMNS, customer_rows
+from customers.demo_billing import id_floor, seed_billing
 from customers.models import Business, Customer
 from wallets.demo import seed_wallets
 
@@ -28,6 +30,7 @@ class Command(BaseCommand):
             return
         start = existing.count()
         seed = seed if seed is not None else start
+        floor = id_floor("cus", timezone.now())  # IDs of the customers added below are ≥ this
         with transaction.atomic():
             written = bulk_insert(
                 Customer,
@@ -35,6 +38,19 @@ class Command(BaseCommand):
                 customer_rows(biz.pk, customers, seed=seed, start=start),
                 progress=ProgressBar("customers", customers, stream=self.stderr._out),
             )
+            billing = seed_billing(
+                business=biz,
+                seed=seed,
+                customer_id_floor=floor,
+                progress=ProgressBar("billing", written, stream=self.stderr._out),
+            )
             entries = seed_wallets(business=biz, seed=seed, customers=min(written, 60))
         self.stdout.write(self.style.SUCCESS(f"Added {written:,} customers to {biz.name}."))
         self.stdout.write(self.style.SUCCESS(f"Added {entries:,} wallet ledger entries."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Added {billing.payments:,} payments, {billing.refunds:,} refunds, "
+                f"{billing.subscriptions:,} subscriptions, {billing.license_keys:,} license keys "
+                f"and {billing.instances:,} activations."
+            )
+        )
