@@ -60,13 +60,35 @@ REASON_MAX_LENGTH = LedgerEntry._meta.get_field("reason").max_length
 REFERENCE_MAX_LENGTH = LedgerEntry._meta.get_field("reference_id").max_length
 IDEMPOTENCY_KEY_MAX_LENGTH = LedgerEntry._meta.get_field("idempotency_key").max_length
 
-_WALLET = Wallet._meta.db_table
-_UPDATE_SQL = (
-    f"UPDATE {_WALLET} SET balance = balance + %s, last_sequence = last_sequence + 1, "
-    "updated_at = %s "
+_UPDATE = (
+    f"UPDATE {Wallet._meta.db_table} SET balance = balance + %s, "
+    "last_sequence = last_sequence + 1, updated_at = %s "
     "WHERE business_id = %s AND customer_id = %s AND currency = %s "
     "AND balance >= %s AND balance <= %s "
     "RETURNING id, balance, last_sequence"
+)
+# The entry's columns, from the model, so the SQL below follows the model. These
+# come from the wallet row the UPDATE returned; every other column is a parameter.
+_ENTRY_FIELDS = LedgerEntry._meta.concrete_fields
+_FROM_WALLET = {
+    "wallet_id": "w.id",
+    "sequence": "w.last_sequence",
+    "balance_before": "w.balance - %s",  # the parameter is the delta
+    "balance_after": "w.balance",
+    "created_at": "clock_timestamp()",  # after the row lock is taken
+}
+_COLUMNS = ", ".join(f.column for f in _ENTRY_FIELDS)
+# PostgreSQL: UPDATE and INSERT in one statement (a data-modifying CTE).
+_UPDATE_AND_INSERT = (
+    f"WITH w AS ({_UPDATE}) "
+    f"INSERT INTO {LedgerEntry._meta.db_table} ({_COLUMNS}) "
+    f"SELECT {', '.join(_FROM_WALLET.get(f.column, '%s') for f in _ENTRY_FIELDS)} FROM w "
+    "RETURNING wallet_id, balance_after, sequence, created_at"
+)
+# Elsewhere (SQLite): the UPDATE, then this INSERT.
+_INSERT = (
+    f"INSERT INTO {LedgerEntry._meta.db_table} ({_COLUMNS}) "
+    f"VALUES ({', '.join(['%s'] * len(_ENTRY_FIELDS))})"
 )
 
 
@@ -154,10 +176,37 @@ def _replay(business: Business, key: str, fingerprint: str) -> LedgerEntry | Non
     return entry
 
 
-def _apply(*, business, customer, currency, delta, lo, hi, now) -> tuple | None:
+def _update_and_insert(*, wallet_params: list, entry: LedgerEntry, delta: int) -> bool:
+    """Apply the conditional UPDATE and, if it matched, insert `entry` (whose
+    wallet, sequence, balances and time are filled in). False if no row matched."""
     with connection.cursor() as cursor:
-        cursor.execute(_UPDATE_SQL, [delta, now, business.pk, customer.pk, currency, lo, hi])
-        return cursor.fetchone()
+        if connection.vendor == "postgresql":
+            params = [
+                delta
+                if f.column == "balance_before"
+                else f.get_db_prep_save(getattr(entry, f.attname), connection)
+                for f in _ENTRY_FIELDS
+                if f.column not in _FROM_WALLET or f.column == "balance_before"
+            ]
+            cursor.execute(_UPDATE_AND_INSERT, [*wallet_params, *params])
+            row = cursor.fetchone()
+            if row is None:
+                return False
+            entry.wallet_id, entry.balance_after, entry.sequence, entry.created_at = row
+            entry.balance_before = entry.balance_after - delta
+            return True
+        cursor.execute(_UPDATE, wallet_params)
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        entry.wallet_id, entry.balance_after, entry.sequence = row
+        entry.balance_before = entry.balance_after - delta
+        entry.created_at = timezone.now()  # under the row lock
+        cursor.execute(
+            _INSERT,
+            [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _ENTRY_FIELDS],
+        )
+        return True
 
 
 def ledger_post(
@@ -225,10 +274,6 @@ def ledger_post(
         raise
 
 
-def _wallet(customer: Customer, currency: str) -> dict:
-    return {"customer": customer, "currency": currency}
-
-
 def _insufficient(currency: str, balance: int) -> InsufficientWalletFunds:
     return InsufficientWalletFunds(
         _("The %(currency)s wallet holds less than this debit.") % {"currency": currency},
@@ -256,14 +301,29 @@ def _post(
         delta, lo, hi = amount, 0, MAX_MINOR_UNITS - amount
     else:
         delta, lo, hi = -amount, amount, MAX_MINOR_UNITS
-    changed = dict(business=business, customer=customer, currency=currency, now=now)
-    row = _apply(delta=delta, lo=lo, hi=hi, **changed)
-    if row is None:
+    wallet_params = [delta, now, business.pk, customer.pk, currency, lo, hi]
+    entry = LedgerEntry(
+        business=business,
+        customer=customer,
+        currency=currency,
+        direction=direction,
+        event_type=event_type,
+        amount=amount,
+        reason=reason,
+        reference_id=reference_id,
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label,
+    )
+    if not _update_and_insert(wallet_params=wallet_params, entry=entry, delta=delta):
         # No row matched: the balance is out of range, the wallet does not exist
         # yet, or it was created by a transaction that committed after this
         # statement took its snapshot. Make sure it exists, then try once more:
         # the second UPDATE sees the committed row, so its answer is final.
-        if not Wallet.objects.for_business(business).filter(**_wallet(customer, currency)).exists():
+        wallets = Wallet.objects.for_business(business).filter(customer=customer, currency=currency)
+        if not wallets.exists():
             if direction == Direction.DEBIT:
                 raise _insufficient(currency, 0)
             # First credit in this currency; a concurrent first credit may create it
@@ -272,48 +332,22 @@ def _post(
                 [
                     Wallet(
                         business=business,
-                        **_wallet(customer, currency),
+                        customer=customer,
+                        currency=currency,
                         created_at=now,
                         updated_at=now,
                     )
                 ],
                 ignore_conflicts=True,
             )
-        row = _apply(delta=delta, lo=lo, hi=hi, **changed)
-        if row is None:
+        if not _update_and_insert(wallet_params=wallet_params, entry=entry, delta=delta):
             if direction == Direction.DEBIT:
-                current = (
-                    Wallet.objects.for_business(business)
-                    .filter(**_wallet(customer, currency))
-                    .values_list("balance", flat=True)
-                    .first()
+                raise _insufficient(
+                    currency, wallets.values_list("balance", flat=True).first() or 0
                 )
-                raise _insufficient(currency, current or 0)
             raise WalletBalanceLimit()
-    wallet_id, balance_after, sequence = row
-    # Taken under the row lock, so entries of one wallet are in time order on one
-    # clock; `sequence` is the authoritative order either way.
-    created_at = timezone.now()
-    entry = LedgerEntry.objects.create(
-        business=business,
-        wallet_id=wallet_id,
-        customer=customer,
-        currency=currency,
-        sequence=sequence,
-        direction=direction,
-        event_type=event_type,
-        amount=amount,
-        balance_before=balance_after - delta,
-        balance_after=balance_after,
-        reason=reason,
-        reference_id=reference_id,
-        idempotency_key=key,
-        request_fingerprint=fingerprint,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        created_at=created_at,
-    )
+    entry._state.adding = False
+    entry._state.db = connection.alias
     event_record(
         business=business,
         type=f"wallet.{direction}ed",
@@ -324,7 +358,7 @@ def _post(
             "currency": currency,
             "amount": amount,
             "event_type": event_type,
-            "balance_after": balance_after,
+            "balance_after": entry.balance_after,
             "reference_id": reference_id,
         },
     )

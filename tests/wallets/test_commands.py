@@ -1,7 +1,8 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 
 from customers.models import Business
 from tests.wallets.helpers import credit, debit
@@ -100,3 +101,23 @@ def test_seed_demo_adds_wallets_that_verify(db):
         stderr=io.StringIO(),
     )
     assert verify_ledgers().ok
+
+
+def test_bench_ledger_needs_postgresql():
+    if connection.vendor == "postgresql":
+        pytest.skip("this checks the refusal on other databases")
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        call_command("bench_ledger", "--duration", "0.1")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_bench_ledger_reports_both_ratios_and_zero_violations():
+    out = io.StringIO()
+    call_command(
+        "bench_ledger", "--duration", "0.4", "--threads", "2", "--wallets", "5", stdout=out
+    )
+    text = out.getvalue()
+    assert text.count("entries/s   ratio") == 2
+    assert "hot wallet" in text and "many wallets" in text
+    assert "No violations." in text
