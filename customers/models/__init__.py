@@ -1,6 +1,7 @@
 """Customer Hub's rows, one module per area; import them from here."""
 
 from customers.models.accounts import Business, BusinessScopedQuerySet, Membership, TablePreference
+from customers.models.api_keys import ApiKey
 from customers.models.billing import (
     InvoiceCounter,
     Payment,
@@ -15,9 +16,11 @@ from customers.models.billing import (
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
 from customers.models.events import Event
 from customers.models.licenses import LicenseKey, LicenseKeyInstance
+from customers.models.reports import SavedReport
 
 __all__ = [
     "LOCALE_CHOICES",
+    "ApiKey",
     "Business",
     "BusinessScopedQuerySet",
     "Customer",
@@ -31,6 +34,7 @@ __all__ = [
     "PaymentQuerySet",
     "Product",
     "Refund",
+    "SavedReport",
     "Subscription",
     "SubscriptionQuerySet",
     "TablePreference",

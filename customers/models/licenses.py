@@ -79,6 +79,8 @@ class LicenseKey(models.Model):
             models.Index(
                 fields=["business", "created_at", "id"], name="licensekey_business_created"
             ),
+            # The public /licenses/* endpoints find a key by its string alone.
+            models.Index(fields=["key"], name="licensekey_key"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["business", "key"], name="licensekey_key_unique"),
