@@ -80,3 +80,51 @@ class ActivationLimitLessThanCurrentAmount(DomainError):
     code = "ACTIVATION_LIMIT_LESS_THAN_CURRENT_AMOUNT"
     status = 422
     default_message = _("The limit cannot be lower than the number of current activations.")
+
+
+class LicenseKeyNotFound(DomainError):
+    code = "LICENSE_KEY_NOT_FOUND"
+    status = 404
+    default_message = _("No license key matches.")
+
+
+class InactiveLicenseKey(DomainError):
+    code = "INACTIVE_LICENSE_KEY"
+    status = 403
+    default_message = _("This license key is disabled or expired.")
+
+
+class LicenseKeyLimitReached(DomainError):
+    code = "LICENSE_KEY_LIMIT_REACHED"
+    status = 422
+    default_message = _("This license key has reached its activations limit.")
+
+
+class LicenseKeyInstanceNotFound(DomainError):
+    code = "LICENSE_KEY_INSTANCE_NOT_FOUND"
+    status = 403
+    default_message = _("This instance does not belong to this license key.")
+
+
+class NoExpiryOnSubscriptionLicenseKeys(DomainError):
+    code = "NO_EXPIRY_ON_SUBSCRIPTION_LICENSE_KEYS"
+    default_message = _(
+        "A subscription's license keys follow the subscription; they cannot expire."
+    )
+
+
+# API keys and the API (§1, §3).
+class ReadOnlyApiKey(DomainError):
+    code = "FORBIDDEN"
+    status = 403
+    default_message = _("This API key is read-only; use a read-write key to make changes.")
+
+
+class ApiRateLimited(DomainError):
+    code = "TOO_MANY_REQUESTS"
+    status = 429
+    default_message = _("Too many requests for this API key; retry after the Retry-After delay.")
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__()

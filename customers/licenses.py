@@ -1,4 +1,5 @@
-"""License key operations: disable, enable, change the activations limit.
+"""License key operations: disable, enable, change the activations limit or expiry;
+activate, validate and deactivate by the key string (the public /licenses API).
 
 Each is one transaction that locks the key and writes an Event; refunds and
 subscription changes call `license_keys_disable()` inside their own transaction.
@@ -8,7 +9,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from customers.errors import ActivationLimitLessThanCurrentAmount
+from customers.errors import (
+    ActivationLimitLessThanCurrentAmount,
+    InactiveLicenseKey,
+    LicenseKeyInstanceNotFound,
+    LicenseKeyLimitReached,
+    LicenseKeyNotFound,
+    NoExpiryOnSubscriptionLicenseKeys,
+)
 from customers.models import LicenseKey, LicenseKeyInstance
 from customers.services import Actor, event_record
 
@@ -122,3 +130,118 @@ def license_key_instance_deactivate(*, instance: LicenseKeyInstance, actor: Acto
                 object_id=key.pk,
                 payload={"instance_id": instance.pk, "name": instance.name},
             )
+
+
+def license_key_set_expiry(*, license_key: LicenseKey, expires_at, actor: Actor) -> LicenseKey:
+    """Set when a key expires (None = never). A subscription's keys follow the
+    subscription and cannot be given an expiry."""
+    with transaction.atomic():
+        key = _locked(license_key)
+        if expires_at is not None and key.subscription_id is not None:
+            raise NoExpiryOnSubscriptionLicenseKeys()
+        if key.expires_at == expires_at:
+            return key
+        old = key.expires_at
+        key.expires_at = expires_at
+        fields = ["expires_at", "updated_at"]
+        # The stored status follows the expiry; a disabled key stays disabled.
+        if key.status != LicenseKey.Status.DISABLED:
+            key.status = LicenseKey.Status.EXPIRED if key.is_expired else LicenseKey.Status.ACTIVE
+            fields.append("status")
+        key.save(update_fields=fields)
+        event_record(
+            business=key.business,
+            type="license_key.updated",
+            actor=actor,
+            object_id=key.pk,
+            payload={
+                "expires_at": [
+                    old.isoformat() if old else None,
+                    expires_at.isoformat() if expires_at else None,
+                ]
+            },
+        )
+    return key
+
+
+def license_key_instance_rename(
+    *, instance: LicenseKeyInstance, name: str, actor: Actor
+) -> LicenseKeyInstance:
+    with transaction.atomic():
+        locked = LicenseKeyInstance.objects.select_for_update().get(pk=instance.pk)
+        name = name.strip()
+        if locked.name == name:
+            return locked
+        old, locked.name = locked.name, name
+        locked.save(update_fields=["name"])
+        event_record(
+            business=locked.business,
+            type="license_key_instance.updated",
+            actor=actor,
+            object_id=locked.license_key_id,
+            payload={"instance_id": locked.pk, "name": [old, name]},
+        )
+    return locked
+
+
+def license_key_find(key_string: str) -> LicenseKey:
+    """The key with this string, across businesses (the public endpoints know no
+    business). Keys we issue are UUIDs; an imported string that two businesses
+    share is ambiguous and treated as not found."""
+    matches = list(
+        LicenseKey.objects.filter(key=key_string).select_related("business", "customer", "product")[
+            :2
+        ]
+    )
+    if len(matches) != 1:
+        raise LicenseKeyNotFound()
+    return matches[0]
+
+
+def license_key_activate(*, key_string: str, name: str, actor: Actor) -> LicenseKeyInstance:
+    """Record one activation (a device) of an active key, within its activations limit.
+
+    The key's row lock makes concurrent activations take turns, so the limit holds.
+    """
+    found = license_key_find(key_string)
+    with transaction.atomic():
+        key = _locked(found)
+        if key.effective_status != LicenseKey.Status.ACTIVE:
+            raise InactiveLicenseKey()
+        if key.activations_limit is not None and key.instances.count() >= key.activations_limit:
+            raise LicenseKeyLimitReached()
+        instance = LicenseKeyInstance.objects.create(
+            business_id=key.business_id, license_key=key, name=name.strip()
+        )
+        event_record(
+            business=found.business,
+            type="license_key_instance.activated",
+            actor=actor,
+            object_id=key.pk,
+            payload={"instance_id": instance.pk, "name": instance.name},
+        )
+    instance.license_key = found
+    return instance
+
+
+def license_key_validate(*, key_string: str, instance_id: str | None = None) -> bool:
+    """Whether the key exists, is active and not past its expiry, and (when given)
+    the instance is one of its activations. A read: it writes no Event."""
+    try:
+        key = license_key_find(key_string)
+    except LicenseKeyNotFound:
+        return False
+    if key.effective_status != LicenseKey.Status.ACTIVE:
+        return False
+    if instance_id is not None:
+        return key.instances.filter(pk=instance_id).exists()
+    return True
+
+
+def license_key_deactivate(*, key_string: str, instance_id: str, actor: Actor) -> None:
+    """Remove one activation by the key string and instance ID (the public endpoint)."""
+    key = license_key_find(key_string)
+    instance = LicenseKeyInstance.objects.filter(pk=instance_id, license_key=key).first()
+    if instance is None:
+        raise LicenseKeyInstanceNotFound()
+    license_key_instance_deactivate(instance=instance, actor=actor)

@@ -70,6 +70,7 @@ def refund_create(
     actor: Actor,
     idempotency_key: str | None = None,
     gateway: PaymentGateway | None = None,
+    metadata: dict | None = None,
 ) -> Refund:
     """Refund `amount` minor units of `payment` (None: all that is left).
 
@@ -114,6 +115,7 @@ def refund_create(
                 is_partial=amount < locked.total_amount,
                 destination=destination,
                 idempotency_key=idempotency_key or None,
+                metadata=metadata or {},
             )
             refund.save(force_insert=True)
             if destination == Refund.Destination.WALLET:

@@ -29,6 +29,11 @@ class Actor:
         return cls(Event.ActorKind.USER, str(user.pk), user.get_username())
 
     @classmethod
+    def api_key(cls, key) -> "Actor":
+        """A request made with one of the business's API keys (customers.ApiKey)."""
+        return cls(Event.ActorKind.API_KEY, str(key.pk), key.name)
+
+    @classmethod
     def system(cls, label: str = "system") -> "Actor":
         return cls(Event.ActorKind.SYSTEM, "", label)
 
