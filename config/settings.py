@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "template_partials",
     "csp",
+    "ninja",  # its templates and static files: /api/docs serves Swagger UI from our origin
     "customers",
     "wallets",
     "portal",
@@ -183,7 +184,11 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # Request lines carry paths; portal token paths are redacted before any handler.
-        "django.server": {"filters": ["redact_tokens"], "handlers": ["console"], "propagate": False},
+        "django.server": {
+            "filters": ["redact_tokens"],
+            "handlers": ["console"],
+            "propagate": False,
+        },
         "django.request": {"filters": ["redact_tokens"]},
     },
 }
@@ -198,3 +203,24 @@ REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 30)
 # Where renewals are charged and refunds sent; the built-in one records them without
 # contacting any processor (customers/gateway.py).
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "customers.gateway.BuiltinGateway")
+
+# The JSON API (/api, README "API").
+# Keys are stored as HMAC-SHA256 with this secret; empty = derived from SECRET_KEY
+# (then rotating SECRET_KEY invalidates every API key).
+API_KEY_HMAC_SECRET = env_str("API_KEY_HMAC_SECRET")
+# Per-key fixed-window rate limit: API_RATE_LIMIT requests per API_RATE_WINDOW seconds.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 240)
+API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60)
+# Lists never skip more than this many rows (OFFSET); deeper pages come back empty.
+API_OFFSET_CAP = env_int("API_OFFSET_CAP", 10_000)
+# `total_balance_usd`: micro-dollars (USD / 1,000,000) per one whole unit of each wallet
+# currency, e.g. "INR=12000" for 1 INR = 0.012 USD. Integers, never floats.
+USD_PER_CURRENCY = {
+    "USD": 1_000_000,
+    **{
+        code.upper(): int(rate)
+        for code, _sep, rate in (
+            item.partition("=") for item in env_list("USD_PER_CURRENCY", ["INR=12000"])
+        )
+    },
+}

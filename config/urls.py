@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config.api import api
+from customers import api_key_views
 from portal import dashboard as portal_dashboard
 
 urlpatterns = [
@@ -11,7 +13,14 @@ urlpatterns = [
     path("customers/", include("wallets.urls")),
     path("customers/", include("portal.dashboard_urls")),
     path("settings/portal/", portal_dashboard.portal_settings, name="portal_settings"),
+    path("settings/api-keys/", api_key_views.api_keys, name="api_keys"),
+    path(
+        "settings/api-keys/<str:key_id>/revoke/",
+        api_key_views.api_key_revoke_view,
+        name="api_key_revoke",
+    ),
     path("portal/", include("portal.urls")),
+    path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
