@@ -70,7 +70,8 @@ def refund_create(request, customer_id, payment_id):
     try:
         refunds.refund_check(payment)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        if payment.status != Payment.Status.SUCCEEDED:  # the payment page explains the rest
+            messages.error(request, exc.message)
         return redirect(detail_url)
     refundable = payment.total_amount - payment.refund_reserved_amount
     wallet_ok = wallet_bridge.supports(payment.currency)
