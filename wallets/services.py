@@ -12,19 +12,24 @@ Locking. The wallet row is changed by one conditional UPDATE … RETURNING:
     RETURNING id, balance, last_sequence
 
 It takes the row lock, checks the balance and applies the change in one round
-trip, and the lock is then held only for the entry INSERT, the Event INSERT and
-COMMIT. `SELECT … FOR UPDATE` followed by an UPDATE costs one more round trip
-while holding the lock, and on a hot wallet the lock-hold time is the throughput
-limit, so the conditional UPDATE is the faster of the two correct choices. It
-is also correct under READ COMMITTED: a waiting UPDATE re-evaluates its WHERE on
-the row as the previous transaction left it, so two debits can never both spend
-the same money. No row returned means the balance is out of range, the wallet
-does not exist yet, or another transaction created it after this statement took
-its snapshot; so the service makes sure the wallet exists (a credit creates it
-with INSERT … ON CONFLICT DO NOTHING, a debit of a missing wallet is refused
-without writing anything) and runs the UPDATE once more, which now sees the
-committed row: its answer is final (InsufficientWalletFunds for a debit,
-WalletBalanceLimit for a credit that would pass 2**63−1).
+trip. `SELECT … FOR UPDATE` followed by an UPDATE is also correct but costs one
+more round trip while holding the lock, and on a hot wallet the lock-hold time
+is the throughput limit — so the conditional UPDATE is the faster choice. On
+PostgreSQL the entry INSERT rides in the same statement (`WITH w AS (UPDATE …)
+INSERT INTO wallets_ledgerentry … SELECT … FROM w`), so after the lock is taken
+only the Event INSERT and COMMIT remain; `created_at` is `clock_timestamp()`
+under the lock, and `sequence` (the wallet's entry number) is the order that
+counts. SQLite runs the UPDATE, then the INSERT. Both are correct under READ
+COMMITTED: a waiting UPDATE re-evaluates its WHERE on the row as the previous
+transaction left it, so two debits can never both spend the same money.
+
+No row returned means the balance is out of range, the wallet does not exist
+yet, or another transaction created it after this statement took its snapshot;
+so the service makes sure the wallet exists (a credit creates it with INSERT …
+ON CONFLICT DO NOTHING, a debit of a missing wallet is refused without writing
+anything) and runs the statement once more, which now sees the committed row:
+its answer is final (InsufficientWalletFunds for a debit, WalletBalanceLimit for
+a credit that would pass 2**63−1).
 
 Idempotency. A non-empty `idempotency_key` is unique per business (a partial
 unique index). A replay first looks the key up: the same parameters (compared by

@@ -97,6 +97,7 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_ledger_matches_an_in_memory_model():
     LedgerMachine.TestCase.settings = settings(
         max_examples=30,
+        database=None,  # no .hypothesis/ directory in the repository
         stateful_step_count=15,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
