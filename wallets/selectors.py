@@ -138,7 +138,7 @@ def wallet_tab_context(*, customer: Customer, params) -> dict:
             "next": link(currency=currency, page=page.next_page_number())
             if page.has_next()
             else None,
-            "form": WalletAdjustForm(),
+            "form": WalletAdjustForm(initial={"currency": currency} if currency else None),
             "form_open": False,
             "confirm": None,
             "notice": "",
