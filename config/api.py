@@ -5,7 +5,9 @@ Auth, rate limiting and the error format live here; the routes live in each app'
 from django-ninja's own static files, so it works under our CSP).
 """
 
+import functools
 import logging
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -78,6 +80,8 @@ start beyond it are empty; narrow with `created_at_lte` to go further back.
   `payment_provider` is `"dodo"`, `disputes` is `[]`, `billing.country` follows the
   currency, `blocked_at` is null.
 - Read-only keys get `403 FORBIDDEN`.
+- A query parameter an operation does not declare is `422` (a mistyped filter must
+  not silently return the unfiltered list).
 """
 
 
@@ -172,6 +176,48 @@ def on_django_validation_error(request, exc: DjangoValidationError):
 def on_server_error(request, exc: Exception):
     logger.exception("API error on %s %s", request.method, request.path)
     return error(request, 500, "INTERNAL_SERVER_ERROR", "Something went wrong on our side.")
+
+
+@functools.cache
+def _query_names() -> dict[tuple[str, str], frozenset[str]]:
+    """(METHOD, OpenAPI path) → the query parameters the operation declares."""
+    names = {}
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        for method, operation in operations.items():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            names[(method.upper(), path)] = frozenset(declared)
+    return names
+
+
+def reject_unknown_query_parameters(run):
+    """A query parameter the operation does not declare is a 422, not silently ignored:
+    a typo in a filter must not return an unfiltered list."""
+
+    @functools.wraps(run)
+    def wrapper(request, *args, **kwargs):
+        match = request.resolver_match
+        route = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", match.route) if match else ""
+        declared = _query_names().get((request.method, route))
+        if declared is not None:
+            unknown = sorted(set(request.GET) - declared)
+            if unknown:
+                return error(
+                    request,
+                    422,
+                    "INVALID_REQUEST_PARAMETERS",
+                    f"{unknown[0][:40]}: unknown query parameter",
+                )
+        return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+api.add_decorator(reject_unknown_query_parameters, mode="view")
+
+
+def not_found(request, rest=""):
+    """Any other path under /api/: the same JSON 404 as a missing object."""
+    return JsonResponse({"code": "NOT_FOUND", "message": "No such API endpoint."}, status=404)
 
 
 api.add_router("", customers_api.customers_router)

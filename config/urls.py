@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from config.api import api
+from config.api import api, not_found
 from customers import api_key_views
 from portal import dashboard as portal_dashboard
 
@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("portal/", include("portal.urls")),
     path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

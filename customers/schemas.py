@@ -8,12 +8,20 @@ they do not know, so a newer client's extra fields do not break a request.
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 from customers.models import LOCALE_CHOICES
 from customers.validation import normalize_phone, validate_metadata
@@ -118,6 +126,20 @@ def _metadata(value: Any) -> Any:
     return value
 
 
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def _iso_only(value: Any) -> Any:
+    """ISO 8601 only: pydantic would also read numbers as Unix timestamps."""
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value.strip()):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2025-08-04T05:43:19Z")
+    return value.strip()
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     """Naive times are read as UTC."""
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -136,7 +158,19 @@ Metadata = Annotated[
         examples=[{"plan": "pro", "seats": 3}],
     ),
 ]
-AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[dt.datetime, BeforeValidator(_iso_only), AfterValidator(_aware)]
+
+
+class BodySchema(Schema):
+    """A JSON request body: an object, never a list, string or number."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _must_be_an_object(cls, data: Any) -> Any:
+        raw = getattr(data, "_obj", data)  # ninja wraps the input in a DjangoGetter
+        if not isinstance(raw, dict):
+            raise ValueError("the body must be a JSON object")
+        return data
 
 
 class ErrorOut(Schema):
@@ -205,7 +239,7 @@ class CustomerFilters(PageParams, CreatedRange):
     )
 
 
-class CustomerCreateIn(Schema):
+class CustomerCreateIn(BodySchema):
     email: Email = Field(..., examples=["ada@example.com"])
     name: Text = Field(..., min_length=1, max_length=255, examples=["Ada Lovelace"])
     metadata: Metadata | None = None
@@ -213,7 +247,7 @@ class CustomerCreateIn(Schema):
     preferred_locale: Locale | None = None
 
 
-class CustomerPatchIn(Schema):
+class CustomerPatchIn(BodySchema):
     """Absent keys stay as they are; `null` clears phone, metadata and locale."""
 
     email: Email | None = None
@@ -394,7 +428,7 @@ class PaymentFilters(PageParams, CreatedRange):
 # ---------------------------------------------------------------- refunds (§9)
 
 
-class RefundItemIn(Schema):
+class RefundItemIn(BodySchema):
     item_id: Text = Field(..., max_length=64, description="The payment's product ID.")
     amount: StrictInt | None = Field(
         None, gt=0, le=INT64_MAX, description="Minor units; null refunds the whole line."
@@ -404,7 +438,7 @@ class RefundItemIn(Schema):
     )
 
 
-class RefundCreateIn(Schema):
+class RefundCreateIn(BodySchema):
     payment_id: Text = Field(..., max_length=64, examples=["pay_0NXqZ0Yq5B3pT3y8Vn0mUfK2d"])
     items: list[RefundItemIn] | None = Field(
         None,
@@ -517,7 +551,7 @@ class SubscriptionFilters(PageParams, CreatedRange):
     locale: QueryText | None = Field(None, max_length=10, description="Accepted and ignored.")
 
 
-class SubscriptionPatchIn(Schema):
+class SubscriptionPatchIn(BodySchema):
     """What PATCH /subscriptions/{id} changes. Supported: `status: cancelled` (cancel
     now), `cancel_at_next_billing_date` (true schedules, false revokes a scheduled
     cancellation), with `cancel_reason`, `cancellation_feedback` and
@@ -613,7 +647,7 @@ class LicenseKeyFilters(PageParams, CreatedRange):
     source: Literal["auto", "import", "manual"] | None = None
 
 
-class LicenseKeyPatchIn(Schema):
+class LicenseKeyPatchIn(BodySchema):
     activations_limit: StrictInt | None = Field(
         None, ge=0, le=INT32_MAX, description="null = unlimited."
     )
@@ -659,7 +693,7 @@ class LicenseKeyInstanceFilters(PageParams):
     )
 
 
-class LicenseKeyInstancePatchIn(Schema):
+class LicenseKeyInstancePatchIn(BodySchema):
     name: Text = Field(..., min_length=1, max_length=255)
 
 
@@ -673,17 +707,17 @@ def instance_out(instance) -> dict:
     }
 
 
-class LicenseActivateIn(Schema):
+class LicenseActivateIn(BodySchema):
     license_key: Text = Field(..., min_length=1, max_length=255)
     name: Text = Field(..., min_length=1, max_length=255, examples=["MacBook Pro"])
 
 
-class LicenseValidateIn(Schema):
+class LicenseValidateIn(BodySchema):
     license_key: Text = Field(..., min_length=1, max_length=255)
     license_key_instance_id: Text | None = Field(None, max_length=64)
 
 
-class LicenseDeactivateIn(Schema):
+class LicenseDeactivateIn(BodySchema):
     license_key: Text = Field(..., min_length=1, max_length=255)
     license_key_instance_id: Text = Field(..., max_length=64)
 

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import StrictInt
 
-from customers.schemas import INT64_MAX, Currency, PageParams, Text
+from customers.schemas import INT64_MAX, BodySchema, Currency, PageParams, Text
 
 
 class WalletOut(Schema):
@@ -28,7 +28,7 @@ class WalletListOut(Schema):
     )
 
 
-class LedgerEntryIn(Schema):
+class LedgerEntryIn(BodySchema):
     amount: StrictInt = Field(..., gt=0, le=INT64_MAX, description="Minor units, > 0.")
     currency: Currency = Field(..., description="USD or INR; other codes get 422.")
     entry_type: Literal["credit", "debit"]
