@@ -4,12 +4,34 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from customers import aggregates
 from customers.models import Customer
+from customers.money import parse_amount
 from wallets.selectors import with_wallet_balance
 
 SEARCH_MAX_LENGTH = 100
+
+
+class CustomerFilterForm(forms.Form):
+    """Turns "minimum total paid" ("12.50" + a currency) into minor units."""
+
+    def clean(self):
+        data = super().clean()
+        raw = data.get("min_paid")
+        if not raw:
+            data["min_paid_currency"] = ""  # a currency alone filters nothing
+            return data
+        currency = data.get("min_paid_currency") or settings.WALLET_CURRENCIES[0]
+        try:
+            data["min_paid"] = parse_amount(raw, currency)
+        except ValidationError as exc:
+            self.add_error("min_paid", exc)
+        data["min_paid_currency"] = currency
+        return data
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -51,9 +73,34 @@ class CustomerFilter(django_filters.FilterSet):
         ),
     )
 
+    has_active_subscription = django_filters.BooleanFilter(
+        method="filter_has_active_subscription",
+        label=_("Subscriptions"),
+        widget=forms.Select(
+            choices=[
+                ("", _("Any")),
+                ("true", _("Has an active subscription")),
+                ("false", _("No active subscription")),
+            ]
+        ),
+    )
+    min_paid = django_filters.CharFilter(
+        method="filter_min_paid",
+        label=_("Total paid at least"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "12.50"}),
+    )
+    min_paid_currency = django_filters.ChoiceFilter(
+        method="filter_nothing",
+        label=_("Currency of total paid"),
+        choices=[(c, c) for c in settings.WALLET_CURRENCIES],
+        empty_label=None,
+    )
+
     class Meta:
         model = Customer
         fields = []
+        form = CustomerFilterForm
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
@@ -76,6 +123,20 @@ class CustomerFilter(django_filters.FilterSet):
         # An EXISTS subquery on the wallets' (business, customer, …) index.
         return with_wallet_balance(queryset, value)
 
+    def filter_has_active_subscription(self, queryset, name, value):
+        exists = aggregates.has_active_subscription()
+        return queryset.filter(exists) if value else queryset.exclude(exists)
+
+    def filter_min_paid(self, queryset, name, value):
+        # The form turned "12.50" into minor units of the chosen currency.
+        currency = self.form.cleaned_data["min_paid_currency"]
+        return queryset.alias(_total_paid=aggregates.total_paid(currency)).filter(
+            _total_paid__gte=value
+        )
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # read by filter_min_paid
+
     def _used(self) -> dict:
         if not self.is_bound:
             return {}
@@ -86,7 +147,7 @@ class CustomerFilter(django_filters.FilterSet):
     @property
     def active_count(self) -> int:
         """How many filters (besides search) are in use, for the Filters button."""
-        return len([key for key in self._used() if key != "q"])
+        return len([key for key in self._used() if key not in ("q", "min_paid_currency")])
 
     @property
     def is_filtered(self) -> bool:
