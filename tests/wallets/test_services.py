@@ -243,3 +243,16 @@ def test_ledger_entries_are_newest_first_and_filter_by_currency(customer):
     c = debit(customer, 1)
     assert list(selectors.ledger_entries(customer)) == [c, b, a]
     assert list(selectors.ledger_entries(customer, "INR")) == [b]
+
+
+def test_text_is_stored_verbatim_whatever_it_contains(customer):
+    entry = credit(customer, 100, reason="100% refund; DROP TABLE x; -- ₩ 'quoted'")
+    entry.refresh_from_db()
+    assert entry.reason == "100% refund; DROP TABLE x; -- ₩ 'quoted'"
+
+
+def test_the_returned_entry_matches_the_stored_row(customer):
+    entry = credit(customer, 321, reference_id="pay_9")
+    stored = LedgerEntry.objects.get(pk=entry.pk)
+    fields = [f.attname for f in LedgerEntry._meta.concrete_fields]
+    assert {f: getattr(entry, f) for f in fields} == {f: getattr(stored, f) for f in fields}

@@ -290,3 +290,11 @@ def test_customer_table_filters_by_wallet_balance(owner_client, business):
     assert names("true") == ["Has Money"]
     assert names("false") == ["Never Had", "Spent It"]
     assert len(names("")) == 3
+
+
+def test_without_htmx_an_error_renders_the_full_page(owner_client, customer):
+    response = owner_client.post(adjust_url(customer), form(reason=""))
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" in html
+    assert "Enter a reason for this adjustment." in html
+    assert not LedgerEntry.objects.exists()
