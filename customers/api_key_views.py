@@ -28,13 +28,16 @@ class ApiKeyForm(forms.Form):
     )
 
 
+# The new key's secret rides in the session from the POST to the redirected GET,
+# which removes it: Post/Redirect/Get, so reloading never creates a second key.
+SECRET_SESSION_KEY = "api_key_created"
+
+
 @never_cache
 @editor_required
 def api_keys(request):
-    """The business's keys; a POST creates one and shows its secret on this response
-    only (never stored, never redirected through the session)."""
+    """The business's keys; a POST creates one, whose secret the next page shows once."""
     form = ApiKeyForm(request.POST or None)
-    created = secret = None
     if request.method == "POST" and form.is_valid():
         created, secret = api_key_create(
             business=request.business,
@@ -43,16 +46,24 @@ def api_keys(request):
             actor=Actor.user(request.user),
             created_by=request.user,
         )
-        form = ApiKeyForm()
-    keys = (
+        request.session[SECRET_SESSION_KEY] = {"id": created.pk, "secret": secret}
+        return redirect("api_keys")
+    keys = list(
         ApiKey.objects.for_business(request.business)
         .select_related("created_by")
         .order_by("revoked_at", "-created_at", "-id")[:200]
     )
+    just_created = request.session.pop(SECRET_SESSION_KEY, None) or {}
+    created = next((k for k in keys if k.pk == just_created.get("id")), None)
     return render(
         request,
         "customers/api_keys.html",
-        {"form": form, "keys": keys, "created": created, "secret": secret},
+        {
+            "form": form if form.is_bound else ApiKeyForm(),
+            "keys": keys,
+            "created": created,
+            "secret": just_created.get("secret") if created else None,
+        },
     )
 
 
