@@ -16,8 +16,10 @@ trip. `SELECT … FOR UPDATE` followed by an UPDATE is also correct but costs on
 more round trip while holding the lock, and on a hot wallet the lock-hold time
 is the throughput limit — so the conditional UPDATE is the faster choice. On
 PostgreSQL the entry INSERT rides in the same statement (`WITH w AS (UPDATE …)
-INSERT INTO wallets_ledgerentry … SELECT … FROM w`), so after the lock is taken
-only the Event INSERT and COMMIT remain; `created_at` is `clock_timestamp()`
+INSERT INTO wallets_ledgerentry … SELECT … FROM w`), and the audit Event is
+inserted just before it (an insert takes no lock that others wait for), so the
+row lock is held for that one statement and COMMIT — no longer than by the raw
+SQL floor that `bench_ledger` measures. `created_at` is `clock_timestamp()`
 under the lock, and `sequence` (the wallet's entry number) is the order that
 counts. SQLite runs the UPDATE, then the INSERT. Both are correct under READ
 COMMITTED: a waiting UPDATE re-evaluates its WHERE on the row as the previous
@@ -322,6 +324,24 @@ def _post(
         actor_id=actor.id,
         actor_label=actor.label,
     )
+    # The audit Event goes first: it takes no lock, so the wallet's row lock is held
+    # only for the UPDATE+INSERT statement and COMMIT. If the post is refused, the
+    # transaction (Event included) rolls back.
+    event_record(
+        business=business,
+        type=f"wallet.{direction}ed",
+        actor=actor,
+        object_id=entry.pk,
+        payload={
+            "customer_id": customer.pk,
+            "currency": currency,
+            "amount": amount,
+            "direction": direction,
+            "event_type": event_type,
+            "reason": reason,
+            "reference_id": reference_id,
+        },
+    )
     if not _update_and_insert(wallet_params=wallet_params, entry=entry, delta=delta):
         # No row matched: the balance is out of range, the wallet does not exist
         # yet, or it was created by a transaction that committed after this
@@ -353,18 +373,4 @@ def _post(
             raise WalletBalanceLimit()
     entry._state.adding = False
     entry._state.db = connection.alias
-    event_record(
-        business=business,
-        type=f"wallet.{direction}ed",
-        actor=actor,
-        object_id=entry.pk,
-        payload={
-            "customer_id": customer.pk,
-            "currency": currency,
-            "amount": amount,
-            "event_type": event_type,
-            "balance_after": entry.balance_after,
-            "reference_id": reference_id,
-        },
-    )
     return entry

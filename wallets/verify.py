@@ -58,6 +58,21 @@ CHECKS = [
         ["entry", "wallet", "sequence", "before", "after", "prev_sequence", "prev_after"],
     ),
     (
+        "created_order_is_sequence_order",
+        "within a wallet, created_at never goes back as the sequence goes up",
+        f"""
+        SELECT id, wallet_id, sequence, created_at, prev_created_at
+          FROM (
+                SELECT id, wallet_id, sequence, created_at,
+                       LAG(created_at) OVER (PARTITION BY wallet_id ORDER BY sequence)
+                           AS prev_created_at
+                  FROM {E} WHERE 1 = 1 {{e}}
+               ) c
+         WHERE created_at < prev_created_at
+        """,
+        ["entry", "wallet", "sequence", "created_at", "previous created_at"],
+    ),
+    (
         "no_negative_balance",
         "no wallet balance and no entry balance below zero; every amount above zero",
         f"""

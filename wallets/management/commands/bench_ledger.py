@@ -4,12 +4,14 @@ PostgreSQL only. Four measurements with the same number of threads, each thread
 on its own connection (service and floor alternate in rounds of ~2.5 s):
 
   service / hot wallet    every thread posts to one wallet through ledger_post
-  floor   / hot wallet    the same conditional UPDATE … RETURNING + INSERT in raw SQL
+  floor   / hot wallet    the same conditional UPDATE + INSERT statement in raw SQL
   service / many wallets  each post goes to a random one of --wallets wallets
   floor   / many wallets
 
-The service does more than the floor on purpose — validation, an Event row, the
-ORM — and the target is at least 30% of the floor's entries/s. Afterwards the
+The floor is the one statement at the heart of ledger_post on PostgreSQL (the
+conditional UPDATE and the entry INSERT as a data-modifying CTE), sent by plain
+psycopg with nothing around it. The service does more — validation, an Event
+row, the ORM — and the target is at least 30% of the floor's entries/s. Afterwards the
 verify_ledgers checks run and must find zero violations. Data goes into the
 business "Ledger Bench" (fresh customers each run) and stays: ledger entries
 cannot be deleted, so run it on a scratch database.
@@ -40,19 +42,21 @@ ROUND_SECONDS = 2.5
 FUNDING = 10**12  # minor units put in each wallet first, so debits never run dry
 CURRENCY = "USD"
 
-FLOOR_UPDATE = (
-    f"UPDATE {Wallet._meta.db_table} SET balance = balance + %s, "
+# The floor: the statement at the heart of ledger_post on PostgreSQL — the
+# conditional UPDATE and the entry INSERT as one data-modifying CTE — and nothing
+# else (no validation, no Event, no ORM, no idempotency look-up).
+FLOOR = (
+    f"WITH w AS (UPDATE {Wallet._meta.db_table} SET balance = balance + %s, "
     "last_sequence = last_sequence + 1, updated_at = now() "
     "WHERE business_id = %s AND customer_id = %s AND currency = %s "
-    "AND balance >= %s AND balance <= %s RETURNING id, balance, last_sequence"
-)
-FLOOR_INSERT = (
+    "AND balance >= %s AND balance <= %s RETURNING id, balance, last_sequence) "
     f"INSERT INTO {LedgerEntry._meta.db_table} (id, business_id, wallet_id, customer_id, "
     "currency, sequence, direction, event_type, amount, balance_before, balance_after, "
     "reason, reference_id, idempotency_key, request_fingerprint, actor_kind, actor_id, "
     "actor_label, created_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, 'merchant_adjustment', %s, %s, %s, 'bench floor', "
-    "'', '', '', 'system', '', 'bench_ledger', now())"
+    "SELECT %s, %s, w.id, %s, %s, w.last_sequence, %s, 'merchant_adjustment', %s, "
+    "w.balance - %s, w.balance, 'bench floor', '', '', '', 'system', '', 'bench_ledger', "
+    "clock_timestamp() FROM w RETURNING id"
 )
 MAX = 2**63 - 1
 
@@ -194,26 +198,16 @@ class Command(BaseCommand):
                 amount = rng.randint(1, 1000)
                 credit = rng.random() < 0.5
                 delta, lo, hi = (amount, 0, MAX - amount) if credit else (-amount, amount, MAX)
-                cursor.execute(FLOOR_UPDATE, (delta, business_id, customer_id, CURRENCY, lo, hi))
-                row = cursor.fetchone()
-                if row is None:
-                    conn.rollback()
-                    continue
-                wallet_id, after, sequence = row
                 cursor.execute(
-                    FLOOR_INSERT,
+                    FLOOR,
                     (
-                        new_id("wle"),
-                        business_id,
-                        wallet_id,
-                        customer_id,
-                        CURRENCY,
-                        sequence,
-                        "credit" if credit else "debit",
-                        amount,
-                        after - delta,
-                        after,
+                        *(delta, business_id, customer_id, CURRENCY, lo, hi),
+                        *(new_id("wle"), business_id, customer_id, CURRENCY),
+                        *("credit" if credit else "debit", amount, delta),
                     ),
                 )
+                if cursor.fetchone() is None:
+                    conn.rollback()
+                    continue
                 conn.commit()
                 counts[i] += 1
