@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 
 import pytest
@@ -121,3 +122,26 @@ def test_bench_ledger_reports_both_ratios_and_zero_violations():
     assert text.count("entries/s   ratio") == 2
     assert "hot wallet" in text and "many wallets" in text
     assert "No violations." in text
+
+
+def test_verify_ledgers_reports_entries_out_of_created_order(customer):
+    first = credit(customer, 1000)
+    wallet = first.wallet
+    LedgerEntry.objects.create(  # next in the chain, but dated before the first entry
+        business_id=wallet.business_id,
+        wallet=wallet,
+        customer=customer,
+        currency="USD",
+        sequence=2,
+        direction="credit",
+        event_type="merchant_adjustment",
+        amount=10,
+        balance_before=1000,
+        balance_after=1010,
+        request_fingerprint="x",
+        actor_kind="system",
+        created_at=first.created_at - dt.timedelta(seconds=1),
+    )
+    Wallet.objects.filter(pk=wallet.pk).update(balance=1010, last_sequence=2)
+    failed = {c.name: c.violations for c in verify_ledgers().checks if c.violations}
+    assert failed == {"created_order_is_sequence_order": 1}
