@@ -2,6 +2,9 @@
 returns only counts and a few example rows, however large the ledger is.
 
 Used by `manage.py verify_ledgers` and at the end of `manage.py bench_ledger`.
+The chain checks partition by (business_id, wallet_id) and order by sequence, the
+order of the ledgerentry_unique_sequence index, so PostgreSQL can read entries in
+index order instead of sorting them.
 Runs on PostgreSQL and SQLite (window functions, no vendor extensions).
 """
 
@@ -47,7 +50,7 @@ CHECKS = [
                        LAG(sequence) OVER win AS prev_sequence,
                        LAG(balance_after) OVER win AS prev_after
                   FROM {E} WHERE 1 = 1 {{e}}
-                WINDOW win AS (PARTITION BY wallet_id ORDER BY sequence)
+                WINDOW win AS (PARTITION BY business_id, wallet_id ORDER BY sequence)
                ) c
          WHERE (prev_sequence IS NULL AND (sequence <> 1 OR balance_before <> 0))
             OR (prev_sequence IS NOT NULL
@@ -64,7 +67,7 @@ CHECKS = [
         SELECT id, wallet_id, sequence, created_at, prev_created_at
           FROM (
                 SELECT id, wallet_id, sequence, created_at,
-                       LAG(created_at) OVER (PARTITION BY wallet_id ORDER BY sequence)
+                       LAG(created_at) OVER (PARTITION BY business_id, wallet_id ORDER BY sequence)
                            AS prev_created_at
                   FROM {E} WHERE 1 = 1 {{e}}
                ) c
