@@ -119,7 +119,7 @@ def wallet_adjust(request, customer_id):
         notice = _("Debited %(amount)s. New balance %(balance)s.")
     notice %= {"amount": amount, "balance": balance}
     if request.htmx:
-        return _render(request, customer, {}, notice=notice)
+        return _render(request, customer, request.GET, notice=notice)
     messages.success(request, notice)
     return redirect(_detail_url(customer))
 
