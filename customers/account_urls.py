@@ -4,6 +4,14 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Reset links are built from PUBLIC_BASE_URL (read per request), never the Host."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"public_base_url": settings.PUBLIC_BASE_URL}
+        return super().form_valid(form)
+
+
 urlpatterns = [
     path(
         "login/",
@@ -11,13 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            extra_email_context={"public_base_url": settings.PUBLIC_BASE_URL}
-        ),
-        name="password_reset",
-    ),
+    path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -39,6 +39,7 @@ def license_key_disable(*, license_key: LicenseKey, actor: Actor) -> LicenseKey:
             type="license_key.disabled",
             actor=actor,
             object_id=key.pk,
+            customer_id=key.customer_id,
             payload={"reason": key.disabled_reason},
         )
     return key
@@ -58,6 +59,7 @@ def license_key_enable(*, license_key: LicenseKey, actor: Actor) -> LicenseKey:
             type="license_key.enabled",
             actor=actor,
             object_id=key.pk,
+            customer_id=key.customer_id,
             payload={"status": key.status},
         )
     return key
@@ -86,6 +88,7 @@ def license_key_set_activations_limit(
             type="license_key.updated",
             actor=actor,
             object_id=key.pk,
+            customer_id=key.customer_id,
             payload={"activations_limit": [old, activations_limit]},
         )
     return key
@@ -112,6 +115,7 @@ def license_keys_disable(*, keys: QuerySet, reason: str, actor: Actor) -> int:
             type="license_key.disabled",
             actor=actor,
             object_id=key.pk,
+            customer_id=key.customer_id,
             payload={"reason": reason},
         )
     return len(changed)
@@ -128,6 +132,7 @@ def license_key_instance_deactivate(*, instance: LicenseKeyInstance, actor: Acto
                 type="license_key_instance.deactivated",
                 actor=actor,
                 object_id=key.pk,
+                customer_id=key.customer_id,
                 payload={"instance_id": instance.pk, "name": instance.name},
             )
 
@@ -154,6 +159,7 @@ def license_key_set_expiry(*, license_key: LicenseKey, expires_at, actor: Actor)
             type="license_key.updated",
             actor=actor,
             object_id=key.pk,
+            customer_id=key.customer_id,
             payload={
                 "expires_at": [
                     old.isoformat() if old else None,
@@ -179,6 +185,7 @@ def license_key_instance_rename(
             type="license_key_instance.updated",
             actor=actor,
             object_id=locked.license_key_id,
+            customer_id=locked.license_key.customer_id,
             payload={"instance_id": locked.pk, "name": [old, name]},
         )
     return locked
@@ -218,6 +225,7 @@ def license_key_activate(*, key_string: str, name: str, actor: Actor) -> License
             type="license_key_instance.activated",
             actor=actor,
             object_id=key.pk,
+            customer_id=key.customer_id,
             payload={"instance_id": instance.pk, "name": instance.name},
         )
     instance.license_key = found

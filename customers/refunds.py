@@ -149,6 +149,7 @@ def refund_create(
                 type=f"refund.{refund.status}",
                 actor=actor,
                 object_id=refund.pk,
+                customer_id=refund.customer_id,
                 payload={
                     "payment_id": locked.pk,
                     "customer_id": locked.customer_id,

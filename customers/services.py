@@ -38,8 +38,25 @@ class Actor:
         return cls(Event.ActorKind.SYSTEM, "", label)
 
 
-def event_record(*, business: Business, type: str, actor: Actor, object_id: str, payload=None):
-    """Append one audit Event; call it inside the transaction of the change."""
+def event_record(
+    *,
+    business: Business,
+    type: str,
+    actor: Actor,
+    object_id: str,
+    payload=None,
+    customer_id: str = "",
+):
+    """Append one audit Event; call it inside the transaction of the change.
+
+    `customer_id` names the customer the change concerns; it defaults to the
+    object itself when that is a customer, and to the actor when a customer acted.
+    """
+    if not customer_id:
+        if object_id.startswith("cus_"):
+            customer_id = object_id
+        elif actor.kind == Event.ActorKind.CUSTOMER:
+            customer_id = actor.id
     return Event.objects.create(
         business=business,
         type=type,
@@ -47,6 +64,7 @@ def event_record(*, business: Business, type: str, actor: Actor, object_id: str,
         actor_id=actor.id,
         actor_label=actor.label,
         object_id=object_id,
+        customer_id=customer_id,
         payload=payload or {},
     )
 

@@ -94,6 +94,7 @@ def subscription_cancel(
             type=event_type,
             actor=actor,
             object_id=sub.pk,
+            customer_id=sub.customer_id,
             payload={
                 "customer_id": sub.customer_id,
                 "effective_at": (
@@ -124,6 +125,7 @@ def subscription_cancellation_revoke(*, subscription: Subscription, actor: Actor
             type="subscription.cancellation_revoked",
             actor=actor,
             object_id=sub.pk,
+            customer_id=sub.customer_id,
             payload={"customer_id": sub.customer_id},
         )
     return sub
@@ -173,6 +175,7 @@ def subscription_renew(
                 type="subscription.cancelled",
                 actor=actor,
                 object_id=sub.pk,
+                customer_id=sub.customer_id,
                 payload={"customer_id": sub.customer_id, "scheduled": True},
             )
             return "cancelled"
@@ -246,6 +249,7 @@ def subscription_renew(
                 type="subscription.renewed",
                 actor=actor,
                 object_id=sub.pk,
+                customer_id=sub.customer_id,
                 payload={
                     "payment_id": payment.pk,
                     "amount": total,
@@ -283,6 +287,7 @@ def subscription_renew(
             type="subscription.on_hold",
             actor=actor,
             object_id=sub.pk,
+            customer_id=sub.customer_id,
             payload={
                 "payment_id": payment.pk,
                 "amount": total,

@@ -154,7 +154,7 @@ def customer_detail(request, customer_id):
     if request.htmx and not request.htmx.history_restore_request:
         template += "#tab-panel"
     else:
-        events = Event.objects.for_business(request.business).filter(object_id=customer.pk)
+        events = Event.objects.for_business(request.business).filter(customer_id=customer.pk)
         context["events"] = events.order_by("-created_at")[:10]
     return render(request, template, context)
 

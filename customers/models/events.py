@@ -23,6 +23,9 @@ class Event(models.Model):
     actor_id = models.CharField(max_length=64, blank=True)
     actor_label = models.CharField(max_length=255, blank=True)  # e-mail or key name, as it was
     object_id = models.CharField(max_length=64)
+    # The customer the change concerns (blank for business-wide events), so a
+    # customer's details page can show everything done to or by them.
+    customer_id = models.CharField(max_length=40, blank=True, default="")
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -34,6 +37,11 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["business", "object_id", "created_at"], name="event_object"),
             models.Index(fields=["business", "created_at"], name="event_business_created"),
+            models.Index(
+                fields=["business", "customer_id", "created_at"],
+                condition=~models.Q(customer_id=""),
+                name="event_customer",
+            ),
         ]
 
     def __str__(self) -> str:
