@@ -16,6 +16,7 @@ from customers.models.billing import (
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
 from customers.models.events import Event
 from customers.models.licenses import LicenseKey, LicenseKeyInstance
+from customers.models.reports import SavedReport
 
 __all__ = [
     "LOCALE_CHOICES",
@@ -33,6 +34,7 @@ __all__ = [
     "PaymentQuerySet",
     "Product",
     "Refund",
+    "SavedReport",
     "Subscription",
     "SubscriptionQuerySet",
     "TablePreference",
