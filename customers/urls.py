@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import billing_views, views
+from customers import billing_views, report_views, views
 
 app_name = "customers"
 
@@ -8,6 +8,13 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
     path("columns/", views.customer_columns, name="columns"),
+    path("report/", report_views.report_builder, name="report"),
+    path("report/save/", report_views.report_save, name="report_save"),
+    path("report/<str:report_id>/", report_views.report_builder, name="report_detail"),
+    path("report/<str:report_id>/update/", report_views.report_update, name="report_update"),
+    path("report/<str:report_id>/delete/", report_views.report_delete, name="report_delete"),
+    path("export.csv", report_views.export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", report_views.export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("switch-business/", views.business_switch, name="switch_business"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),

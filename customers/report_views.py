@@ -1,0 +1,294 @@
+"""Build Report, saved reports and the CSV / XLSX exports.
+
+Every member (viewers too) can build, export and save reports; a saved report
+can be changed or deleted by its creator or by an owner or admin. Saved reports
+are shared by URL within the business; another business's report is a 404.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from customers import exports, services
+from customers.models import SavedReport, TablePreference
+from customers.permissions import business_required
+from customers.reports import (
+    PREVIEW_ROWS,
+    ReportParamError,
+    ReportRequest,
+    capped_count,
+    parse_report_request,
+    report_columns,
+    report_rows,
+    signup_chart,
+)
+from customers.tables import CustomerTable
+
+BUILDER_DEFAULT_COLUMNS = [
+    "name",
+    "id",
+    "email",
+    "created_at",
+    "total_paid_usd",
+    "payments_count",
+    "last_payment_at",
+]
+SAVED_REPORTS_SHOWN = 50
+
+
+class SavedReportForm(forms.Form):
+    name = forms.CharField(label=_lazy("Report name"), max_length=120)
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def _bad_request(request, message: str):
+    return render(
+        request,
+        "error.html",
+        {"title": _("This report cannot be made"), "message": message},
+        status=400,
+    )
+
+
+def table_columns(request) -> list[str]:
+    """The user's visible customer-table columns (the Export button's default)."""
+    saved = (
+        TablePreference.objects.filter(
+            user=request.user, business=request.business, table=CustomerTable.__name__
+        )
+        .values_list("columns", flat=True)
+        .first()
+    )
+    return CustomerTable.clean_columns(saved or []) or list(CustomerTable.default_columns)
+
+
+def _render_builder(request, report: ReportRequest, saved: SavedReport | None, save_form=None):
+    registry = report_columns()
+    chosen = set(report.columns)
+    valid = report.is_valid
+    count, capped = capped_count(report)
+    rows = report_rows(report)
+    query = report.query_string()
+    context = {
+        "report": report,
+        "filterset": report.filterset,
+        "saved": saved,
+        "can_change": saved is not None and saved.can_change(request.user, request.membership),
+        "column_groups": [
+            (
+                _("Customer fields"),
+                [(c, c.name in chosen) for c in registry.values() if not c.computed],
+            ),
+            (
+                _("Computed"),
+                [(c, c.name in chosen) for c in registry.values() if c.computed],
+            ),
+        ],
+        "preview_columns": rows.columns,
+        "preview_rows": _preview_cells(rows),
+        "count": count,
+        "capped": capped,
+        "chart": signup_chart(report) if count else None,
+        "query": query,
+        "valid": valid,
+        "saved_reports": SavedReport.objects.for_business(request.business).order_by("name", "id")[
+            :SAVED_REPORTS_SHOWN
+        ],
+        "save_form": save_form
+        or SavedReportForm(initial={"name": saved.name if saved else "", "query": query}),
+    }
+    template = "customers/report_builder.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#preview"
+    return render(request, template, context)
+
+
+def _preview_cells(rows) -> list[list[tuple]]:
+    """(cell, is_numeric) pairs: exactly what the export writes, right-aligned numbers."""
+    numeric = [c.kind in ("money", "count") for c in rows.columns]
+    return [
+        list(zip(cells, numeric, strict=True)) for cells in exports.display_rows(rows, PREVIEW_ROWS)
+    ]
+
+
+def _parse(request, params: QueryDict) -> ReportRequest:
+    return parse_report_request(
+        params, business=request.business, default_columns=BUILDER_DEFAULT_COLUMNS
+    )
+
+
+@business_required
+@vary_on_headers("HX-Request")
+def report_builder(request, report_id=None):
+    """Pick columns and filters; HTMX gets only the preview (count, chart, rows)."""
+    saved = None
+    params = request.GET
+    if report_id is not None:
+        saved = get_object_or_404(SavedReport.objects.for_business(request.business), pk=report_id)
+        if not params:
+            params = _saved_params(saved)
+    try:
+        report = _parse(request, params)
+    except ReportParamError as exc:
+        return _bad_request(request, str(exc))
+    return _render_builder(request, report, saved)
+
+
+def _saved_params(saved: SavedReport) -> QueryDict:
+    params = QueryDict(saved.filters, mutable=True)
+    params["columns"] = ",".join(saved.columns)
+    return params
+
+
+def _checked_save_form(request, saved=None):
+    """The Save form and the report its hidden `query` describes (None if bad)."""
+    form = SavedReportForm(request.POST)
+    report = None
+    if form.is_valid():
+        try:
+            report = _parse(request, QueryDict(form.cleaned_data["query"]))
+        except ReportParamError as exc:
+            form.add_error(None, str(exc))
+    return form, report
+
+
+@business_required
+@require_POST
+def report_save(request):
+    """Save the current report under a name (any member may save their own)."""
+    form, report = _checked_save_form(request)
+    if report is None:
+        return _render_save_error(request, form)
+    saved = SavedReport.objects.create(
+        business=request.business,
+        name=form.cleaned_data["name"].strip(),
+        columns=report.columns,
+        filters=report.filter_query(),
+        created_by=request.user,
+    )
+    messages.success(request, _("Report “%(name)s” saved.") % {"name": saved.name})
+    return redirect("customers:report_detail", report_id=saved.pk)
+
+
+@business_required
+@require_POST
+def report_update(request, report_id):
+    saved = get_object_or_404(SavedReport.objects.for_business(request.business), pk=report_id)
+    if not saved.can_change(request.user, request.membership):
+        return _forbidden(request)
+    form, report = _checked_save_form(request, saved)
+    if report is None:
+        return _render_save_error(request, form, saved)
+    saved.name = form.cleaned_data["name"].strip()
+    saved.columns = report.columns
+    saved.filters = report.filter_query()
+    saved.save()
+    messages.success(request, _("Report “%(name)s” updated.") % {"name": saved.name})
+    return redirect("customers:report_detail", report_id=saved.pk)
+
+
+@business_required
+@require_POST
+def report_delete(request, report_id):
+    saved = get_object_or_404(SavedReport.objects.for_business(request.business), pk=report_id)
+    if not saved.can_change(request.user, request.membership):
+        return _forbidden(request)
+    saved.delete()
+    messages.success(request, _("Report “%(name)s” deleted.") % {"name": saved.name})
+    return redirect("customers:report")
+
+
+def _forbidden(request):
+    return render(
+        request,
+        "error.html",
+        {
+            "title": _("Not your report"),
+            "message": _(
+                "Only the person who saved this report, or an owner or admin, can change "
+                "or delete it. Save a copy under another name instead."
+            ),
+        },
+        status=403,
+    )
+
+
+def _render_save_error(request, form, saved=None):
+    """Re-open the builder with the Save form's errors (the query was checked)."""
+    params = QueryDict(request.POST.get("query", ""))
+    try:
+        report = _parse(request, params)
+    except ReportParamError as exc:
+        return _bad_request(request, str(exc))
+    return _render_builder(request, report, saved, save_form=form)
+
+
+def _export_request(request) -> ReportRequest:
+    return parse_report_request(
+        request.GET,
+        business=request.business,
+        default_columns=[
+            c for c in table_columns(request) if c not in CustomerTable.editor_columns
+        ],
+    )
+
+
+def _filter_errors(report: ReportRequest) -> str:
+    form = report.filterset.form
+    return "; ".join(
+        f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )
+
+
+def _filename(request, extension: str) -> str:
+    stamp = timezone.now().astimezone(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return f"customers-{stamp}.{extension}"
+
+
+def _record_export(request, report: ReportRequest, fmt: str) -> None:
+    services.event_record(
+        business=request.business,
+        type="customers.exported",
+        actor=services.Actor.user(request.user),
+        object_id=request.business.pk,
+        payload={"format": fmt, **report.payload()},
+    )
+
+
+@business_required
+def export(request, fmt: str):
+    """Every customer matching the query parameters, streamed as CSV or XLSX."""
+    try:
+        report = _export_request(request)
+    except ReportParamError as exc:
+        return _bad_request(request, str(exc))
+    if not report.is_valid:
+        return _bad_request(
+            request,
+            _("Some filter values are not valid: %(errors)s") % {"errors": _filter_errors(report)},
+        )
+    rows = report_rows(report)
+    _record_export(request, report, fmt)
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            exports.csv_chunks(rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{_filename(request, "csv")}"'
+    else:
+        response = FileResponse(
+            exports.write_xlsx(rows),
+            as_attachment=True,
+            filename=_filename(request, "xlsx"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response
