@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Reset links are built from PUBLIC_BASE_URL (read per request), never the Host."""
 

@@ -154,8 +154,11 @@ def customer_detail(request, customer_id):
     if request.htmx and not request.htmx.history_restore_request:
         template += "#tab-panel"
     else:
+        from portal.selectors import portal_activity
+
         events = Event.objects.for_business(request.business).filter(customer_id=customer.pk)
         context["events"] = events.order_by("-created_at")[:10]
+        context.update(portal_activity(customer))
     return render(request, template, context)
 
 

@@ -101,6 +101,16 @@ class PortalLink(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.customer_id}"
 
+    STATUS_LABELS = {
+        "active": _("Active"),
+        "expired": _("Expired"),
+        "used": _("Used"),
+        "revoked": _("Revoked"),
+    }
+
+    def get_status_display(self) -> str:
+        return self.STATUS_LABELS[self.status]
+
     @property
     def status(self) -> str:
         if self.revoked_at:

@@ -6,6 +6,7 @@ import hashlib
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from customers.money import format_money
 
@@ -48,3 +49,36 @@ def query_replace(context, **changes):
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+# People read the audit trail: say what happened, keep the machine name beside it.
+EVENT_LABELS = {
+    "customer.created": _lazy("Customer created"),
+    "customer.updated": _lazy("Details changed"),
+    "customer.email_change_requested": _lazy("E-mail change requested"),
+    "refund.succeeded": _lazy("Refund issued"),
+    "refund.pending": _lazy("Refund requested"),
+    "refund.failed": _lazy("Refund failed"),
+    "subscription.cancelled": _lazy("Subscription cancelled"),
+    "subscription.cancellation_scheduled": _lazy("Cancellation scheduled"),
+    "subscription.cancellation_revoked": _lazy("Cancellation withdrawn"),
+    "subscription.renewed": _lazy("Subscription renewed"),
+    "subscription.on_hold": _lazy("Subscription on hold"),
+    "license_key.disabled": _lazy("License key disabled"),
+    "license_key.enabled": _lazy("License key enabled"),
+    "license_key.updated": _lazy("License key changed"),
+    "license_key_instance.activated": _lazy("Device activated"),
+    "license_key_instance.deactivated": _lazy("Device deactivated"),
+    "license_key_instance.updated": _lazy("Device renamed"),
+    "wallet.credited": _lazy("Wallet credited"),
+    "wallet.debited": _lazy("Wallet debited"),
+    "portal_session.created": _lazy("Portal link created"),
+    "portal_session.revoked": _lazy("Portal link revoked"),
+    "portal.login": _lazy("Signed in to the portal"),
+    "portal.login_link_sent": _lazy("Portal sign-in link e-mailed"),
+}
+
+
+@register.filter
+def event_label(event_type: str) -> str:
+    return EVENT_LABELS.get(event_type, event_type)

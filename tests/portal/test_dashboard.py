@@ -108,3 +108,26 @@ def test_viewers_cannot_change_portal_settings(viewer_client):
         viewer_client.post(reverse("portal_settings"), {"brand_color": "#000000"}).status_code
         == 403
     )
+
+
+def test_details_page_shows_invites_last_visit_and_revokes(owner_client, client, customer):
+    from urllib.parse import urlsplit
+
+    from customers.services import Actor
+    from portal import services
+
+    _link, url = services.create_portal_session(customer=customer, actor=Actor.system("api"))
+    detail = reverse("customers:detail", args=[customer.pk])
+    html = owner_client.get(detail).content.decode()
+    assert "Has not visited the portal yet." in html and "Invite link · Active" in html
+
+    visitor = type(client)()
+    visitor.get(urlsplit(url).path)
+    html = owner_client.get(detail).content.decode()
+    assert "Last visit" in html and "Signed in to the portal" in html
+
+    link = PortalLink.objects.get()
+    response = owner_client.post(reverse("portal_link_revoke", args=[customer.pk, link.pk]))
+    assert response.status_code == 302
+    assert "Invite link · Revoked" in owner_client.get(detail).content.decode()
+    assert visitor.get(reverse("portal:home")).status_code == 302  # signed out
