@@ -8,6 +8,7 @@ digest up: the work does not depend on how much of a guess is right, so there
 is nothing to time. Unknown, revoked and malformed keys all come back as None.
 """
 
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -15,7 +16,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.ids import ALPHABET
@@ -83,20 +84,33 @@ def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
     return locked
 
 
+# One round trip on every API request, so it skips the ORM's query building.
+_AUTH_SQL = (
+    f"SELECT id, business_id, name, read_only, last_used_at FROM {ApiKey._meta.db_table} "
+    "WHERE digest = %s AND revoked_at IS NULL"
+)
+
+
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
-    """The active key this secret belongs to, with its business; None otherwise.
+    """The active key this secret belongs to (its `business` loads on first use);
+    None for unknown, revoked and malformed keys.
 
     Records the use in `last_used_at`, at most once a minute per key.
     """
     if not raw_key or not KEY_PATTERN.match(raw_key):
         return None
-    key = (
-        ApiKey.objects.select_related("business")
-        .filter(digest=key_digest(raw_key), revoked_at__isnull=True)
-        .first()
-    )
-    if key is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_AUTH_SQL, [key_digest(raw_key)])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    pk, business_id, name, read_only, last_used_at = row
+    if last_used_at is not None and settings.USE_TZ and timezone.is_naive(last_used_at):
+        last_used_at = timezone.make_aware(last_used_at, dt.UTC)  # SQLite hands back naive
+    key = ApiKey(
+        id=pk, business_id=business_id, name=name, read_only=read_only, last_used_at=last_used_at
+    )
+    key._state.adding, key._state.db = False, "default"
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -37,10 +37,10 @@ def get_scoped(queryset: QuerySet, pk: str):
     """The row with this public ID in an already scoped queryset, or 404."""
     if not isinstance(pk, str) or not ID_PATTERN.match(pk):
         raise Http404
-    obj = queryset.filter(pk=pk).first()
-    if obj is None:
+    found = list(queryset.filter(pk=pk)[:1])  # no ORDER BY, unlike first()
+    if not found:
         raise Http404
-    return obj
+    return found[0]
 
 
 def page(queryset: QuerySet, *, page_number: int, page_size: int) -> list:

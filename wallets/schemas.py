@@ -3,13 +3,13 @@
 import datetime as dt
 from typing import Literal
 
-from ninja import Field, Schema
+from ninja import Field
 from pydantic import StrictInt
 
-from customers.schemas import INT64_MAX, BodySchema, Currency, PageParams, Text
+from customers.schemas import INT64_MAX, BodySchema, Currency, Out, PageParams, Text
 
 
-class WalletOut(Schema):
+class WalletOut(Out):
     customer_id: str
     currency: str = Field(..., examples=["USD"])
     balance: int = Field(..., description="Minor units (cents, paise).", examples=[1250])
@@ -19,7 +19,7 @@ class WalletOut(Schema):
     updated_at: dt.datetime
 
 
-class WalletListOut(Schema):
+class WalletListOut(Out):
     items: list[WalletOut] = Field(..., description="One per configured currency (USD, INR).")
     total_balance_usd: int = Field(
         ...,
@@ -41,7 +41,7 @@ class LedgerEntryIn(BodySchema):
     reason: Text | None = Field(None, max_length=500)
 
 
-class LedgerEntryOut(Schema):
+class LedgerEntryOut(Out):
     id: str = Field(..., examples=["wle_0NXqZ7dO3tS0fX6pE9zV4yRcG"])
     business_id: str
     customer_id: str
@@ -64,7 +64,7 @@ class LedgerEntryOut(Schema):
     created_at: dt.datetime
 
 
-class LedgerEntryListOut(Schema):
+class LedgerEntryListOut(Out):
     items: list[LedgerEntryOut]
 
 

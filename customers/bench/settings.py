@@ -1,0 +1,11 @@
+"""Settings for the server `bench_api` starts: the real ones plus the floor's URLs.
+
+Only this module routes to the floor views; the product's URLconf never does.
+"""
+
+from config.settings import *  # noqa: F403
+
+ROOT_URLCONF = "customers.bench.urls"
+ALLOWED_HOSTS = ["127.0.0.1"]
+SECURE_SSL_REDIRECT = False
+LOGGING = {"version": 1, "disable_existing_loggers": False}  # keep the console quiet
