@@ -332,6 +332,7 @@ def _post(
         type=f"wallet.{direction}ed",
         actor=actor,
         object_id=entry.pk,
+        customer_id=customer.pk,
         payload={
             "customer_id": customer.pk,
             "currency": currency,
