@@ -74,6 +74,8 @@ def refund_create(request, customer_id, payment_id):
             messages.error(request, exc.message)
         return redirect(detail_url)
     refundable = payment.total_amount - payment.refund_reserved_amount
+    if refundable <= 0:  # the payment page says it is refunded in full
+        return redirect(detail_url)
     wallet_ok = wallet_bridge.supports(payment.currency)
     if request.method == "POST":
         form = RefundForm(

@@ -447,3 +447,49 @@ def test_payment_model_display_status():
     payment = Payment(status="requires_customer_action", total_amount=100)
     payment.refunded_amount = 0
     assert payment.display_status == "pending"
+
+
+def test_refund_form_to_the_wallet(owner_client, customer):
+    from wallets.selectors import balance
+
+    payment = PaymentFactory(customer=customer, total_amount=2500)
+    form = owner_client.get(refund_url(payment)).content.decode()
+    assert "Customer wallet (USD)" in form
+    data = refund_form(owner_client, payment) | {"amount": "5.00", "destination": "wallet"}
+    owner_client.post(refund_url(payment), data)
+    assert Refund.objects.get().destination == "wallet"
+    assert balance(customer, "USD") == 500
+
+
+def test_fully_refunded_payment_has_no_refund_form(owner_client, customer):
+    payment = PaymentFactory(customer=customer, total_amount=2500)
+    data = refund_form(owner_client, payment)
+    owner_client.post(refund_url(payment), data)
+    response = owner_client.get(refund_url(payment), follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"/payments/{payment.pk}/")
+    assert "already been refunded in full" in response.content.decode()
+
+
+def test_payment_page_query_count_does_not_grow_with_refunds(
+    owner_client, customer, django_assert_max_num_queries
+):
+    payment = PaymentFactory(customer=customer, total_amount=100000)
+    url = reverse("customers:payment_detail", args=[customer.pk, payment.pk])
+
+    def refund():
+        Refund.objects.create(
+            business=customer.business,
+            payment=payment,
+            customer=customer,
+            amount=100,
+            currency="USD",
+            status="succeeded",
+        )
+
+    refund()
+    with django_assert_max_num_queries(12) as small:
+        owner_client.get(url)
+    for _ in range(5):
+        refund()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        owner_client.get(url)
