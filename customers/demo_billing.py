@@ -227,7 +227,9 @@ class _Generator:
         period_start=None,
     ) -> str:
         pay_id = new_id("pay")
-        tax = product.price * 18 // 100 if product.currency == "INR" else 0
+        # GST on one-time purchases in India; subscriptions bill their pre-tax amount,
+        # as bill_due_subscriptions does (it has no tax engine).
+        tax = product.price * 18 // 100 if product.currency == "INR" and not subscription_id else 0
         invoice = None
         if status == "succeeded":
             self.invoice_number += 1
