@@ -82,3 +82,13 @@ EVENT_LABELS = {
 @register.filter
 def event_label(event_type: str) -> str:
     return EVENT_LABELS.get(event_type, event_type)
+
+
+@register.filter
+def short_id(value: str) -> str:
+    """`pay_00qXU…fZq4`: IDs start with their creation time, so the end tells them apart."""
+    value = str(value)
+    prefix, _sep, body = value.partition("_")
+    if len(body) <= 12:
+        return value
+    return f"{prefix}_{body[:4]}…{body[-6:]}"
