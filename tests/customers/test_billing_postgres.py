@@ -1,6 +1,8 @@
 """PostgreSQL, real concurrency: separate connections (threads) racing for the same rows."""
 
 import datetime as dt
+import io
+import re
 import threading
 import time
 
@@ -10,7 +12,7 @@ from django.utils import timezone
 
 from customers import errors, invoices, refunds, subscriptions
 from customers.gateway import ChargeResult, RefundResult
-from customers.models import Payment, Refund
+from customers.models import Customer, Payment, Refund
 from customers.services import Actor
 from tests.factories import (
     BusinessFactory,
@@ -147,3 +149,41 @@ def test_two_renewal_runs_at_once_bill_once():
     results = race(lambda: subscriptions.bill_due_subscriptions(gateway=SlowGateway()))
     assert sum(r.renewed for r in results) == 1, results
     assert Payment.objects.filter(charge_type="renewal").count() == 1
+
+
+def _plan(queryset) -> str:
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        return queryset.explain()
+
+
+def test_tabs_and_the_renewal_run_are_served_by_indexes():
+    """Each tab finds the customer's rows through an index on the customer; the renewal
+    run scans only the partial index of active subscriptions."""
+    from django.core.management import call_command
+
+    from customers import selectors
+    from customers.models import LicenseKey, Subscription
+
+    call_command("seed_demo", business="Plans Co", customers=1500, seed=3, stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        for table in ("payment", "subscription", "licensekey", "refund"):
+            cursor.execute(f"ANALYZE customers_{table}")
+    customer = Customer.objects.filter(business__name="Plans Co").first()
+    tabs = [
+        selectors.customer_payments(customer)[:10],
+        Subscription.objects.for_business(customer.business_id)
+        .filter(customer=customer)
+        .order_by("-created_at", "-id")[:10],
+        LicenseKey.objects.for_business(customer.business_id)
+        .filter(customer=customer)
+        .order_by("-created_at", "-id")[:10],
+    ]
+    for queryset in tabs:
+        plan = _plan(queryset)
+        assert "Seq Scan" not in plan, plan
+        # e.g. payment_customer_created, or the customer foreign key's own index
+        assert re.search(r"using \S*(payment|subscription|licensekey)_customer\S* on", plan), plan
+    assert "subscription_due" in _plan(Subscription.objects.due(timezone.now()))
