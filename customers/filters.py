@@ -95,6 +95,8 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Currency of total paid"),
         choices=[(c, c) for c in settings.WALLET_CURRENCIES],
         empty_label=None,
+        # The first currency is the default; leave it out of pushed URLs.
+        widget=forms.Select(attrs={"data-default": settings.WALLET_CURRENCIES[0]}),
     )
 
     class Meta:
