@@ -68,6 +68,18 @@ class CustomerTable(tables.Table):
         return [(name, str(column.verbose_name)) for name, column in cls.base_columns.items()]
 
     @classmethod
+    def clean_sort(cls, sort: str | None) -> str | None:
+        """A known sortable column (optionally with "-"), else None for the default order.
+
+        django-tables2 drops unknown names but then applies no order at all, which
+        would leave pagination without a total order.
+        """
+        column = cls.base_columns.get((sort or "").removeprefix("-"))
+        if column is None or column.orderable is False:
+            return None
+        return sort
+
+    @classmethod
     def clean_columns(cls, names) -> list[str]:
         """Known column names, without duplicates, in the given order."""
         known = cls.base_columns

@@ -59,7 +59,7 @@ def customer_list(request):
         filterset.qs,
         sequence=[*visible, "..."],
         exclude=hidden,
-        order_by=request.GET.get("sort") or None,
+        order_by=CustomerTable.clean_sort(request.GET.get("sort")),
     )
     table.request = request
     page, per_page = TableParamsForm(request.GET).params()

@@ -303,3 +303,12 @@ def test_korean_interface(owner_client, customer):
     html = owner_client.get(LIST).content.decode()
     assert 'lang="ko"' in html
     assert "고객" in html
+
+
+@pytest.mark.parametrize("sort", ["bogus", "-bogus", "metadata", "-", "invite"])
+def test_unknown_or_unsortable_keys_fall_back_to_newest_first(owner_client, business, sort):
+    CustomerFactory(
+        business=business, name="Older", created_at=timezone.now() - dt.timedelta(days=2)
+    )
+    CustomerFactory(business=business, name="Newer", created_at=timezone.now())
+    assert names(owner_client.get(LIST, {"sort": sort})) == ["Newer", "Older"]
