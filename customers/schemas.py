@@ -142,8 +142,13 @@ def _iso_only(value: Any) -> Any:
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    """Naive times are read as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    """In UTC; naive times are read as UTC. (PostgreSQL refuses offsets past ±16 h.)"""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError("is out of range") from exc
 
 
 Text = Annotated[StrictStr, AfterValidator(_no_nul)]
