@@ -65,6 +65,26 @@ def test_seeded_rows_keep_the_rules():
         .filter(activations_limit__isnull=False, n__gt=F("activations_limit"))
     )
     assert not over.exists()
+    # No orphans (on PostgreSQL the seed skips the per-row foreign-key triggers).
+    customer_ids = Customer.objects.values("pk")
+    payment_ids = Payment.objects.values("pk")
+    assert not Payment.objects.exclude(customer_id__in=customer_ids).exists()
+    assert (
+        not Payment.objects.exclude(subscription_id__isnull=True)
+        .exclude(subscription_id__in=Subscription.objects.values("pk"))
+        .exists()
+    )
+    assert not Refund.objects.exclude(payment_id__in=payment_ids).exists()
+    assert not LicenseKey.objects.exclude(customer_id__in=customer_ids).exists()
+    assert (
+        not LicenseKey.objects.exclude(payment_id__isnull=True)
+        .exclude(payment_id__in=payment_ids)
+        .exists()
+    )
+    assert not LicenseKeyInstance.objects.exclude(
+        license_key_id__in=LicenseKey.objects.values("pk")
+    ).exists()
+    assert not Subscription.objects.exclude(customer_id__in=customer_ids).exists()
     # The renewal run handles seeded subscriptions: nothing is billed twice.
     subscriptions.bill_due_subscriptions()
     assert subscriptions.bill_due_subscriptions().renewed == 0
