@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from customers.models import (
+    ApiKey,
     Business,
     Customer,
     Event,
@@ -11,6 +12,7 @@ from customers.models import (
     Payment,
     Product,
     Refund,
+    SavedReport,
     Subscription,
     TablePreference,
 )
@@ -57,39 +59,29 @@ class TablePreferenceAdmin(admin.ModelAdmin):
     list_select_related = ["user", "business"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write (money, access, the audit trail): operators read them."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """The audit trail is append-only: operators read it, never edit it."""
 
-    list_display = ["created_at", "type", "object_id", "actor_kind", "actor_label", "business"]
+    list_display = ["created_at", "type", "object_id", "customer_id", "actor_kind", "actor_label"]
     list_filter = ["type", "actor_kind"]
-    search_fields = ["=object_id", "=id"]
+    search_fields = ["=object_id", "=id", "=customer_id"]
     list_select_related = ["business"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-# Billing and license keys. Money rows are changed through the services (refunds,
-# cancellations, key actions), so operators see them read-only here.
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Product)
@@ -201,3 +193,30 @@ class LicenseKeyInstanceAdmin(ReadOnlyAdmin):
 class InvoiceCounterAdmin(ReadOnlyAdmin):
     list_display = ["business", "last_number"]
     list_select_related = ["business"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    """Keys are created and revoked in the dashboard; the secret is never stored."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "last_four",
+        "business",
+        "read_only",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["read_only"]
+    search_fields = ["name", "=prefix", "business__name"]
+    list_select_related = ["business"]
+    exclude = ["digest"]
+
+
+@admin.register(SavedReport)
+class SavedReportAdmin(admin.ModelAdmin):
+    list_display = ["name", "business", "created_by", "updated_at"]
+    search_fields = ["name", "business__name"]
+    list_select_related = ["business", "created_by"]
+    raw_id_fields = ["business", "created_by"]

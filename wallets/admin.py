@@ -2,20 +2,8 @@
 
 from django.contrib import admin
 
+from customers.admin import ReadOnlyAdmin
 from wallets.models import LedgerEntry, Wallet
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Wallet)
