@@ -33,7 +33,6 @@ def test_substring_search_uses_the_trigram_indexes(many):
     assert "customer_email_trgm" in plan(Customer.objects.filter(email__icontains="lovelace"))
 
 
-
 def test_short_search_uses_the_prefix_indexes(many):
     text = plan(Customer.objects.for_business(many).search("zq"))
     assert "customer_name_prefix" in text
