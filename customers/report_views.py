@@ -13,7 +13,7 @@ from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -45,7 +45,7 @@ SAVED_REPORTS_SHOWN = 50
 
 
 class SavedReportForm(forms.Form):
-    name = forms.CharField(label=_lazy("Report name"), max_length=120)
+    name = forms.CharField(label=gettext_lazy("Report name"), max_length=120)
     query = forms.CharField(required=False, widget=forms.HiddenInput)
 
 

@@ -21,7 +21,7 @@ from django.db.models.functions import Cast, Trunc
 from django.http import QueryDict
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from customers import aggregates
 from customers.filters import CustomerFilter
@@ -106,7 +106,7 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
         columns.append(
             ReportColumn(
                 f"total_paid_{c.lower()}",
-                money(_lazy("Total paid"), c),
+                money(gettext_lazy("Total paid"), c),
                 "money",
                 c,
                 True,
@@ -117,7 +117,7 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     columns += [
         ReportColumn(
             "payments_count",
-            _lazy("Payments"),
+            gettext_lazy("Payments"),
             "count",
             computed=True,
             sources=("pay",),
@@ -125,7 +125,7 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
         ),
         ReportColumn(
             "last_payment_at",
-            _lazy("Last payment (UTC)"),
+            gettext_lazy("Last payment (UTC)"),
             "datetime",
             computed=True,
             sources=("pay",),
@@ -135,7 +135,7 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     columns += [
         ReportColumn(
             f"refunds_total_{c.lower()}",
-            money(_lazy("Refunded"), c),
+            money(gettext_lazy("Refunded"), c),
             "money",
             c,
             True,
@@ -147,7 +147,7 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     columns.append(
         ReportColumn(
             "active_subscriptions",
-            _lazy("Active subscriptions"),
+            gettext_lazy("Active subscriptions"),
             "count",
             computed=True,
             sources=("subs",),
@@ -156,7 +156,7 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     columns += [
         ReportColumn(
             f"wallet_balance_{c.lower()}",
-            money(_lazy("Wallet balance"), c),
+            money(gettext_lazy("Wallet balance"), c),
             "money",
             c,
             True,
@@ -168,7 +168,7 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     columns.append(
         ReportColumn(
             "portal_last_visit_at",
-            _lazy("Portal last visit (UTC)"),
+            gettext_lazy("Portal last visit (UTC)"),
             "datetime",
             computed=True,
             sources=("visit",),

@@ -9,7 +9,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -114,10 +114,10 @@ def _redirect_back(request, fallback: str):
 
 
 DETAIL_TABS = {
-    "transactions": (_lazy("Transactions history"), selectors.transactions_tab),
-    "subscriptions": (_lazy("Active subscriptions"), selectors.subscriptions_tab),
-    "wallet": (_lazy("Wallet ledger"), None),
-    "license-keys": (_lazy("License keys"), selectors.license_keys_tab),
+    "transactions": (gettext_lazy("Transactions history"), selectors.transactions_tab),
+    "subscriptions": (gettext_lazy("Active subscriptions"), selectors.subscriptions_tab),
+    "wallet": (gettext_lazy("Wallet ledger"), None),
+    "license-keys": (gettext_lazy("License keys"), selectors.license_keys_tab),
 }
 
 

@@ -34,3 +34,17 @@ def test_placeholders_survive_translation():
         target = message.string if isinstance(message.string, str) else message.string[0]
         for token in ("%(", "%s", "%d"):
             assert source.count(token) == target.count(token), message.id
+
+
+def test_translation_functions_keep_names_makemessages_knows():
+    """`gettext_lazy as _lazy` hides strings from makemessages; only `_` is allowed."""
+    import re
+
+    alias = re.compile(r"import .*\b(n?gettext(?:_lazy)?|pgettext(?:_lazy)?) as (?!_\b)\w+")
+    offenders = [
+        str(path)
+        for app in ("config", "customers", "wallets", "portal")
+        for path in (Path(BASE_DIR) / app).rglob("*.py")
+        if alias.search(path.read_text())
+    ]
+    assert offenders == []

@@ -6,7 +6,7 @@ import hashlib
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from customers.money import format_money
 
@@ -53,29 +53,29 @@ def query_replace(context, **changes):
 
 # People read the audit trail: say what happened, keep the machine name beside it.
 EVENT_LABELS = {
-    "customer.created": _lazy("Customer created"),
-    "customer.updated": _lazy("Details changed"),
-    "customer.email_change_requested": _lazy("E-mail change requested"),
-    "refund.succeeded": _lazy("Refund issued"),
-    "refund.pending": _lazy("Refund requested"),
-    "refund.failed": _lazy("Refund failed"),
-    "subscription.cancelled": _lazy("Subscription cancelled"),
-    "subscription.cancellation_scheduled": _lazy("Cancellation scheduled"),
-    "subscription.cancellation_revoked": _lazy("Cancellation withdrawn"),
-    "subscription.renewed": _lazy("Subscription renewed"),
-    "subscription.on_hold": _lazy("Subscription on hold"),
-    "license_key.disabled": _lazy("License key disabled"),
-    "license_key.enabled": _lazy("License key enabled"),
-    "license_key.updated": _lazy("License key changed"),
-    "license_key_instance.activated": _lazy("Device activated"),
-    "license_key_instance.deactivated": _lazy("Device deactivated"),
-    "license_key_instance.updated": _lazy("Device renamed"),
-    "wallet.credited": _lazy("Wallet credited"),
-    "wallet.debited": _lazy("Wallet debited"),
-    "portal_session.created": _lazy("Portal link created"),
-    "portal_session.revoked": _lazy("Portal link revoked"),
-    "portal.login": _lazy("Signed in to the portal"),
-    "portal.login_link_sent": _lazy("Portal sign-in link e-mailed"),
+    "customer.created": gettext_lazy("Customer created"),
+    "customer.updated": gettext_lazy("Details changed"),
+    "customer.email_change_requested": gettext_lazy("E-mail change requested"),
+    "refund.succeeded": gettext_lazy("Refund issued"),
+    "refund.pending": gettext_lazy("Refund requested"),
+    "refund.failed": gettext_lazy("Refund failed"),
+    "subscription.cancelled": gettext_lazy("Subscription cancelled"),
+    "subscription.cancellation_scheduled": gettext_lazy("Cancellation scheduled"),
+    "subscription.cancellation_revoked": gettext_lazy("Cancellation withdrawn"),
+    "subscription.renewed": gettext_lazy("Subscription renewed"),
+    "subscription.on_hold": gettext_lazy("Subscription on hold"),
+    "license_key.disabled": gettext_lazy("License key disabled"),
+    "license_key.enabled": gettext_lazy("License key enabled"),
+    "license_key.updated": gettext_lazy("License key changed"),
+    "license_key_instance.activated": gettext_lazy("Device activated"),
+    "license_key_instance.deactivated": gettext_lazy("Device deactivated"),
+    "license_key_instance.updated": gettext_lazy("Device renamed"),
+    "wallet.credited": gettext_lazy("Wallet credited"),
+    "wallet.debited": gettext_lazy("Wallet debited"),
+    "portal_session.created": gettext_lazy("Portal link created"),
+    "portal_session.revoked": gettext_lazy("Portal link revoked"),
+    "portal.login": gettext_lazy("Signed in to the portal"),
+    "portal.login_link_sent": gettext_lazy("Portal sign-in link e-mailed"),
 }
 
 
