@@ -26,6 +26,19 @@ class CappedPaginator(Paginator):
     def is_capped(self) -> bool:
         return self._capped_count > self.cap
 
+    def page(self, number):
+        """Like Paginator.page, but always LIMIT per_page, even on the last page.
+
+        Django trims the slice to the count, so a search matching one customer asks
+        for `ORDER BY created_at DESC LIMIT 1`; PostgreSQL then walks the
+        (business, created_at) index backwards hoping to meet the match soon, which
+        for an old customer among millions took seconds. With LIMIT per_page it
+        reads the trigram matches and sorts them (milliseconds); the rows are the same.
+        """
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
     def validate_number(self, number) -> int:
         """Out-of-range or garbage page numbers show the nearest real page."""
         try:
