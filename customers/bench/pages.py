@@ -70,6 +70,7 @@ class Result:
             "samples_ms": [round(s, 2) for s in self.samples_ms],
             "floor_samples_ms": [round(s, 2) for s in self.floor_ms],
             "error": self.error,
+            "sql": self.statements,  # what the first request ran (the floor replays it)
         }
 
 
