@@ -8,7 +8,11 @@ from customers.models import Membership, SavedReport
 from tests.e2e.conftest import login
 from tests.factories import BusinessFactory, CustomerFactory, MembershipFactory, PaymentFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# A streamed export keeps its read transaction open while the browser downloads; on
+# SQLite the live server shares one in-memory connection between its threads, so the
+# download and the page's other requests can wait on each other. PostgreSQL has a
+# connection per thread, as production does.
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def real_errors(page) -> list[str]:
