@@ -1,5 +1,6 @@
-"""`manage.py benchmark` measures every case on a tiny PostgreSQL business and writes
-the table and the JSON with every one of them; elsewhere it refuses politely."""
+"""`manage.py benchmark` measures every case on a tiny PostgreSQL business against both
+floors, compares its query counts with a smaller business and writes the table and the
+JSON with every one of them; elsewhere it refuses politely."""
 
 import io
 import json
@@ -25,24 +26,37 @@ def test_every_customer_filter_has_a_case():
     assert covered == set(CustomerFilter.base_filters)
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_benchmark_measures_every_case(tmp_path):
+def seed(name: str, customers: int) -> None:
     call_command(
         "seed_demo",
         "--business",
-        "Tiny",
+        name,
         "--customers",
-        "40",
+        str(customers),
         "--seed",
         "8",
         stdout=io.StringIO(),
         stderr=io.StringIO(),
     )
+
+
+def benchmark(*args: str) -> str:
     out = io.StringIO()
+    call_command("benchmark", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_benchmark_measures_every_case(tmp_path):
+    seed("Tiny", 40)
+    text = benchmark("--business", "Tiny", "--samples", "1", "--warmup", "1")
+    assert "small business: none" in text
+    assert "queries small" not in text
+
+    seed("Small", 4)
     json_path, plans_path = tmp_path / "bench.json", tmp_path / "plans.txt"
-    call_command(
-        "benchmark",
+    text = benchmark(
         "--business",
         "Tiny",
         "--samples",
@@ -53,22 +67,36 @@ def test_benchmark_measures_every_case(tmp_path):
         str(json_path),
         "--plans",
         str(plans_path),
-        stdout=out,
-        stderr=io.StringIO(),
     )
-    text = out.getvalue()
-    assert "40 customers" in text
     lines = text.splitlines()
+    assert lines[0].startswith("machine: ") and "CPUs" in lines[0] and "PostgreSQL" in lines[0]
+    assert "40 customers" in lines[1]
+    assert lines[2].startswith("small business: Small") and "4 customers" in lines[2]
+    header = next(line for line in lines if line.startswith("case "))
+    for column in ("sql floor p50", "view floor p50", "ratio", "sql ratio", "queries small"):
+        assert column in header
     for name in case_names():
         row = next((line for line in lines if line.startswith(name + " ")), None)
         assert row is not None, name
         assert "ERROR" not in row, row
-    results = json.loads(json_path.read_text())["results"]
+
+    payload = json.loads(json_path.read_text())
+    assert payload["machine"]["cpus"] >= 1 and payload["machine"]["postgresql"]
+    assert payload["small_business"]["name"] == "Small"
+    assert payload["small_business"]["customers"] == 4
+    results = payload["results"]
     assert [r["case"] for r in results] == case_names()
     for r in results:
         assert not r["error"], r
-        assert len(r["samples_ms"]) == len(r["floor_samples_ms"]) == 2
-        assert r["queries"] > 0 and r["p95_ms"] > 0 and r["floor_p50_ms"] > 0
+        assert len(r["samples_ms"]) == 2
+        assert len(r["sql_floor_samples_ms"]) == len(r["view_floor_samples_ms"]) == 2
+        assert r["queries"] > 0 and r["p95_ms"] > 0
+        assert r["sql_floor_p50_ms"] > 0 and r["view_floor_p50_ms"] > 0
+        assert r["ratio"] > 0 and r["sql_ratio"] > 0
+        assert r["queries_small"] > 0
+        grows = r["queries"] > r["queries_small"]
+        assert r["query_count_grows"] is grows
+        assert ("query count grows with the data" in r["misses"]) is grows
     plans = plans_path.read_text()
     assert "-- list first page" in plans and "-- search selective" in plans
     assert "Execution Time" in plans

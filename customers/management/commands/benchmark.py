@@ -1,16 +1,21 @@
 """Server time of every page, API call, ledger post and the CSV export of one large
-business, against a floor measured in the same run (see customers.bench.pages).
+business, against two floors measured in the same run (see customers.bench.pages).
 
 Requests go through Django's test Client in-process (no network, no gunicorn), signed
 in as an owner of the business; each case is warmed up, then sampled --samples times,
-alternating with its floor: the SQL the first request ran, replayed as raw SQL on the
-psycopg connection. Prints p50/p95, the floor's p50, the ratio and the query count,
-and which cases miss their target (every request < 250 ms p95; the customer table's
-first page and a selective search < 50 ms p95).
+alternating with its floors: the SQL one request ran, replayed as raw SQL on the
+psycopg connection, and the same replay inside a minimal Django view requested with
+the same client. Prints the machine, p50/p95, both floors' p50, the ratios and the
+query count, then runs every case once at a small business (the one with the fewest
+customers, or --small-business) and flags a case whose query count is higher at the
+large one. Names the cases that miss a target (every request < 250 ms p95; the
+customer table's first page and a selective search < 50 ms p95; no query count that
+grows with the data).
 """
 
 import datetime as dt
 import json
+import os
 import platform
 import random
 from urllib.parse import urlencode, urlsplit
@@ -24,7 +29,15 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from customers.api_keys import api_key_create
-from customers.bench.pages import FAST_P95_MS, Case, measure, table
+from customers.bench.pages import (
+    ALL_REQUESTS_P95_MS,
+    FAST_P95_MS,
+    Case,
+    capture_sql,
+    get_ok,
+    measure,
+    table,
+)
 from customers.filters import CustomerFilter
 from customers.models import Business, Customer, Membership, Payment
 from customers.services import Actor
@@ -73,17 +86,38 @@ def filter_names() -> list[str]:
     return names
 
 
+def machine() -> dict:
+    """What the numbers were measured on (printed first, kept in the JSON)."""
+    version = connection.pg_version  # e.g. 150004 for 15.4
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "postgresql": f"{version // 10000}.{version % 10000}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+    }
+
+
 class Command(BaseCommand):
-    help = "Benchmark pages, API, ledger and export of a large business against a raw-SQL floor."
+    help = (
+        "Benchmark pages, API, ledger and export of a large business against a raw-SQL "
+        "floor and a minimal-view floor; compare query counts with a small business."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--business", help="Business name or ID (default: the largest)")
+        parser.add_argument(
+            "--small-business",
+            help="Business name or ID whose query counts are compared (default: the smallest "
+            "other business with customers)",
+        )
         parser.add_argument("--samples", type=int, default=10, help="Samples per case")
         parser.add_argument("--warmup", type=int, default=2, help="Warm-up requests per case")
         parser.add_argument("--json", dest="json_path", help="Write the results as JSON here")
         parser.add_argument("--plans", dest="plans_path", help="Write EXPLAIN ANALYZE here")
 
-    def handle(self, *args, business, samples, warmup, json_path, plans_path, **options):
+    def handle(
+        self, *args, business, small_business, samples, warmup, json_path, plans_path, **options
+    ):
         if connection.vendor != "postgresql":
             raise CommandError(
                 "benchmark needs PostgreSQL: set DATABASE_URL to a database with a large "
@@ -93,35 +127,61 @@ class Command(BaseCommand):
             raise CommandError("--samples and --warmup must be at least 1.")
         biz = self._business(business)
         customers = Customer.objects.for_business(biz).count()
+        small = self._small_business(small_business, biz)
+        small_info = None
+        if small is not None:
+            small_info = {
+                "id": small.pk,
+                "name": small.name,
+                "customers": Customer.objects.for_business(small).count(),
+            }
+        host = machine()
+        self.stdout.write(
+            f"machine: {host['cpus']} CPUs, {host['platform']}, PostgreSQL "
+            f"{host['postgresql']}, {host['python']}"
+        )
+        self.stdout.write(
+            f"benchmark: {biz.name} ({biz.pk}), {customers:,} customers, "
+            f"{samples} samples after {warmup} warm-up"
+        )
+        if small_info:
+            self.stdout.write(
+                f"small business: {small.name} ({small.pk}), {small_info['customers']:,} "
+                'customers; each case once there, its query count under "queries small"'
+            )
+        else:
+            self.stdout.write(
+                "small business: none (no other business has customers), so query counts "
+                "are not compared across data sizes"
+            )
         with override_settings(
             ALLOWED_HOSTS=["testserver"],
             SECURE_SSL_REDIRECT=False,
             DEBUG=False,
             API_RATE_LIMIT=10**9,
+            ROOT_URLCONF="customers.bench.urls",  # adds the view floor's URL
         ):
-            cases = self._cases(biz)
-            self.stdout.write(
-                f"benchmark: {biz.name} ({biz.pk}), {customers:,} customers, "
-                f"{samples} samples after {warmup} warm-up, PostgreSQL "
-                f"{connection.cursor().connection.info.server_version}, "
-                f"{platform.machine()} {platform.python_implementation()} "
-                f"{platform.python_version()}"
-            )
             results = []
-            for case, capture in cases:
-                result = measure(case, samples=samples, warmup=warmup, capture=capture)
+            for case in self._cases(biz):
+                result = measure(case, samples=samples, warmup=warmup)
                 results.append(result)
                 self.stderr.write(f"  {case.name}: p95 {result.p95:.1f} ms")
-        for line in table(results):
+            if small is not None:
+                self._count_small(small, results)
+        for line in table(results, small=small is not None):
             self.stdout.write(line)
-        misses = [r.name for r in results if not r.ok]
+        misses = [
+            f"{r.name} ({'error' if r.error else '; '.join(r.misses)})" for r in results if not r.ok
+        ]
         if misses:
             self.stdout.write(self.style.WARNING(f"Missed targets: {', '.join(misses)}"))
         else:
             self.stdout.write(self.style.SUCCESS("Every case meets its target."))
         if json_path:
             payload = {
+                "machine": host,
                 "business": {"id": biz.pk, "name": biz.name, "customers": customers},
+                "small_business": small_info,
                 "samples": samples,
                 "warmup": warmup,
                 "results": [r.as_dict() for r in results],
@@ -131,16 +191,21 @@ class Command(BaseCommand):
         if plans_path:
             self._plans(plans_path, results)
 
+    def _count_small(self, small: Business, results) -> None:
+        """Each case once at the small business; its query count goes in queries_small."""
+        for result, case in zip(results, self._cases(small), strict=True):
+            try:
+                result.queries_small = len(capture_sql(case))
+            except Exception as exc:  # noqa: BLE001 - reported, the large run still stands
+                self.stdout.write(
+                    self.style.WARNING(f"{case.name} at {small.name}: {type(exc).__name__}: {exc}")
+                )
+
     # --- setup ------------------------------------------------------------------
 
     def _business(self, wanted: str | None) -> Business:
         if wanted:
-            biz = Business.objects.filter(pk=wanted).first() or (
-                Business.objects.filter(name=wanted).first()
-            )
-            if biz is None:
-                raise CommandError(f"No business {wanted!r}.")
-            return biz
+            return self._find(wanted)
         top = (
             Customer.objects.values("business_id")
             .annotate(n=Count("id"))
@@ -150,6 +215,32 @@ class Command(BaseCommand):
         if not top:
             raise CommandError("No business has customers; run seed_demo first.")
         return Business.objects.get(pk=top[0])
+
+    def _small_business(self, wanted: str | None, biz: Business) -> Business | None:
+        """The business to compare query counts with: given, or the smallest other one."""
+        if wanted:
+            small = self._find(wanted)
+            if small.pk == biz.pk:
+                raise CommandError("--small-business must differ from the measured business.")
+            if not Customer.objects.for_business(small).exists():
+                raise CommandError(f"{small.name} has no customers to compare with.")
+            return small
+        smallest = (
+            Customer.objects.exclude(business=biz)
+            .values("business_id")
+            .annotate(n=Count("id"))
+            .order_by("n", "business_id")
+            .values_list("business_id", flat=True)[:1]
+        )
+        return Business.objects.get(pk=smallest[0]) if smallest else None
+
+    def _find(self, wanted: str) -> Business:
+        biz = Business.objects.filter(pk=wanted).first() or (
+            Business.objects.filter(name=wanted).first()
+        )
+        if biz is None:
+            raise CommandError(f"No business {wanted!r}.")
+        return biz
 
     def _owner_client(self, biz: Business) -> Client:
         user, _ = get_user_model().objects.get_or_create(
@@ -197,74 +288,50 @@ class Command(BaseCommand):
 
     # --- cases ------------------------------------------------------------------
 
-    def _cases(self, biz: Business) -> list[tuple[Case, object]]:
-        client = self._owner_client(biz)
+    def _cases(self, biz: Business) -> list[Case]:
+        """Every case for one business; each carries the client its view floor uses."""
+        owner = self._owner_client(biz)
         customer = self._active_customer(biz)
         today = timezone.now().date()
 
-        def page(path, params=None, **headers):
+        def page(name, path, params=None, target_ms=ALL_REQUESTS_P95_MS, **headers) -> Case:
             url = f"{path}?{urlencode(params)}" if params else path
-
-            def run():
-                response = client.get(url, **headers)
-                if response.status_code != 200:
-                    raise RuntimeError(f"GET {url} answered {response.status_code}")
-
-            return run
+            return Case(name, get_ok(owner, url, **headers), owner, target_ms)
 
         cases = [
-            (Case("list first page", page("/customers/"), FAST_P95_MS), None),
-            (
-                Case(
-                    "search selective",
-                    page("/customers/", {"q": self._selective_term(biz)}),
-                    FAST_P95_MS,
-                ),
-                None,
+            page("list first page", "/customers/", target_ms=FAST_P95_MS),
+            page(
+                "search selective",
+                "/customers/",
+                {"q": self._selective_term(biz)},
+                target_ms=FAST_P95_MS,
             ),
-            (Case("search common (com)", page("/customers/", {"q": "com"})), None),
-            (Case("search short", page("/customers/", {"q": "jo"})), None),
-            (
-                Case(
-                    f"list page {DEEP_PAGE}",
-                    page("/customers/", {"page": DEEP_PAGE, "per_page": 25}),
-                ),
-                None,
-            ),
+            page("search common (com)", "/customers/", {"q": "com"}),
+            page("search short", "/customers/", {"q": "jo"}),
+            page(f"list page {DEEP_PAGE}", "/customers/", {"page": DEEP_PAGE, "per_page": 25}),
         ]
-        for name in filter_names():
-            cases.append(
-                (Case(f"filter {name}", page("/customers/", FILTER_VALUES[name](today))), None)
-            )
+        cases += [
+            page(f"filter {name}", "/customers/", FILTER_VALUES[name](today))
+            for name in filter_names()
+        ]
         detail = f"/customers/{customer.pk}/"
-        cases.append((Case("details", page(detail)), None))
-        for tab in DETAIL_TABS:
-            cases.append((Case(f"details tab={tab}", page(detail, {"tab": tab})), None))
-        cases.append(
-            (Case("report preview", page("/customers/report/", HTTP_HX_REQUEST="true")), None)
-        )
+        cases.append(page("details", detail))
+        cases += [page(f"details tab={tab}", detail, {"tab": tab}) for tab in DETAIL_TABS]
+        cases.append(page("report preview", "/customers/report/", HTTP_HX_REQUEST="true"))
         portal = self._portal_client(customer)
         cases += [
-            (Case("portal home", self._get(portal, "/portal/")), None),
-            (Case("portal billing", self._get(portal, "/portal/billing/")), None),
+            Case("portal home", get_ok(portal, "/portal/"), portal),
+            Case("portal billing", get_ok(portal, "/portal/billing/"), portal),
         ]
         _key, raw_key = api_key_create(business=biz, name="benchmark", read_only=True, actor=ACTOR)
         api = Client(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
         cases += [
-            (Case("api list", self._get(api, "/api/customers?page_size=25")), None),
-            (Case("api retrieve", self._get(api, f"/api/customers/{customer.pk}")), None),
+            Case("api list", get_ok(api, "/api/customers?page_size=25"), api),
+            Case("api retrieve", get_ok(api, f"/api/customers/{customer.pk}"), api),
         ]
-        cases.append(self._ledger_case(biz, customer))
-        cases.append((self._export_case(client), None))
+        cases.append(self._ledger_case(biz, customer, owner))
+        cases.append(self._export_case(owner))
         return cases
-
-    def _get(self, client: Client, url: str):
-        def run():
-            response = client.get(url)
-            if response.status_code != 200:
-                raise RuntimeError(f"GET {url} answered {response.status_code}")
-
-        return run
 
     def _portal_client(self, customer: Customer) -> Client:
         from portal.services import create_portal_session
@@ -276,7 +343,7 @@ class Command(BaseCommand):
             raise CommandError(f"Opening the portal link answered {response.status_code}.")
         return client
 
-    def _ledger_case(self, biz: Business, customer: Customer):
+    def _ledger_case(self, biz: Business, customer: Customer, client: Client) -> Case:
         from wallets.services import ledger_post
 
         currency = settings.WALLET_CURRENCIES[0]
@@ -299,7 +366,8 @@ class Command(BaseCommand):
                 post()
                 transaction.set_rollback(True)
 
-        return Case("ledger post", post, floor="all_rolled_back"), capture
+        # A service call, not a request: its view floor goes through the owner's client.
+        return Case("ledger post", post, client, floor="all_rolled_back", capture=capture)
 
     def _export_case(self, client: Client) -> Case:
         def run():
@@ -315,7 +383,8 @@ class Command(BaseCommand):
             finally:
                 response.close()
 
-        return Case(f"csv export first {EXPORT_ROWS:,} rows", run, floor=f"stream:{EXPORT_ROWS}")
+        name = f"csv export first {EXPORT_ROWS:,} rows"
+        return Case(name, run, client, floor=f"stream:{EXPORT_ROWS}")
 
     # --- plans ------------------------------------------------------------------
 
