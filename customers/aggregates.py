@@ -8,9 +8,9 @@ through the `(business, customer, …)` indexes, never a query per row.
 Definitions (also in the report page's help text):
 - total paid (per currency): succeeded payments' `total_amount` minus succeeded
   refunds' `amount` in that currency — what the merchant kept. Pending and
-  failed payments and refunds do not count.
+  failed payments and refunds do not count. The database keeps it per customer
+  and currency in CustomerSpend (triggers), with the refunds total beside it.
 - payments count and last payment: succeeded payments, any currency.
-- refunds total (per currency): succeeded refunds.
 - active subscriptions: subscriptions whose status is `active`.
 - wallet balance (per currency): the wallet's current balance, 0 without one.
 - portal last visit: the latest `last_seen_at` of the customer's portal logins.
@@ -18,17 +18,17 @@ Definitions (also in the report page's help text):
 Money is in integer minor units of the currency, as everywhere else.
 
 Reports read several figures from one table with one probe: `payment_figures`,
-`refund_figures` and `wallet_figures` return a small JSON object per customer
-(`{"usd": 1250, "inr": null, "n": 2, "last": "…"}`), three probes instead of
-ten; the single-figure expressions serve the filters.
+`spend_figures` and `wallet_figures` return a small JSON object per customer
+(`{"usd": 1250, "inr": null, "usd_refunded": 0, …}`); the single-figure
+expressions serve the filters.
 """
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, JSONObject
 
-from customers.models import Payment, Refund, Subscription
+from customers.models import CustomerSpend, Payment, Subscription
 
 _BIGINT = models.BigIntegerField()
 
@@ -46,34 +46,9 @@ def _total(queryset, expression) -> Subquery:
     )
 
 
-def paid_sum(currency: str):
-    succeeded = _mine(Payment).filter(status=Payment.Status.SUCCEEDED, currency=currency)
-    return Coalesce(_total(succeeded, Sum("total_amount")), 0, output_field=_BIGINT)
-
-
-def refunds_total(currency: str):
-    succeeded = _mine(Refund).filter(status=Refund.Status.SUCCEEDED, currency=currency)
-    return Coalesce(_total(succeeded, Sum("amount")), 0, output_field=_BIGINT)
-
-
-def total_paid(currency: str):
-    """Succeeded payments minus succeeded refunds in `currency`, minor units."""
-    return models.ExpressionWrapper(
-        paid_sum(currency) - refunds_total(currency), output_field=_BIGINT
-    )
-
-
-def payments_count():
-    succeeded = _mine(Payment).filter(status=Payment.Status.SUCCEEDED)
-    return Coalesce(_total(succeeded, Count("id")), 0, output_field=_BIGINT)
-
-
-def last_payment_at():
-    succeeded = _mine(Payment).filter(status=Payment.Status.SUCCEEDED)
-    return Subquery(
-        succeeded.order_by("-created_at").values("created_at")[:1],
-        output_field=models.DateTimeField(),
-    )
+def paid_at_least(currency: str, minimum: int) -> Exists:
+    """Customers whose total paid in `currency` is at least `minimum` (> 0)."""
+    return Exists(_mine(CustomerSpend).filter(currency=currency, net__gte=minimum))
 
 
 def active_subscriptions():
@@ -117,19 +92,19 @@ def _bundle(queryset, **figures) -> Subquery:
     )
 
 
-def payment_figures(currencies):
-    """Succeeded payments: gross per currency (lower-case keys), count `n`, `last` time."""
+def payment_figures():
+    """Succeeded payments, any currency: count `n` and `last` time."""
     succeeded = _mine(Payment).filter(status=Payment.Status.SUCCEEDED)
-    per_currency = {c.lower(): Sum("total_amount", filter=Q(currency=c)) for c in currencies}
-    return _bundle(succeeded, **per_currency, n=Count("id"), last=Max("created_at"))
+    return _bundle(succeeded, n=Count("id"), last=Max("created_at"))
 
 
-def refund_figures(currencies):
-    """Succeeded refunds per currency (lower-case keys)."""
-    succeeded = _mine(Refund).filter(status=Refund.Status.SUCCEEDED)
-    return _bundle(
-        succeeded, **{c.lower(): Sum("amount", filter=Q(currency=c)) for c in currencies}
-    )
+def spend_figures(currencies):
+    """Kept totals per currency: net paid under `usd`, refunds under `usd_refunded`, …"""
+    figures = {}
+    for c in currencies:
+        figures[c.lower()] = Max("net", filter=Q(currency=c))
+        figures[f"{c.lower()}_refunded"] = Max("refunded", filter=Q(currency=c))
+    return _bundle(_mine(CustomerSpend), **figures)
 
 
 def wallet_figures(currencies):

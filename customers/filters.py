@@ -131,15 +131,18 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_min_paid(self, queryset, name, value):
         # The form turned "12.50" into minor units of the chosen currency.
+        # Read from the kept per-customer totals (CustomerSpend): a range on
+        # (business, currency, net) or one probe per customer, never a SUM.
+        if value <= 0:
+            return queryset  # everyone has paid at least nothing
         currency = self.form.cleaned_data["min_paid_currency"]
-        return queryset.alias(_total_paid=aggregates.total_paid(currency)).filter(
-            _total_paid__gte=value
-        )
+        return queryset.filter(aggregates.paid_at_least(currency, value))
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # read by filter_min_paid
 
-    def _used(self) -> dict:
+    def used(self) -> dict:
+        """The valid filter values in use, by name (empty ones left out)."""
         if not self.is_bound:
             return {}
         self.form.is_valid()
@@ -149,8 +152,8 @@ class CustomerFilter(django_filters.FilterSet):
     @property
     def active_count(self) -> int:
         """How many filters (besides search) are in use, for the Filters button."""
-        return len([key for key in self._used() if key not in ("q", "min_paid_currency")])
+        return len([key for key in self.used() if key not in ("q", "min_paid_currency")])
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self._used())
+        return bool(self.used())

@@ -96,7 +96,7 @@ def _render_builder(request, report: ReportRequest, saved: SavedReport | None, s
         "preview_rows": _preview_cells(rows),
         "count": count,
         "capped": capped,
-        "chart": signup_chart(report) if count else None,
+        "chart": signup_chart(report, request.business, over_cap=capped) if count else None,
         "query": query,
         "valid": valid,
         "saved_reports": SavedReport.objects.for_business(request.business).order_by("name", "id")[

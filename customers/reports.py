@@ -16,7 +16,8 @@ from functools import cache
 from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, QuerySet, TextField
+from django.db import connection
+from django.db.models import Count, F, Max, Min, QuerySet, Sum, TextField
 from django.db.models.functions import Cast, Trunc
 from django.http import QueryDict
 from django.utils.functional import lazy
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from customers import aggregates
 from customers.filters import CustomerFilter
-from customers.models import Business, Customer
+from customers.models import Business, Customer, SignupDay
 from customers.tables import CustomerTable
 
 # Query parameters that are not filters but may appear in a report URL.
@@ -63,8 +64,8 @@ _lazy_currency_label = lazy(_currency_label, str)
 def _sources(currencies: tuple[str, ...]) -> dict[str, Callable]:
     """Computed values the query can select, by name: one subquery each."""
     return {
-        "pay": lambda: aggregates.payment_figures(currencies),
-        "ref": lambda: aggregates.refund_figures(currencies),
+        "pay": aggregates.payment_figures,
+        "spend": lambda: aggregates.spend_figures(currencies),
         "wal": lambda: aggregates.wallet_figures(currencies),
         "subs": aggregates.active_subscriptions,
         "visit": aggregates.portal_last_visit_at,
@@ -77,11 +78,14 @@ def _key(name: str) -> Callable:
     return lambda figures: figures.get(name) if figures else None
 
 
-def _net(key: str) -> Callable:
-    def net(paid, refunded) -> int:
-        return ((paid or {}).get(key) or 0) - ((refunded or {}).get(key) or 0)
+def _paid(currency: str) -> Callable:
+    """Total paid: 0 for a customer who never paid in that currency."""
+    return lambda figures: (figures or {}).get(currency) or 0
 
-    return net
+
+def _refunded(currency: str) -> Callable:
+    """Refunds total: empty for a customer never refunded in that currency."""
+    return lambda figures: (figures or {}).get(f"{currency}_refunded") or None
 
 
 @cache
@@ -110,8 +114,8 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
                 "money",
                 c,
                 True,
-                ("pay", "ref"),
-                _net(c.lower()),
+                ("spend",),
+                _paid(c.lower()),
             )
         )
     columns += [
@@ -139,8 +143,8 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
             "money",
             c,
             True,
-            ("ref",),
-            _key(c.lower()),
+            ("spend",),
+            _refunded(c.lower()),
         )
         for c in currencies
     ]
@@ -357,6 +361,7 @@ class SignupChart:
     height: int = 140
     baseline: float = 0
     ticks: list[str] = field(default_factory=list)  # first, middle and last labels
+    estimated: bool = False  # scaled up from a sample (see signup_chart)
 
     @property
     def first_label(self) -> str:
@@ -406,32 +411,122 @@ def _bar_label(day: dt.date, grain: str) -> str:
     return day.isoformat()
 
 
-def signup_chart(request: ReportRequest) -> SignupChart | None:
-    """Sign-ups of the filtered customers over time: a range query, then one GROUP BY
-    by day, week or month (whichever keeps the bars readable). None when empty."""
-    queryset = request.filterset.qs.order_by()
+# A sampled chart reads about this many of the business's customers.
+SAMPLE_CUSTOMERS = 20_000
+DATE_FILTERS = {"created_after", "created_before"}
+
+
+def signup_chart(
+    request: ReportRequest, business: Business, *, over_cap: bool = False
+) -> SignupChart | None:
+    """Sign-ups of the filtered customers over time, by day, week or month (whichever
+    keeps the bars readable). None when nobody matches.
+
+    - No filters, or dates only: exact, from the kept daily counts (SignupDay).
+    - Other filters matching at most the count cap: exact, one GROUP BY.
+    - Other filters matching more (PostgreSQL): estimated from a fixed block sample of
+      the customers table, scaled up, and labelled as an estimate.
+    """
+    filterset = request.filterset
+    used = set(filterset.used()) - {"min_paid_currency"}
+    if used <= DATE_FILTERS:
+        return _chart_from_days(filterset, business)
+    queryset = filterset.qs.order_by()
+    if over_cap and connection.vendor == "postgresql":
+        return _sampled_chart(queryset, filterset, business)
     span = queryset.aggregate(first=Min("created_at"), last=Max("created_at"))
     if span["first"] is None:
         return None
-    first, last = span["first"].astimezone(dt.UTC).date(), span["last"].astimezone(dt.UTC).date()
+    first, last = _utc_day(span["first"]), _utc_day(span["last"])
     grain = _grain(first, last)
+    return _chart(first, last, grain, _bucket_counts(queryset, grain))
+
+
+def _utc_day(value: dt.datetime) -> dt.date:
+    return value.astimezone(dt.UTC).date()
+
+
+def _bucket_counts(queryset, grain: str, scale: float = 1.0) -> dict[dt.date, int]:
     counts = {}
-    grouped = (
+    for bucket, n in _grouped(queryset, grain).values_list("bucket", "n"):
+        day = _utc_day(bucket) if isinstance(bucket, dt.datetime) else bucket
+        counts[_bucket_start(day, grain)] = round(n * scale)
+    return counts
+
+
+def _grouped(queryset, grain: str) -> QuerySet:
+    return (
         queryset.annotate(bucket=Trunc("created_at", grain, tzinfo=dt.UTC))
         .values("bucket")
         .annotate(n=Count("id"))
         .order_by("bucket")
     )
-    for row in grouped:
-        bucket = row["bucket"]
-        day = bucket.astimezone(dt.UTC).date() if isinstance(bucket, dt.datetime) else bucket
-        counts[_bucket_start(day, grain)] = row["n"]
+
+
+def _date_range(filterset) -> tuple[dt.date | None, dt.date | None]:
+    used = filterset.used()
+    return used.get("created_after"), used.get("created_before")
+
+
+def _chart_from_days(filterset, business: Business) -> SignupChart | None:
+    after, before = _date_range(filterset)
+    days = SignupDay.objects.filter(business=business, customers__gt=0)
+    if after:
+        days = days.filter(day__gte=after)
+    if before:
+        days = days.filter(day__lte=before)
+    rows = list(days.order_by("day").values_list("day", "customers"))  # ≤ one per day
+    if not rows:
+        return None
+    first, last = rows[0][0], rows[-1][0]
+    grain = _grain(first, last)
+    counts: dict[dt.date, int] = {}
+    for day, n in rows:
+        start = _bucket_start(day, grain)
+        counts[start] = counts.get(start, 0) + n
+    return _chart(first, last, grain, counts)
+
+
+def _sampled_chart(queryset, filterset, business: Business) -> SignupChart | None:
+    """Estimate from TABLESAMPLE SYSTEM: a fixed (REPEATABLE) set of table blocks,
+    about SAMPLE_CUSTOMERS of this business's customers, each count scaled up."""
+    days = SignupDay.objects.filter(business=business, customers__gt=0)
+    after, before = _date_range(filterset)
+    span = days.aggregate(first=Min("day"), last=Max("day"), total=Sum("customers"))
+    if span["first"] is None:
+        return None
+    first = max(span["first"], after) if after else span["first"]
+    last = min(span["last"], before) if before else span["last"]
+    if first > last:
+        return None
+    grain = _grain(first, last)
+    percent = min(100.0, 100.0 * SAMPLE_CUSTOMERS / max(span["total"], 1))
+    sql, params = _grouped(queryset, grain).query.sql_with_params()
+    table = connection.ops.quote_name(Customer._meta.db_table)
+    source = f"FROM {table} "
+    if source not in sql:
+        raise RuntimeError("unexpected SQL for a sampled chart")
+    sql = sql.replace(source, f"FROM {table} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (7) ", 1)
+    scale = 100.0 / percent
+    counts: dict[dt.date, int] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for bucket, n in cur.fetchall():
+            day = _utc_day(bucket) if isinstance(bucket, dt.datetime) else bucket
+            start = _bucket_start(day, grain)
+            counts[start] = counts.get(start, 0) + round(n * scale)
+    chart = _chart(first, last, grain, counts)
+    chart.estimated = True
+    return chart
+
+
+def _chart(first: dt.date, last: dt.date, grain: str, counts: dict[dt.date, int]) -> SignupChart:
     bars, day = [], _bucket_start(first, grain)
     while day <= last:
         bars.append(Bar(day, counts.get(day, 0), _bar_label(day, grain)))
         day = _next(day, grain)
     chart = SignupChart(
-        grain, bars, total=sum(counts.values()), peak=max(b.count for b in bars) or 1
+        grain, bars, total=sum(b.count for b in bars), peak=max(b.count for b in bars) or 1
     )
     _layout(chart)
     return chart

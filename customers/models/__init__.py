@@ -17,6 +17,7 @@ from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySe
 from customers.models.events import Event
 from customers.models.licenses import LicenseKey, LicenseKeyInstance
 from customers.models.reports import SavedReport
+from customers.models.summaries import CustomerSpend, SignupDay
 
 __all__ = [
     "LOCALE_CHOICES",
@@ -25,6 +26,7 @@ __all__ = [
     "BusinessScopedQuerySet",
     "Customer",
     "CustomerQuerySet",
+    "CustomerSpend",
     "Event",
     "InvoiceCounter",
     "LicenseKey",
@@ -35,6 +37,7 @@ __all__ = [
     "Product",
     "Refund",
     "SavedReport",
+    "SignupDay",
     "Subscription",
     "SubscriptionQuerySet",
     "TablePreference",

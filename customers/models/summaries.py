@@ -1,0 +1,61 @@
+"""Figures kept by the database itself, so that lists of a million customers can
+filter and chart on them without adding up millions of rows per request.
+
+Both tables are maintained by triggers (see migration 0007 and
+`customers.summaries`): a payment or refund that is inserted, changes status or is
+deleted adjusts its customer's spend in the same transaction, whatever code path
+wrote it (services, the API, admin, bulk loads, tests' factories). Nothing in
+Python writes them except `customers.summaries.rebuild_summaries`, which recomputes
+a business's rows from the source tables after a bulk load.
+"""
+
+from django.db import models
+from django.db.models import F
+
+from customers.models.accounts import Business
+from customers.models.customers import Customer
+
+
+class CustomerSpend(models.Model):
+    """One customer's succeeded payments and succeeded refunds in one currency."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="spend", db_index=False
+    )
+    currency = models.CharField(max_length=3)
+    paid = models.BigIntegerField(default=0)  # minor units, succeeded payments' totals
+    refunded = models.BigIntegerField(default=0)  # minor units, succeeded refunds
+    net = models.GeneratedField(
+        expression=F("paid") - F("refunded"),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "currency"], name="spend_customer_currency")
+        ]
+        indexes = [
+            # "Customers who paid at least X": a range scan, whatever the business's size.
+            models.Index(fields=["business", "currency", "net"], name="spend_business_net"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.currency} {self.net}"
+
+
+class SignupDay(models.Model):
+    """How many of a business's customers were created on one UTC day."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    customers = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "day"], name="signup_business_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.business_id} {self.day} {self.customers}"
