@@ -48,8 +48,12 @@ class CustomerQuerySet(BusinessScopedQuerySet):
             return self
         id_match = models.Q(id__startswith=term)
         if len(term) < 3:
-            return self.filter(
-                id_match | models.Q(name__istartswith=term) | models.Q(email__istartswith=term)
+            # LOWER(...), not UPPER: only the prefix b-trees match it (migration 0009).
+            prefix = term.lower()
+            return self.alias(_name_lc=Lower("name"), _email_lc=Lower("email")).filter(
+                id_match
+                | models.Q(_name_lc__startswith=prefix)
+                | models.Q(_email_lc__startswith=prefix)
             )
         return self.filter(
             id_match | models.Q(name__icontains=term) | models.Q(email__icontains=term)
