@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from customers.models import Business, Customer, Membership
 
@@ -29,3 +29,10 @@ def test_seed_demo_adds_varied_customers(capsys):
     assert customers.count() == 200
     call_command("seed_demo", business="Demo", customers=50)
     assert customers.count() == 250
+    # Small seeds add no neighbour businesses unless asked.
+    assert Business.objects.count() == 1
+
+
+def test_seed_demo_refuses_negative_neighbours():
+    with pytest.raises(CommandError, match="--neighbours"):
+        call_command("seed_demo", business="Demo", customers=10, neighbours=-1)

@@ -1,16 +1,32 @@
+import random
+from dataclasses import dataclass
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from customers.bulk import ProgressBar, bulk_insert
 from customers.demo import CUSTOMER_COLUMNS, customer_rows
-from customers.demo_billing import id_floor, seed_billing
+from customers.demo_billing import Counts, id_floor, seed_billing
 from customers.models import Business, Customer
-from wallets.demo import seed_wallets
+from wallets.demo import WalletCounts, seed_wallets
+
+NEIGHBOURS_FROM = 10_000  # customers in the main business from which neighbours are added
+NEIGHBOUR_SIZE = (300, 2_000)  # customers in each neighbour, at random
+
+
+@dataclass
+class Added:
+    customers: int
+    billing: Counts
+    wallets: WalletCounts
 
 
 class Command(BaseCommand):
-    help = "Add realistic demo customers to a business, creating the business if needed."
+    help = (
+        "Add realistic demo customers, with billing and wallets, to a business (created if "
+        "needed), and a few small neighbour businesses beside a large one."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--business", default="Demo Store", help="Business name")
@@ -19,10 +35,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if the business has customers"
         )
+        parser.add_argument(
+            "--neighbours",
+            type=int,
+            default=None,
+            help=(
+                "Small businesses to seed beside it, named '<business> neighbour 1..N', "
+                f"each with {NEIGHBOUR_SIZE[0]:,}–{NEIGHBOUR_SIZE[1]:,} customers; one that "
+                f"has customers is skipped (default: 3 with --customers ≥ {NEIGHBOURS_FROM:,}, "
+                "else 0)"
+            ),
+        )
 
-    def handle(self, *args, business, customers, seed, if_empty, **options):
+    def handle(self, *args, business, customers, seed, if_empty, neighbours, **options):
         if customers < 0:
             raise CommandError("--customers must be zero or more.")
+        if neighbours is None:
+            neighbours = 3 if customers >= NEIGHBOURS_FROM else 0
+        if neighbours < 0:
+            raise CommandError("--neighbours must be zero or more.")
         biz, _created = Business.objects.get_or_create(name=business)
         existing = Customer.objects.for_business(biz)
         if if_empty and existing.exists():
@@ -30,23 +61,15 @@ class Command(BaseCommand):
             return
         start = existing.count()
         seed = seed if seed is not None else start
-        floor = id_floor("cus", timezone.now())  # IDs of the customers added below are ≥ this
-        with transaction.atomic():
-            written = bulk_insert(
-                Customer,
-                CUSTOMER_COLUMNS,
-                customer_rows(biz.pk, customers, seed=seed, start=start),
-                progress=ProgressBar("customers", customers, stream=self.stderr._out),
+        added = self._seed(biz, customers, seed=seed, start=start, bars=True)
+        billing = added.billing
+        self.stdout.write(self.style.SUCCESS(f"Added {added.customers:,} customers to {biz.name}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Added {added.wallets.entries:,} wallet ledger entries in "
+                f"{added.wallets.wallets:,} wallets of {added.wallets.customers:,} customers."
             )
-            billing = seed_billing(
-                business=biz,
-                seed=seed,
-                customer_id_floor=floor,
-                progress=ProgressBar("billing", written, stream=self.stderr._out),
-            )
-            entries = seed_wallets(business=biz, seed=seed, customers=min(written, 60))
-        self.stdout.write(self.style.SUCCESS(f"Added {written:,} customers to {biz.name}."))
-        self.stdout.write(self.style.SUCCESS(f"Added {entries:,} wallet ledger entries."))
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Added {billing.payments:,} payments, {billing.refunds:,} refunds, "
@@ -54,3 +77,50 @@ class Command(BaseCommand):
                 f"and {billing.instances:,} activations."
             )
         )
+        for n in range(1, neighbours + 1):
+            self._seed_neighbour(biz, n, seed=seed)
+
+    def _seed_neighbour(self, biz: Business, n: int, *, seed: int) -> None:
+        neighbour, _created = Business.objects.get_or_create(name=f"{biz.name} neighbour {n}")
+        if Customer.objects.for_business(neighbour).exists():
+            self.stdout.write(f"{neighbour.name} already has customers; skipped.")
+            return
+        neighbour_seed = seed * 1_000 + n
+        size = random.Random(neighbour_seed).randint(*NEIGHBOUR_SIZE)
+        added = self._seed(neighbour, size, seed=neighbour_seed, start=0, bars=False)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Added {added.customers:,} customers to {neighbour.name}, with "
+                f"{added.billing.payments:,} payments, {added.billing.subscriptions:,} "
+                f"subscriptions, {added.billing.license_keys:,} license keys and "
+                f"{added.wallets.entries:,} wallet ledger entries."
+            )
+        )
+
+    def _seed(self, biz: Business, count: int, *, seed: int, start: int, bars: bool) -> Added:
+        """Customers, then their billing and wallets, in one transaction."""
+
+        def bar(label: str, total: int):
+            return ProgressBar(label, total, stream=self.stderr._out) if bars else None
+
+        floor = id_floor("cus", timezone.now())  # IDs of the customers added below are ≥ this
+        with transaction.atomic():
+            written = bulk_insert(
+                Customer,
+                CUSTOMER_COLUMNS,
+                customer_rows(biz.pk, count, seed=seed, start=start),
+                progress=bar("customers", count),
+            )
+            billing = seed_billing(
+                business=biz,
+                seed=seed,
+                customer_id_floor=floor,
+                progress=bar("billing", written),
+            )
+            wallets = seed_wallets(
+                business=biz,
+                seed=seed,
+                customer_id_floor=floor,
+                progress=bar("wallets", written),
+            )
+        return Added(customers=written, billing=billing, wallets=wallets)
