@@ -4,6 +4,7 @@ from customers.models import (
     ApiKey,
     Business,
     Customer,
+    CustomerSpend,
     Event,
     InvoiceCounter,
     LicenseKey,
@@ -13,6 +14,7 @@ from customers.models import (
     Product,
     Refund,
     SavedReport,
+    SignupDay,
     Subscription,
     TablePreference,
 )
@@ -193,6 +195,25 @@ class LicenseKeyInstanceAdmin(ReadOnlyAdmin):
 class InvoiceCounterAdmin(ReadOnlyAdmin):
     list_display = ["business", "last_number"]
     list_select_related = ["business"]
+
+
+@admin.register(CustomerSpend)
+class CustomerSpendAdmin(ReadOnlyAdmin):
+    """Kept by database triggers from payments and refunds (read-only here)."""
+
+    list_display = ["customer", "currency", "paid", "refunded", "net", "customer_created_at"]
+    list_select_related = ["customer"]
+    list_filter = ["currency"]
+    search_fields = ["=customer__id"]
+
+
+@admin.register(SignupDay)
+class SignupDayAdmin(ReadOnlyAdmin):
+    """Kept by database triggers from customers (read-only here)."""
+
+    list_display = ["business", "day", "customers"]
+    list_select_related = ["business"]
+    date_hierarchy = "day"
 
 
 @admin.register(ApiKey)

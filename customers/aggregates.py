@@ -25,7 +25,7 @@ expressions serve the filters.
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, JSONObject
 
 from customers.models import CustomerSpend, Payment, Subscription
@@ -49,6 +49,45 @@ def _total(queryset, expression) -> Subquery:
 def paid_at_least(currency: str, minimum: int) -> Exists:
     """Customers whose total paid in `currency` is at least `minimum` (> 0)."""
     return Exists(_mine(CustomerSpend).filter(currency=currency, net__gte=minimum))
+
+
+def spenders(business, currency: str, minimum: int, cap: int, *, since=None, until=None):
+    """All their IDs (signed up in [since, until)) if there are at most `cap`, else None:
+    counted, then read, on the (business, currency, net) index."""
+    matches = _spending(business, currency, minimum, since, until)
+    if matches[: cap + 1].count() > cap:
+        return None
+    return list(matches.values_list("customer_id", flat=True))
+
+
+def spenders_span(business, currency: str, minimum: int) -> tuple:
+    """When the oldest and the newest of them signed up (two index lookups)."""
+    span = _spending(business, currency, minimum).aggregate(
+        first=Min("customer_created_at"), last=Max("customer_created_at")
+    )
+    return span["first"], span["last"]
+
+
+def spenders_in_order(
+    business, currency: str, minimum: int, limit: int, *, newest_first: bool, since, until
+) -> list[str]:
+    """The IDs of the first `limit` of them by sign-up (newest or oldest first) who
+    signed up in [since, until): one walk along the (business, currency,
+    customer_created_at, customer) index, no table rows."""
+    order = ("customer_created_at", "customer_id")
+    if newest_first:
+        order = tuple(f"-{field}" for field in order)
+    matches = _spending(business, currency, minimum, since, until).order_by(*order)
+    return list(matches.values_list("customer_id", flat=True)[:limit])
+
+
+def _spending(business, currency: str, minimum: int, since=None, until=None):
+    matches = CustomerSpend.objects.filter(business=business, currency=currency, net__gte=minimum)
+    if since:
+        matches = matches.filter(customer_created_at__gte=since)
+    if until:
+        matches = matches.filter(customer_created_at__lt=until)
+    return matches
 
 
 def active_subscriptions():

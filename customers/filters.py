@@ -34,6 +34,19 @@ class CustomerFilterForm(forms.Form):
         return data
 
 
+# With only these in use, a minimum total paid can be paged from CustomerSpend alone.
+SPENDER_WALK_FILTERS = {"min_paid", "min_paid_currency", "created_after", "created_before"}
+
+
+def created_range(after: dt.date | None, before: dt.date | None):
+    """Dates are whole UTC days, inclusive at both ends: [start, end) datetimes."""
+    start = dt.datetime.combine(after, dt.time.min, tzinfo=dt.UTC) if after else None
+    end = None
+    if before:
+        end = dt.datetime.combine(before + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    return start, end
+
+
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
@@ -104,17 +117,91 @@ class CustomerFilter(django_filters.FilterSet):
         fields = []
         form = CustomerFilterForm
 
+    def __init__(
+        self, data=None, *, business, sort: str | None = None, paged_to: int = 0, **kwargs
+    ):
+        self.business = business
+        self.sort = sort or "-created_at"  # the order the results will be shown in
+        # When only pages up to this many rows are ever shown (the customer table),
+        # more matches than that need not be found (see _spender_ids).
+        self.paged_to = paged_to
+        super().__init__(data, queryset=Customer.objects.for_business(business), **kwargs)
+
+    def unpaged(self) -> "CustomerFilter":
+        """The same filters where every match can be found (charts, exports)."""
+        if not self.paged_to:
+            return self
+        unpaged = CustomerFilter(self.data, business=self.business, sort=self.sort)
+        ids = self._spender_ids()
+        if ids is not None and len(ids) <= settings.CUSTOMER_LIST_COUNT_CAP:
+            unpaged._spender_ids_found = ids  # all of them: true with or without pages
+        return unpaged
+
+    def filter_queryset(self, queryset):
+        # A minimum total paid is located on CustomerSpend's indexes first (see
+        # _spender_ids). When that yields the matching IDs, start from those
+        # customers, fetched by key: big spenders are mostly old customers, and a
+        # newest-first scan of the customers table hoping to meet them soon reads
+        # all of it.
+        ids = self._spender_ids()
+        if ids is not None:
+            queryset = Customer.objects.among(ids, self.business)
+        return super().filter_queryset(queryset)
+
+    @property
+    def known_count(self) -> int | None:
+        """How many match, when _spender_ids settled it (for the capped count)."""
+        ids = self._spender_ids()
+        if ids is None or not set(self.used()) <= SPENDER_WALK_FILTERS:
+            return None
+        return len(ids)
+
+    def _spender_ids(self) -> list[str] | None:
+        """With a minimum total paid, the IDs of the customers who reach it, when
+        CustomerSpend's indexes alone can tell:
+
+        - at most the count cap of them (in the date range): all of them;
+        - more, shown by sign-up date (the default order) in pages that never go
+          past `paged_to` rows, with no filter but dates: the first `paged_to` in
+          that order (the pages and the capped count go no further).
+
+        Otherwise None, and filter_min_paid probes CustomerSpend per customer.
+        """
+        if hasattr(self, "_spender_ids_found"):
+            return self._spender_ids_found
+        used = self.used()
+        minimum = used.get("min_paid")
+        ids = None
+        if isinstance(minimum, int) and minimum > 0:
+            cap = settings.CUSTOMER_LIST_COUNT_CAP
+            currency = used["min_paid_currency"]
+            since, until = created_range(used.get("created_after"), used.get("created_before"))
+            ids = aggregates.spenders(
+                self.business, currency, minimum, cap, since=since, until=until
+            )
+            by_signup = self.sort.lstrip("-") == "created_at"
+            paged = self.paged_to > cap
+            if ids is None and paged and by_signup and set(used) <= SPENDER_WALK_FILTERS:
+                ids = aggregates.spenders_in_order(
+                    self.business,
+                    currency,
+                    minimum,
+                    self.paged_to,
+                    newest_first=self.sort.startswith("-"),
+                    since=since,
+                    until=until,
+                )
+        self._spender_ids_found = ids
+        return ids
+
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
 
-    # Dates are whole UTC days, inclusive at both ends.
     def filter_created_after(self, queryset, name, value):
-        start = dt.datetime.combine(value, dt.time.min, tzinfo=dt.UTC)
-        return queryset.filter(created_at__gte=start)
+        return queryset.filter(created_at__gte=created_range(value, None)[0])
 
     def filter_created_before(self, queryset, name, value):
-        end = dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-        return queryset.filter(created_at__lt=end)
+        return queryset.filter(created_at__lt=created_range(None, value)[1])
 
     def filter_has_phone(self, queryset, name, value):
         if value:
@@ -131,12 +218,17 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_min_paid(self, queryset, name, value):
         # The form turned "12.50" into minor units of the chosen currency.
-        # Read from the kept per-customer totals (CustomerSpend): a range on
-        # (business, currency, net) or one probe per customer, never a SUM.
-        if value <= 0:
-            return queryset  # everyone has paid at least nothing
+        if value <= 0 or self._spender_ids() is not None:
+            return queryset  # nothing to ask, or filter_queryset started from them
+        # Many match: probe CustomerSpend (one index lookup) per customer along the
+        # page's own order. Shown by sign-up date, only between the oldest and the
+        # newest of them (two index lookups), so a page starts where they are.
         currency = self.form.cleaned_data["min_paid_currency"]
-        return queryset.filter(aggregates.paid_at_least(currency, value))
+        queryset = queryset.filter(aggregates.paid_at_least(currency, value))
+        if self.sort.lstrip("-") == "created_at":
+            first, last = aggregates.spenders_span(self.business, currency, value)
+            queryset = queryset.filter(created_at__gte=first, created_at__lte=last)
+        return queryset
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # read by filter_min_paid

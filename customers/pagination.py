@@ -9,13 +9,18 @@ from django.utils.functional import cached_property
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list, per_page, *, count_queryset, cap: int, **kwargs):
+    def __init__(
+        self, object_list, per_page, *, count_queryset, cap: int, known_count=None, **kwargs
+    ):
         self.count_queryset = count_queryset
         self.cap = cap
+        self.known_count = known_count  # when the caller already knows (capped at cap + 1)
         super().__init__(object_list, per_page, **kwargs)
 
     @cached_property
     def _capped_count(self) -> int:
+        if self.known_count is not None:
+            return min(self.known_count, self.cap + 1)
         return self.count_queryset.order_by()[: self.cap + 1].count()
 
     @cached_property

@@ -8,6 +8,7 @@ are shared by URL within the business; another business's report is a 404.
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -120,8 +121,12 @@ def _preview_cells(rows) -> list[list[tuple]]:
 
 
 def _parse(request, params: QueryDict) -> ReportRequest:
+    # The builder shows the first rows and a capped count, never more.
     return parse_report_request(
-        params, business=request.business, default_columns=BUILDER_DEFAULT_COLUMNS
+        params,
+        business=request.business,
+        default_columns=BUILDER_DEFAULT_COLUMNS,
+        paged_to=settings.CUSTOMER_LIST_COUNT_CAP + PREVIEW_ROWS,
     )
 
 

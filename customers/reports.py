@@ -16,8 +16,7 @@ from functools import cache
 from operator import itemgetter
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Count, F, Max, Min, QuerySet, Sum, TextField
+from django.db.models import Count, F, QuerySet, TextField
 from django.db.models.functions import Cast, Trunc
 from django.http import QueryDict
 from django.utils.functional import lazy
@@ -25,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers import aggregates
-from customers.filters import CustomerFilter
+from customers.filters import CustomerFilter, created_range
 from customers.models import Business, Customer, SignupDay
 from customers.tables import CustomerTable
 
@@ -239,7 +238,7 @@ def split_columns(values: list[str]) -> list[str]:
 
 
 def parse_report_request(
-    params: QueryDict, *, business: Business, default_columns: list[str], extra=()
+    params: QueryDict, *, business: Business, default_columns: list[str], extra=(), paged_to=0
 ) -> ReportRequest:
     """Check names strictly (a typo must not silently export the wrong thing).
 
@@ -273,7 +272,7 @@ def parse_report_request(
     for name in known_filters:
         if name in params:
             data.setlist(name, params.getlist(name))
-    filterset = CustomerFilter(data or None, queryset=Customer.objects.for_business(business))
+    filterset = CustomerFilter(data or None, business=business, sort=sort, paged_to=paged_to)
     return ReportRequest(
         columns=columns or [c for c in default_columns if c in registry],
         filterset=filterset,
@@ -333,7 +332,9 @@ def report_rows(request: ReportRequest) -> ReportRows:
 def capped_count(request: ReportRequest, cap: int | None = None) -> tuple[int, bool]:
     """How many customers match, counting at most `cap` (+1 to know it was passed)."""
     cap = cap or settings.CUSTOMER_LIST_COUNT_CAP
-    found = request.filterset.qs.order_by()[: cap + 1].count()
+    found = request.filterset.known_count
+    if found is None:
+        found = request.filterset.qs.order_by()[: cap + 1].count()
     return min(found, cap), found > cap
 
 
@@ -411,8 +412,8 @@ def _bar_label(day: dt.date, grain: str) -> str:
     return day.isoformat()
 
 
-# A sampled chart reads about this many of the business's customers.
-SAMPLE_CUSTOMERS = 20_000
+# An estimated chart checks this many customers per bar at most.
+SAMPLE_PER_BAR = 250
 DATE_FILTERS = {"created_after", "created_before"}
 
 
@@ -424,34 +425,34 @@ def signup_chart(
 
     - No filters, or dates only: exact, from the kept daily counts (SignupDay).
     - Other filters matching at most the count cap: exact, one GROUP BY.
-    - Other filters matching more (PostgreSQL): estimated from a fixed block sample of
-      the customers table, scaled up, and labelled as an estimate.
+    - Other filters matching more: estimated per bar from a sample of the customers
+      who signed up then (see _sampled_chart), and labelled as an estimate.
     """
-    filterset = request.filterset
+    filterset = request.filterset.unpaged()
     used = set(filterset.used()) - {"min_paid_currency"}
     if used <= DATE_FILTERS:
         return _chart_from_days(filterset, business)
     queryset = filterset.qs.order_by()
-    if over_cap and connection.vendor == "postgresql":
+    if over_cap:
         return _sampled_chart(queryset, filterset, business)
-    span = queryset.aggregate(first=Min("created_at"), last=Max("created_at"))
-    if span["first"] is None:
+    # At most the count cap match (the caller counted), so their creation days come
+    # back in one unordered query, whatever plan suits the filters, and are
+    # bucketed here; MIN/MAX or GROUP BY over the filters can walk every customer.
+    cap = settings.CUSTOMER_LIST_COUNT_CAP
+    days = [_utc_day(at) for at in queryset.values_list("created_at", flat=True)[:cap]]
+    if not days:
         return None
-    first, last = _utc_day(span["first"]), _utc_day(span["last"])
+    first, last = min(days), max(days)
     grain = _grain(first, last)
-    return _chart(first, last, grain, _bucket_counts(queryset, grain))
+    counts: dict[dt.date, int] = {}
+    for day in days:
+        start = _bucket_start(day, grain)
+        counts[start] = counts.get(start, 0) + 1
+    return _chart(first, last, grain, counts)
 
 
 def _utc_day(value: dt.datetime) -> dt.date:
     return value.astimezone(dt.UTC).date()
-
-
-def _bucket_counts(queryset, grain: str, scale: float = 1.0) -> dict[dt.date, int]:
-    counts = {}
-    for bucket, n in _grouped(queryset, grain).values_list("bucket", "n"):
-        day = _utc_day(bucket) if isinstance(bucket, dt.datetime) else bucket
-        counts[_bucket_start(day, grain)] = round(n * scale)
-    return counts
 
 
 def _grouped(queryset, grain: str) -> QuerySet:
@@ -488,33 +489,42 @@ def _chart_from_days(filterset, business: Business) -> SignupChart | None:
 
 
 def _sampled_chart(queryset, filterset, business: Business) -> SignupChart | None:
-    """Estimate from TABLESAMPLE SYSTEM: a fixed (REPEATABLE) set of table blocks,
-    about SAMPLE_CUSTOMERS of this business's customers, each count scaled up."""
-    days = SignupDay.objects.filter(business=business, customers__gt=0)
+    """Estimate per bar: of the first SAMPLE_PER_BAR customers who signed up in that
+    period (read off the (business, created_at) index), the share that matches
+    the filters, times how many signed up then (SignupDay). Two queries, and the
+    work grows with the number of bars, not with the business or the table."""
     after, before = _date_range(filterset)
-    span = days.aggregate(first=Min("day"), last=Max("day"), total=Sum("customers"))
-    if span["first"] is None:
+    days = SignupDay.objects.filter(business=business, customers__gt=0)
+    if after:
+        days = days.filter(day__gte=after)
+    if before:
+        days = days.filter(day__lte=before)
+    rows = list(days.order_by("day").values_list("day", "customers"))
+    if not rows:
         return None
-    first = max(span["first"], after) if after else span["first"]
-    last = min(span["last"], before) if before else span["last"]
-    if first > last:
-        return None
+    first, last = rows[0][0], rows[-1][0]
     grain = _grain(first, last)
-    percent = min(100.0, 100.0 * SAMPLE_CUSTOMERS / max(span["total"], 1))
-    sql, params = _grouped(queryset, grain).query.sql_with_params()
-    table = connection.ops.quote_name(Customer._meta.db_table)
-    source = f"FROM {table} "
-    if source not in sql:
-        raise RuntimeError("unexpected SQL for a sampled chart")
-    sql = sql.replace(source, f"FROM {table} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (7) ", 1)
-    scale = 100.0 / percent
-    counts: dict[dt.date, int] = {}
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        for bucket, n in cur.fetchall():
-            day = _utc_day(bucket) if isinstance(bucket, dt.datetime) else bucket
-            start = _bucket_start(day, grain)
-            counts[start] = counts.get(start, 0) + round(n * scale)
+    totals: dict[dt.date, int] = {}
+    for day, n in rows:
+        start = _bucket_start(day, grain)
+        totals[start] = totals.get(start, 0) + n
+    since, until = created_range(after, before)
+    everyone = Customer.objects.for_business(business).order_by("created_at", "id")
+    parts = []
+    for start in totals:
+        lo = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
+        hi = dt.datetime.combine(_next(start, grain), dt.time.min, tzinfo=dt.UTC)
+        lo, hi = max(lo, since) if since else lo, min(hi, until) if until else hi
+        parts.append(
+            everyone.filter(created_at__gte=lo, created_at__lt=hi).values("id")[:SAMPLE_PER_BAR]
+        )
+    sample = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    counts = {}
+    for bucket, n in _grouped(queryset.filter(pk__in=sample), grain).values_list("bucket", "n"):
+        day = _utc_day(bucket) if isinstance(bucket, dt.datetime) else bucket
+        start = _bucket_start(day, grain)
+        sampled = min(totals.get(start, 0), SAMPLE_PER_BAR)
+        counts[start] = round(n * totals.get(start, 0) / sampled) if sampled else 0
     chart = _chart(first, last, grain, counts)
     chart.estimated = True
     return chart

@@ -15,14 +15,16 @@ from customers.models import Business
 _DEFER = "SET LOCAL customerhub.defer_summaries = '{}'"
 
 _SPEND = """
-INSERT INTO customers_customerspend (business_id, customer_id, currency, paid, refunded)
-SELECT %(b)s, customer_id, currency, SUM(paid), SUM(refunded) FROM (
+INSERT INTO customers_customerspend
+    (business_id, customer_id, currency, paid, refunded, customer_created_at)
+SELECT %(b)s, customer_id, currency, SUM(paid), SUM(refunded), MAX(c.created_at) FROM (
     SELECT customer_id, currency, total_amount AS paid, 0 AS refunded
     FROM customers_payment WHERE business_id = %(b)s AND status = 'succeeded'
     UNION ALL
     SELECT customer_id, currency, 0, amount
     FROM customers_refund WHERE business_id = %(b)s AND status = 'succeeded'
-) AS moves GROUP BY customer_id, currency
+) AS moves JOIN customers_customer c ON c.id = moves.customer_id
+GROUP BY customer_id, currency
 """
 
 

@@ -103,14 +103,18 @@ class CustomerTable(tables.Table):
         return [(name, str(column.verbose_name)) for name, column in cls.base_columns.items()]
 
     @classmethod
-    def clean_sort(cls, sort: str | None) -> str | None:
+    def clean_sort(cls, sort: str | None, visible=None) -> str | None:
         """A known sortable column (optionally with "-"), else None for the default order.
 
-        django-tables2 drops unknown names but then applies no order at all, which
-        would leave pagination without a total order.
+        django-tables2 drops unknown names, and the names of columns that are not
+        shown, but then applies no order at all, which would leave pagination
+        without a total order: such sorts fall back to the default too.
         """
-        column = cls.base_columns.get((sort or "").removeprefix("-"))
+        name = (sort or "").removeprefix("-")
+        column = cls.base_columns.get(name)
         if column is None or column.orderable is False:
+            return None
+        if visible is not None and name not in visible:
             return None
         return sort
 

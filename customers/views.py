@@ -49,23 +49,23 @@ def _visible_columns(request) -> list[str]:
 @business_required
 @vary_on_headers("HX-Request")
 def customer_list(request):
-    customers = Customer.objects.for_business(request.business)
-    filterset = CustomerFilter(request.GET or None, queryset=customers)
     visible = _visible_columns(request)
     if not request.membership.can_edit:
         visible = [name for name in visible if name not in CustomerTable.editor_columns]
     hidden = [name for name in CustomerTable.base_columns if name not in visible]
-    table = CustomerTable(
-        filterset.qs,
-        sequence=[*visible, "..."],
-        exclude=hidden,
-        order_by=CustomerTable.clean_sort(request.GET.get("sort")),
+    sort = CustomerTable.clean_sort(request.GET.get("sort"), visible)
+    # Pages stop at the count cap; the last one may hold up to a page more.
+    paged_to = settings.CUSTOMER_LIST_COUNT_CAP + max(PER_PAGE_CHOICES)
+    filterset = CustomerFilter(
+        request.GET or None, business=request.business, sort=sort, paged_to=paged_to
     )
+    table = CustomerTable(filterset.qs, sequence=[*visible, "..."], exclude=hidden, order_by=sort)
     table.request = request
     page, per_page = TableParamsForm(request.GET).params()
     table.paginate(
         paginator_class=CappedPaginator,
         count_queryset=filterset.qs,
+        known_count=filterset.known_count,
         cap=settings.CUSTOMER_LIST_COUNT_CAP,
         page=page,
         per_page=per_page,

@@ -3,8 +3,11 @@
 A payment counts toward its customer's `paid` while its status is `succeeded`; a
 refund toward `refunded` while its status is `succeeded`. Each trigger removes the
 old row's contribution and adds the new one's as a delta (`paid = paid + x`), so two
-transactions writing for the same customer at once both land, in any order.
-SignupDay counts customers by the UTC day of `created_at`.
+transactions writing for the same customer at once both land, in any order. A
+removal only updates an existing row (a delete never creates one, so deleting a
+customer's rows in any order, as a test database flush does, leaves nothing behind).
+Each spend row also copies its customer's `created_at` (kept in step if it
+changes). SignupDay counts customers by the UTC day of `created_at`.
 
 On PostgreSQL a bulk load may set `customerhub.defer_summaries = 'on'` for its
 transaction and then call `customers.summaries.rebuild_summaries()`; see there.
@@ -17,8 +20,10 @@ PG_CREATE = """
 CREATE OR REPLACE FUNCTION customers_spend_add(
     p_business varchar, p_customer varchar, p_currency varchar, p_paid bigint, p_refunded bigint
 ) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO customers_customerspend (business_id, customer_id, currency, paid, refunded)
-    VALUES (p_business, p_customer, p_currency, p_paid, p_refunded)
+    INSERT INTO customers_customerspend
+        (business_id, customer_id, currency, paid, refunded, customer_created_at)
+    SELECT p_business, p_customer, p_currency, p_paid, p_refunded, c.created_at
+    FROM customers_customer c WHERE c.id = p_customer
     ON CONFLICT (customer_id, currency) DO UPDATE
     SET paid = customers_customerspend.paid + EXCLUDED.paid,
         refunded = customers_customerspend.refunded + EXCLUDED.refunded
@@ -32,8 +37,8 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'succeeded' THEN
-        PERFORM customers_spend_add(
-            OLD.business_id, OLD.customer_id, OLD.currency, -OLD.total_amount, 0);
+        UPDATE customers_customerspend SET paid = paid - OLD.total_amount
+        WHERE customer_id = OLD.customer_id AND currency = OLD.currency;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'succeeded' THEN
         PERFORM customers_spend_add(
@@ -50,7 +55,8 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'succeeded' THEN
-        PERFORM customers_spend_add(OLD.business_id, OLD.customer_id, OLD.currency, 0, -OLD.amount);
+        UPDATE customers_customerspend SET refunded = refunded - OLD.amount
+        WHERE customer_id = OLD.customer_id AND currency = OLD.currency;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'succeeded' THEN
         PERFORM customers_spend_add(NEW.business_id, NEW.customer_id, NEW.currency, 0, NEW.amount);
@@ -73,8 +79,13 @@ BEGIN
        AND OLD.business_id = NEW.business_id THEN
         RETURN NULL;
     END IF;
+    IF TG_OP = 'UPDATE' AND OLD.created_at <> NEW.created_at THEN
+        UPDATE customers_customerspend SET customer_created_at = NEW.created_at
+        WHERE customer_id = NEW.id;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        PERFORM customers_signup_add(OLD.business_id, OLD.created_at, -1);
+        UPDATE customers_signupday SET customers = customers - 1
+        WHERE business_id = OLD.business_id AND day = (OLD.created_at AT TIME ZONE 'UTC')::date;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         PERFORM customers_signup_add(NEW.business_id, NEW.created_at, 1);
@@ -108,47 +119,64 @@ DROP FUNCTION IF EXISTS customers_signup_add(varchar, timestamptz, bigint);
 
 
 def _sqlite_spend(table: str, amount: str, column: str) -> list[str]:
-    """INSERT/DELETE/UPDATE triggers adding `amount` of succeeded rows to `column`."""
+    """INSERT/DELETE/UPDATE triggers keeping `amount` of succeeded rows in `column`."""
     paid, refunded = ("{0}", "0") if column == "paid" else ("0", "{0}")
 
-    def add(row: str, sign: str) -> str:
-        value = f"{sign}{row}.{amount}"
+    def remove(row: str) -> str:  # only an existing row: deletes never create one
+        return (
+            f"UPDATE customers_customerspend SET {column} = {column} - {row}.{amount} "
+            f"WHERE customer_id = {row}.customer_id AND currency = {row}.currency "
+            f"AND {row}.status = 'succeeded';"
+        )
+
+    def add(row: str) -> str:
+        value = f"{row}.{amount}"
         return (
             "INSERT INTO customers_customerspend "
-            "(business_id, customer_id, currency, paid, refunded) "
+            "(business_id, customer_id, currency, paid, refunded, customer_created_at) "
             f"SELECT {row}.business_id, {row}.customer_id, {row}.currency, "
-            f"{paid.format(value)}, {refunded.format(value)} "
-            f"WHERE {row}.status = 'succeeded' "
+            f"{paid.format(value)}, {refunded.format(value)}, c.created_at "
+            f"FROM customers_customer c WHERE c.id = {row}.customer_id "
+            f"AND {row}.status = 'succeeded' "
             "ON CONFLICT (customer_id, currency) DO UPDATE "
             "SET paid = paid + excluded.paid, refunded = refunded + excluded.refunded;"
         )
 
     name = f"{table}_spend"
     return [
-        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {add('NEW', '')} END",
-        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {add('OLD', '-')} END",
+        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {add('NEW')} END",
+        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {remove('OLD')} END",
         f"CREATE TRIGGER {name}_update AFTER UPDATE OF status, {amount}, currency, customer_id "
-        f"ON {table} BEGIN {add('OLD', '-')} {add('NEW', '')} END",
+        f"ON {table} BEGIN {remove('OLD')} {add('NEW')} END",
     ]
 
 
 def _sqlite_signup() -> list[str]:
-    def add(row: str, n: int) -> str:
+    def add(row: str) -> str:
         return (
             "INSERT INTO customers_signupday (business_id, day, customers) "
-            f"SELECT {row}.business_id, date({row}.created_at), {n} WHERE true "
+            f"SELECT {row}.business_id, date({row}.created_at), 1 WHERE true "
             "ON CONFLICT (business_id, day) DO UPDATE "
             "SET customers = customers + excluded.customers;"
+        )
+
+    def remove(row: str) -> str:
+        return (
+            "UPDATE customers_signupday SET customers = customers - 1 "
+            f"WHERE business_id = {row}.business_id AND day = date({row}.created_at);"
         )
 
     name = "customers_customer_signup"
     return [
         f"CREATE TRIGGER {name}_insert AFTER INSERT ON customers_customer "
-        f"BEGIN {add('NEW', 1)} END",
+        f"BEGIN {add('NEW')} END",
         f"CREATE TRIGGER {name}_delete AFTER DELETE ON customers_customer "
-        f"BEGIN {add('OLD', -1)} END",
+        f"BEGIN {remove('OLD')} END",
         f"CREATE TRIGGER {name}_update AFTER UPDATE OF created_at, business_id "
-        f"ON customers_customer BEGIN {add('OLD', -1)} {add('NEW', 1)} END",
+        f"ON customers_customer BEGIN {remove('OLD')} {add('NEW')} END",
+        "CREATE TRIGGER customers_customer_spend_created AFTER UPDATE OF created_at "
+        "ON customers_customer BEGIN UPDATE customers_customerspend "
+        "SET customer_created_at = NEW.created_at WHERE customer_id = NEW.id; END",
     ]
 
 
@@ -161,19 +189,22 @@ SQLITE_NAMES = [
     f"{prefix}_{op}"
     for prefix in ("customers_payment_spend", "customers_refund_spend", "customers_customer_signup")
     for op in ("insert", "delete", "update")
-]
+] + ["customers_customer_spend_created"]
 
 # Rows that existed before the triggers: computed once from the source tables.
 BACKFILL = [
     """
-    INSERT INTO customers_customerspend (business_id, customer_id, currency, paid, refunded)
-    SELECT business_id, customer_id, currency, SUM(paid), SUM(refunded) FROM (
+    INSERT INTO customers_customerspend
+        (business_id, customer_id, currency, paid, refunded, customer_created_at)
+    SELECT moves.business_id, customer_id, currency, SUM(paid), SUM(refunded), MAX(c.created_at)
+    FROM (
         SELECT business_id, customer_id, currency, total_amount AS paid, 0 AS refunded
         FROM customers_payment WHERE status = 'succeeded'
         UNION ALL
         SELECT business_id, customer_id, currency, 0, amount
         FROM customers_refund WHERE status = 'succeeded'
-    ) AS moves GROUP BY business_id, customer_id, currency
+    ) AS moves JOIN customers_customer c ON c.id = moves.customer_id
+    GROUP BY moves.business_id, customer_id, currency
     """,
 ]
 

@@ -31,6 +31,9 @@ class CustomerSpend(models.Model):
         output_field=models.BigIntegerField(),
         db_persist=True,
     )
+    # The customer's created_at, copied (and kept in step) by the triggers: where in
+    # time a business's big spenders are, without reading their customer rows.
+    customer_created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
@@ -39,6 +42,13 @@ class CustomerSpend(models.Model):
         indexes = [
             # "Customers who paid at least X": a range scan, whatever the business's size.
             models.Index(fields=["business", "currency", "net"], name="spend_business_net"),
+            # Customers who paid at least X, newest (or oldest) first, from the index
+            # alone: a page of big spenders without reading the customers table.
+            models.Index(
+                fields=["business", "currency", "customer_created_at", "customer"],
+                include=["net"],
+                name="spend_business_created",
+            ),
         ]
 
     def __str__(self):

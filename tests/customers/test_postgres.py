@@ -50,3 +50,24 @@ def test_trigram_search_finds_substrings_any_case(business):
     qs = Customer.objects.for_business(business)
     assert list(qs.search("VELA")) == [ada]
     assert list(qs.search("ada@exa")) == [ada]
+
+
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [
+        ("name", "customer_business_name"),
+        ("-email", "customer_business_email"),
+        ("phone_number", "customer_business_phone"),
+        ("-updated_at", "customer_business_updated"),
+    ],
+)
+def test_every_sort_of_the_table_reads_an_index(many, sort, index):
+    from customers.reports import ordering
+
+    qs = Customer.objects.for_business(many).order_by(*ordering(sort))[:25]
+    assert index in plan(qs)
+
+
+def test_short_search_reads_the_prefix_btrees_not_the_trigram_indexes(many):
+    text = plan(Customer.objects.for_business(many).search("jo"))
+    assert "trgm" not in text

@@ -466,11 +466,22 @@ def test_signup_chart_groups_by_a_grain_that_suits_the_range(owner_client, busin
     assert "5 customers signed up from" in html
 
 
-def test_signup_chart_is_one_group_by_query(owner_client, business):
+def test_unfiltered_signup_chart_reads_the_kept_days_not_the_customers(owner_client, business):
     CustomerFactory.create_batch(3, business=business)
     with CaptureQueriesContext(connection) as ctx:
         owner_client.get(REPORT, {"columns": "name,id"})  # no computed (grouped) subqueries
-    assert sum("GROUP BY" in q["sql"] for q in ctx.captured_queries) == 1
+    assert not any("GROUP BY" in q["sql"] for q in ctx.captured_queries)
+    assert sum("customers_signupday" in q["sql"] for q in ctx.captured_queries) == 1
+
+
+def test_filtered_signup_chart_under_the_cap_is_one_query(owner_client, business):
+    CustomerFactory.create_batch(3, business=business)
+    with CaptureQueriesContext(connection) as ctx:
+        owner_client.get(REPORT, {"columns": "name,id", "has_phone": "true"})
+    charts = [
+        q for q in ctx.captured_queries if 'SELECT "customers_customer"."created_at"' in q["sql"]
+    ]
+    assert len(charts) == 1
 
 
 def test_korean_report_page(owner_client, shop):
