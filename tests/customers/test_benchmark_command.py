@@ -100,3 +100,13 @@ def test_benchmark_measures_every_case(tmp_path):
     plans = plans_path.read_text()
     assert "-- list first page" in plans and "-- search selective" in plans
     assert "Execution Time" in plans
+
+
+def test_p95_is_the_nearest_rank():
+    from customers.bench.pages import percentile
+
+    samples = [float(n) for n in range(1, 21)]  # 1..20
+    assert percentile(samples, 95) == 19.0  # ceil(0.95 * 20): one outlier in twenty allowed
+    assert percentile(samples, 50) == 10.0
+    assert percentile([7.0], 95) == 7.0
+    assert percentile([], 95) == 0.0

@@ -2,7 +2,7 @@ import random
 from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.bulk import ProgressBar, bulk_insert
@@ -80,6 +80,10 @@ class Command(BaseCommand):
         )
         for n in range(1, neighbours + 1):
             self._seed_neighbour(biz, n, seed=seed)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                # Fresh planner statistics and visibility map for what was loaded.
+                cur.execute("VACUUM ANALYZE")
 
     def _seed_neighbour(self, biz: Business, n: int, *, seed: int) -> None:
         neighbour, _created = Business.objects.get_or_create(name=f"{biz.name} neighbour {n}")
