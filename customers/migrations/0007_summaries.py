@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='customerspend',
-            index=models.Index(fields=['business', 'currency', 'customer_created_at', 'customer'], include=('net',), name='spend_business_created'),
+            index=models.Index(fields=['business', 'currency', 'customer_created_at', 'customer', 'net'], name='spend_business_created'),
         ),
         migrations.AddConstraint(
             model_name='customerspend',

@@ -82,8 +82,9 @@ class Command(BaseCommand):
             self._seed_neighbour(biz, n, seed=seed)
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
-                # Fresh planner statistics and visibility map for what was loaded.
-                cur.execute("VACUUM ANALYZE")
+                # Fresh planner statistics (and, outside a transaction, the visibility
+                # map that index-only scans need) for what was loaded.
+                cur.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
 
     def _seed_neighbour(self, biz: Business, n: int, *, seed: int) -> None:
         neighbour, _created = Business.objects.get_or_create(name=f"{biz.name} neighbour {n}")
