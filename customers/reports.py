@@ -10,13 +10,15 @@ subqueries (`customers.aggregates`), only for the columns asked for.
 """
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, reduce
 from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import Count, F, QuerySet, TextField
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Trunc
 from django.http import QueryDict
 from django.utils.functional import lazy
@@ -518,9 +520,12 @@ def _sampled_chart(queryset, filterset, business: Business) -> SignupChart | Non
         parts.append(
             everyone.filter(created_at__gte=lo, created_at__lt=hi).values("id")[:SAMPLE_PER_BAR]
         )
-    sample = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    if connection.features.supports_slicing_ordering_in_compound:
+        sampled = queryset.filter(pk__in=parts[0].union(*parts[1:], all=True))
+    else:  # SQLite allows no LIMIT inside a UNION; it has small tables
+        sampled = queryset.filter(reduce(operator.or_, (Q(pk__in=part) for part in parts)))
     counts = {}
-    for bucket, n in _grouped(queryset.filter(pk__in=sample), grain).values_list("bucket", "n"):
+    for bucket, n in _grouped(sampled, grain).values_list("bucket", "n"):
         day = _utc_day(bucket) if isinstance(bucket, dt.datetime) else bucket
         start = _bucket_start(day, grain)
         sampled = min(totals.get(start, 0), SAMPLE_PER_BAR)

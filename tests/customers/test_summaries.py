@@ -131,6 +131,21 @@ def test_chart_of_filtered_customers_is_exact_under_the_cap(owner_client, busine
     assert "Estimated from a sample" not in html
 
 
+def test_estimated_chart_samples_every_bar(owner_client, business, settings):
+    settings.CUSTOMER_LIST_COUNT_CAP = 3
+    start = timezone.now() - dt.timedelta(days=20)
+    for day in range(0, 20, 2):  # ten days with sign-ups, one in three without a phone
+        CustomerFactory(business=business, created_at=start + dt.timedelta(days=day))
+        CustomerFactory(
+            business=business, created_at=start + dt.timedelta(days=day, hours=1), phone_number=""
+        )
+        CustomerFactory(business=business, created_at=start + dt.timedelta(days=day, hours=2))
+    html = owner_client.get(REPORT, {"has_phone": "true"}).content.decode()
+    assert "Estimated from a sample" in html
+    assert "20 customers signed up" in html  # every bar sampled whole: exact here
+    assert "per day" in html
+
+
 def test_chart_over_the_cap_is_a_labelled_estimate(owner_client, business, settings):
     settings.CUSTOMER_LIST_COUNT_CAP = 3
     CustomerFactory.create_batch(8, business=business)
