@@ -81,6 +81,17 @@ def spenders_in_order(
     return list(matches.values_list("customer_id", flat=True)[:limit])
 
 
+def spenders_among(customers, currency: str, minimum: int, limit: int, *, newest_first: bool):
+    """Like spenders_in_order, for the customers of a filtered queryset: the spend
+    index is walked in sign-up order and each spender's customer row checked, so
+    the work grows with the spenders passed over, not with the customers table."""
+    order = ("spend__customer_created_at", "spend__customer_id")
+    if newest_first:
+        order = tuple(f"-{field}" for field in order)
+    matches = customers.filter(spend__currency=currency, spend__net__gte=minimum)
+    return list(matches.order_by(*order).values_list("id", flat=True)[:limit])
+
+
 def _spending(business, currency: str, minimum: int, since=None, until=None):
     matches = CustomerSpend.objects.filter(business=business, currency=currency, net__gte=minimum)
     if since:

@@ -150,11 +150,16 @@ class CustomerFilter(django_filters.FilterSet):
 
     @property
     def known_count(self) -> int | None:
-        """How many match, when _spender_ids settled it (for the capped count)."""
+        """How many match (up to paged_to), when _spender_ids settled it with every
+        filter applied; for the capped count."""
         ids = self._spender_ids()
-        if ids is None or not set(self.used()) <= SPENDER_WALK_FILTERS:
-            return None
-        return len(ids)
+        return len(ids) if ids is not None and self._spenders_are_matches else None
+
+    def _without_min_paid(self) -> "CustomerFilter":
+        data = self.data.copy()
+        for name in ("min_paid", "min_paid_currency"):
+            data.pop(name, None)
+        return CustomerFilter(data, business=self.business, sort=self.sort)
 
     def _spender_ids(self) -> list[str] | None:
         """With a minimum total paid, the IDs of the customers who reach it, when
@@ -162,8 +167,9 @@ class CustomerFilter(django_filters.FilterSet):
 
         - at most the count cap of them (in the date range): all of them;
         - more, shown by sign-up date (the default order) in pages that never go
-          past `paged_to` rows, with no filter but dates: the first `paged_to` in
-          that order (the pages and the capped count go no further).
+          past `paged_to` rows: the first `paged_to` in that order that also match
+          the other filters (the pages and the capped count go no further), walked
+          on the spend index.
 
         Otherwise None, and filter_min_paid probes CustomerSpend per customer.
         """
@@ -172,6 +178,8 @@ class CustomerFilter(django_filters.FilterSet):
         used = self.used()
         minimum = used.get("min_paid")
         ids = None
+        # True when `ids` are exactly the matches of every filter in use.
+        self._spenders_are_matches = set(used) <= SPENDER_WALK_FILTERS
         if isinstance(minimum, int) and minimum > 0:
             cap = settings.CUSTOMER_LIST_COUNT_CAP
             currency = used["min_paid_currency"]
@@ -180,17 +188,27 @@ class CustomerFilter(django_filters.FilterSet):
                 self.business, currency, minimum, cap, since=since, until=until
             )
             by_signup = self.sort.lstrip("-") == "created_at"
-            paged = self.paged_to > cap
-            if ids is None and paged and by_signup and set(used) <= SPENDER_WALK_FILTERS:
-                ids = aggregates.spenders_in_order(
-                    self.business,
-                    currency,
-                    minimum,
-                    self.paged_to,
-                    newest_first=self.sort.startswith("-"),
-                    since=since,
-                    until=until,
-                )
+            newest_first = self.sort.startswith("-")
+            if ids is None and self.paged_to > cap and by_signup:
+                if set(used) <= SPENDER_WALK_FILTERS:
+                    ids = aggregates.spenders_in_order(
+                        self.business,
+                        currency,
+                        minimum,
+                        self.paged_to,
+                        newest_first=newest_first,
+                        since=since,
+                        until=until,
+                    )
+                else:  # the other filters, checked on each spender's row in that order
+                    self._spenders_are_matches = True
+                    ids = aggregates.spenders_among(
+                        self._without_min_paid().qs,
+                        currency,
+                        minimum,
+                        self.paged_to,
+                        newest_first=newest_first,
+                    )
         self._spender_ids_found = ids
         return ids
 
