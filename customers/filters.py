@@ -134,7 +134,9 @@ class CustomerFilter(django_filters.FilterSet):
         unpaged = CustomerFilter(self.data, business=self.business, sort=self.sort)
         ids = self._spender_ids()
         if ids is not None and len(ids) <= settings.CUSTOMER_LIST_COUNT_CAP:
-            unpaged._spender_ids_found = ids  # all of them: true with or without pages
+            # Fewer than the pages could show: every match, with or without pages.
+            unpaged._spender_ids_found = ids
+            unpaged._spenders_are_matches = self._spenders_are_matches
         return unpaged
 
     def filter_queryset(self, queryset):
