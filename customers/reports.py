@@ -446,15 +446,11 @@ def signup_chart(
         return None
     first, last = min(days), max(days)
     grain = _grain(first, last)
-    counts: dict[dt.date, int] = {}
-    for day in days:
-        start = _bucket_start(day, grain)
-        counts[start] = counts.get(start, 0) + 1
-    return _chart(first, last, grain, counts)
+    return _chart(first, last, grain, _bucketed(((day, 1) for day in days), grain))
 
 
-def _utc_day(value: dt.datetime) -> dt.date:
-    return value.astimezone(dt.UTC).date()
+def _utc_day(value: dt.datetime | dt.date) -> dt.date:
+    return value.astimezone(dt.UTC).date() if isinstance(value, dt.datetime) else value
 
 
 def _grouped(queryset, grain: str) -> QuerySet:
@@ -471,30 +467,18 @@ def _date_range(filterset) -> tuple[dt.date | None, dt.date | None]:
     return used.get("created_after"), used.get("created_before")
 
 
-def _chart_from_days(filterset, business: Business) -> SignupChart | None:
-    after, before = _date_range(filterset)
-    days = SignupDay.objects.filter(business=business, customers__gt=0)
-    if after:
-        days = days.filter(day__gte=after)
-    if before:
-        days = days.filter(day__lte=before)
-    rows = list(days.order_by("day").values_list("day", "customers"))  # ≤ one per day
-    if not rows:
-        return None
-    first, last = rows[0][0], rows[-1][0]
-    grain = _grain(first, last)
-    counts: dict[dt.date, int] = {}
-    for day, n in rows:
+def _bucketed(days, grain: str) -> dict[dt.date, int]:
+    """(day, n) pairs summed per bar (the bar's first day)."""
+    totals: dict[dt.date, int] = {}
+    for day, n in days:
         start = _bucket_start(day, grain)
-        counts[start] = counts.get(start, 0) + n
-    return _chart(first, last, grain, counts)
+        totals[start] = totals.get(start, 0) + n
+    return totals
 
 
-def _sampled_chart(queryset, filterset, business: Business) -> SignupChart | None:
-    """Estimate per bar: of the first SAMPLE_PER_BAR customers who signed up in that
-    period (read off the (business, created_at) index), the share that matches
-    the filters, times how many signed up then (SignupDay). Two queries, and the
-    work grows with the number of bars, not with the business or the table."""
+def _kept_days(filterset, business: Business):
+    """From SignupDay, within the date filters: (first day, last day, grain, customers
+    per bar), or None when nobody signed up then. One query, ≤ one row per day."""
     after, before = _date_range(filterset)
     days = SignupDay.objects.filter(business=business, customers__gt=0)
     if after:
@@ -506,11 +490,24 @@ def _sampled_chart(queryset, filterset, business: Business) -> SignupChart | Non
         return None
     first, last = rows[0][0], rows[-1][0]
     grain = _grain(first, last)
-    totals: dict[dt.date, int] = {}
-    for day, n in rows:
-        start = _bucket_start(day, grain)
-        totals[start] = totals.get(start, 0) + n
-    since, until = created_range(after, before)
+    return first, last, grain, _bucketed(rows, grain)
+
+
+def _chart_from_days(filterset, business: Business) -> SignupChart | None:
+    kept = _kept_days(filterset, business)
+    return _chart(*kept) if kept else None
+
+
+def _sampled_chart(queryset, filterset, business: Business) -> SignupChart | None:
+    """Estimate per bar: of the first SAMPLE_PER_BAR customers who signed up in that
+    period (read off the (business, created_at) index), the share that matches
+    the filters, times how many signed up then (SignupDay). Two queries, and the
+    work grows with the number of bars, not with the business or the table."""
+    kept = _kept_days(filterset, business)
+    if kept is None:
+        return None
+    first, last, grain, totals = kept
+    since, until = created_range(*_date_range(filterset))
     everyone = Customer.objects.for_business(business).order_by("created_at", "id")
     parts = []
     for start in totals:
@@ -524,12 +521,12 @@ def _sampled_chart(queryset, filterset, business: Business) -> SignupChart | Non
         sampled = queryset.filter(pk__in=parts[0].union(*parts[1:], all=True))
     else:  # SQLite allows no LIMIT inside a UNION; it has small tables
         sampled = queryset.filter(reduce(operator.or_, (Q(pk__in=part) for part in parts)))
+    rows = _grouped(sampled, grain).values_list("bucket", "n")
+    matched = _bucketed(((_utc_day(bucket), n) for bucket, n in rows), grain)
     counts = {}
-    for bucket, n in _grouped(sampled, grain).values_list("bucket", "n"):
-        day = _utc_day(bucket) if isinstance(bucket, dt.datetime) else bucket
-        start = _bucket_start(day, grain)
-        sampled = min(totals.get(start, 0), SAMPLE_PER_BAR)
-        counts[start] = round(n * totals.get(start, 0) / sampled) if sampled else 0
+    for start, n in matched.items():
+        checked = min(totals.get(start, 0), SAMPLE_PER_BAR)
+        counts[start] = round(n * totals.get(start, 0) / checked) if checked else 0
     chart = _chart(first, last, grain, counts)
     chart.estimated = True
     return chart
