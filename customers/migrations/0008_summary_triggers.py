@@ -29,41 +29,8 @@ CREATE OR REPLACE FUNCTION customers_spend_add(
         refunded = customers_customerspend.refunded + EXCLUDED.refunded
 $$;
 
-CREATE OR REPLACE FUNCTION customers_payment_spend() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF current_setting('customerhub.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
-    IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.total_amount = NEW.total_amount
-       AND OLD.currency = NEW.currency AND OLD.customer_id = NEW.customer_id THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'succeeded' THEN
-        UPDATE customers_customerspend SET paid = paid - OLD.total_amount
-        WHERE customer_id = OLD.customer_id AND currency = OLD.currency;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'succeeded' THEN
-        PERFORM customers_spend_add(
-            NEW.business_id, NEW.customer_id, NEW.currency, NEW.total_amount, 0);
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION customers_refund_spend() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF current_setting('customerhub.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
-    IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.amount = NEW.amount
-       AND OLD.currency = NEW.currency AND OLD.customer_id = NEW.customer_id THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'succeeded' THEN
-        UPDATE customers_customerspend SET refunded = refunded - OLD.amount
-        WHERE customer_id = OLD.customer_id AND currency = OLD.currency;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'succeeded' THEN
-        PERFORM customers_spend_add(NEW.business_id, NEW.customer_id, NEW.currency, 0, NEW.amount);
-    END IF;
-    RETURN NULL;
-END $$;
-
+{payment_spend}
+{refund_spend}
 CREATE OR REPLACE FUNCTION customers_signup_add(p_business varchar, p_at timestamptz, p_n bigint)
 RETURNS void LANGUAGE sql AS $$
     INSERT INTO customers_signupday (business_id, day, customers)
@@ -105,6 +72,37 @@ CREATE TRIGGER customers_customer_signup
 AFTER INSERT OR DELETE OR UPDATE OF created_at, business_id
 ON customers_customer FOR EACH ROW EXECUTE FUNCTION customers_customer_signup();
 """
+
+
+
+def _pg_spend(table: str, amount: str, column: str) -> str:
+    """The trigger function keeping `amount` of `table`'s succeeded rows in `column`."""
+    paid, refunded = (f"NEW.{amount}", "0") if column == "paid" else ("0", f"NEW.{amount}")
+    return f"""
+CREATE OR REPLACE FUNCTION {table}_spend() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('customerhub.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.{amount} = NEW.{amount}
+       AND OLD.currency = NEW.currency AND OLD.customer_id = NEW.customer_id THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'succeeded' THEN
+        UPDATE customers_customerspend SET {column} = {column} - OLD.{amount}
+        WHERE customer_id = OLD.customer_id AND currency = OLD.currency;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'succeeded' THEN
+        PERFORM customers_spend_add(
+            NEW.business_id, NEW.customer_id, NEW.currency, {paid}, {refunded});
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
+
+PG_CREATE = PG_CREATE.format(
+    payment_spend=_pg_spend("customers_payment", "total_amount", "paid"),
+    refund_spend=_pg_spend("customers_refund", "amount", "refunded"),
+)
 
 PG_DROP = """
 DROP TRIGGER IF EXISTS customers_payment_spend ON customers_payment;
