@@ -74,9 +74,7 @@ def spenders_in_order(
     """The IDs of the first `limit` of them by sign-up (newest or oldest first) who
     signed up in [since, until): one walk along the (business, currency,
     customer_created_at, customer) index, no table rows."""
-    order = ("customer_created_at", "customer_id")
-    if newest_first:
-        order = tuple(f"-{field}" for field in order)
+    order = _by_signup("", newest_first)
     matches = _spending(business, currency, minimum, since, until).order_by(*order)
     return list(matches.values_list("customer_id", flat=True)[:limit])
 
@@ -85,11 +83,15 @@ def spenders_among(customers, currency: str, minimum: int, limit: int, *, newest
     """Like spenders_in_order, for the customers of a filtered queryset: the spend
     index is walked in sign-up order and each spender's customer row checked, so
     the work grows with the spenders passed over, not with the customers table."""
-    order = ("spend__customer_created_at", "spend__customer_id")
-    if newest_first:
-        order = tuple(f"-{field}" for field in order)
     matches = customers.filter(spend__currency=currency, spend__net__gte=minimum)
+    order = _by_signup("spend__", newest_first)
     return list(matches.order_by(*order).values_list("id", flat=True)[:limit])
+
+
+def _by_signup(path: str, newest_first: bool) -> list[str]:
+    """CustomerSpend's sign-up order (the customer table's), reached through `path`."""
+    sign = "-" if newest_first else ""
+    return [f"{sign}{path}customer_created_at", f"{sign}{path}customer_id"]
 
 
 def _spending(business, currency: str, minimum: int, since=None, until=None):
