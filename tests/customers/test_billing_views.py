@@ -125,6 +125,23 @@ def test_transactions_filter_by_status(owner_client, customer):
         assert label in html
 
 
+@pytest.mark.parametrize(
+    ("tab", "status", "none", "no_match"),
+    [
+        ("transactions", "failed", "No payments yet", "No payments match"),
+        ("subscriptions", "cancelled", "No active subscriptions", "No subscriptions match"),
+        ("license-keys", "disabled", "No license keys", "No license keys match"),
+    ],
+)
+def test_empty_tabs_say_whether_the_filter_or_the_customer_has_nothing(
+    owner_client, customer, tab, status, none, no_match
+):
+    empty = owner_client.get(detail(customer, tab=tab)).content.decode()
+    assert none in empty and no_match not in empty
+    filtered = owner_client.get(detail(customer, tab=tab, status=status)).content.decode()
+    assert no_match in filtered and "Try another status, or clear the filter." in filtered
+
+
 def test_tabs_paginate(owner_client, customer):
     for minutes in range(23):
         PaymentFactory(customer=customer, created_at=timezone.now() - dt.timedelta(minutes=minutes))
