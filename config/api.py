@@ -19,8 +19,8 @@ from ninja.security import HttpBearer
 
 from customers import api as customers_api
 from customers.api_keys import api_key_authenticate
-from customers.errors import ApiRateLimited, DomainError, ReadOnlyApiKey
-from customers.ratelimit import hit
+from customers.core.errors import ApiRateLimited, DomainError, ReadOnlyApiKey
+from customers.core.ratelimit import hit
 from portal import api as portal_api
 from wallets import api as wallets_api
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from customers.ids import ALPHABET
+from customers.core.ids import ALPHABET
 from customers.models import ApiKey, Business
 from customers.services import Actor, event_record
 

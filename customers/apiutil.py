@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
-from customers.errors import DomainError
+from customers.core.errors import DomainError
 from customers.schemas import ErrorOut
 
-# Public IDs: a short prefix, "_", base62 (customers.ids); anything else cannot match.
+# Public IDs: a short prefix, "_", base62 (customers.core.ids); anything else cannot match.
 ID_PATTERN = re.compile(r"^[a-z]{2,4}_[0-9A-Za-z]{1,40}$")
 NEWEST_FIRST = ("-created_at", "-id")
 # Every operation documents the error statuses it can answer with.

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
-from customers.ids import new_id
+from customers.core.ids import new_id
 
 # (given names, family names, e-mail domains, phone maker, locales)
 KOREAN_GIVEN = [

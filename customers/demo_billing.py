@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from customers.bulk import bulk_insert
-from customers.ids import ALPHABET, BODY_LENGTH, RANDOM_BITS, new_id
+from customers.core.bulk import bulk_insert
+from customers.core.ids import ALPHABET, BODY_LENGTH, RANDOM_BITS, new_id
 from customers.models import (
     Business,
     Customer,

@@ -28,7 +28,7 @@ import xlsxwriter
 from django.conf import settings
 from django.db import transaction
 
-from customers.money import minor_digits
+from customers.core.money import minor_digits
 from customers.reports import ReportColumn, ReportRows
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers import aggregates
+from customers.core.money import parse_amount
 from customers.models import Customer
-from customers.money import parse_amount
 from wallets.selectors import with_wallet_balance
 
 SEARCH_MAX_LENGTH = 100

@@ -4,10 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from customers.core.money import format_money, parse_amount
+from customers.core.validation import normalize_phone, validate_metadata
 from customers.models import LOCALE_CHOICES, Refund, Subscription
-from customers.money import format_money, parse_amount
 from customers.tables import CustomerTable
-from customers.validation import normalize_phone, validate_metadata
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 25

@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from customers.core.money import format_money, to_decimal
 from customers.models import InvoiceCounter, Payment, Refund
-from customers.money import format_money, to_decimal
 
 # fontTools logs every font subset at INFO; that is noise in our logs.
 logging.getLogger("fontTools").setLevel(logging.WARNING)

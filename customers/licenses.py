@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from customers.errors import (
+from customers.core.errors import (
     ActivationLimitLessThanCurrentAmount,
     InactiveLicenseKey,
     LicenseKeyInstanceNotFound,

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers import wallet_bridge
-from customers.errors import (
+from customers.core.errors import (
     InvalidRefundAmount,
     NothingToRefund,
     PaymentNotSucceeded,

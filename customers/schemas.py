@@ -24,8 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from customers.core.validation import normalize_phone, validate_metadata
 from customers.models import LOCALE_CHOICES
-from customers.validation import normalize_phone, validate_metadata
 
 INT64_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1  # PositiveIntegerField on PostgreSQL

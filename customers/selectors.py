@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from customers.core.pagination import CappedPaginator
 from customers.models import Customer, LicenseKey, LicenseKeyInstance, Payment, Subscription
-from customers.pagination import CappedPaginator
 
 TAB_PER_PAGE = 10
 TAB_COUNT_CAP = 10_000

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from customers.errors import CustomerEmailTaken
+from customers.core.errors import CustomerEmailTaken
+from customers.core.validation import normalize_phone, validate_metadata
 from customers.models import Business, Customer, Event, Membership, TablePreference
-from customers.validation import normalize_phone, validate_metadata
 
 CUSTOMER_FIELDS = ("name", "email", "phone_number", "metadata", "preferred_locale")
 

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers import invoices, wallet_bridge
-from customers.errors import NoScheduledCancellation, SubscriptionInactive
+from customers.core.errors import NoScheduledCancellation, SubscriptionInactive
+from customers.core.ids import new_id
 from customers.gateway import PaymentGateway, PaymentMethod, get_gateway
-from customers.ids import new_id
 from customers.licenses import license_keys_disable
 from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
 from customers.services import Actor, event_record

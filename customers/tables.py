@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from customers.core.formatting import avatar_hue, short_id, utc, utc_iso
 from customers.models import Customer
-from customers.templatetags.hub import avatar_hue, short_id, utc, utc_iso
 
 
 class CustomerTable(tables.Table):

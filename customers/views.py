@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from customers import selectors, services
-from customers.errors import CustomerEmailTaken
+from customers.core.errors import CustomerEmailTaken
+from customers.core.pagination import CappedPaginator
 from customers.filters import CustomerFilter
 from customers.forms import (
     DEFAULT_PER_PAGE,
@@ -25,7 +26,6 @@ from customers.forms import (
 )
 from customers.middleware import SESSION_KEY
 from customers.models import Customer, Event, TablePreference
-from customers.pagination import CappedPaginator
 from customers.permissions import business_required, editor_required
 from customers.tables import CustomerTable
 

@@ -6,7 +6,7 @@ while the wallets app is being built.
 
 from django.conf import settings
 
-from customers.errors import DomainError
+from customers.core.errors import DomainError
 
 
 class WalletUnavailable(DomainError):

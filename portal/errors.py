@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from customers.errors import DomainError
+from customers.core.errors import DomainError
 
 
 class InvalidReturnUrl(DomainError):

@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.validation import normalize_phone
+from customers.core.validation import normalize_phone
 from portal.models import PortalSettings
 
 LOGO_MAX_BYTES = 200 * 1024

@@ -15,8 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from customers import ratelimit
-from customers.errors import CustomerEmailTaken
+from customers.core import ratelimit
+from customers.core.errors import CustomerEmailTaken
 from customers.models import Business, Customer, Event
 from customers.services import Actor, customer_update, event_record
 from portal.errors import InvalidReturnUrl, PortalLinkInvalid, ProfileUpdatesDisabled, RateLimited

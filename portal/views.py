@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from customers.errors import CustomerEmailTaken, DomainError
+from customers.core.errors import CustomerEmailTaken, DomainError
 from customers.models import Business, LicenseKey, LicenseKeyInstance, Payment, Refund, Subscription
 from portal import services
 from portal.auth import clear_login_cookie, portal_login_required, set_login_cookie

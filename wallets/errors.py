@@ -5,7 +5,7 @@ Views turn them into form errors, the API into `{"code", "message"}` with `statu
 
 from django.utils.translation import gettext_lazy as _
 
-from customers.errors import DomainError
+from customers.core.errors import DomainError
 
 
 class InsufficientWalletFunds(DomainError):

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from customers.money import parse_amount
+from customers.core.money import parse_amount
 from wallets.models import Direction
 from wallets.services import REASON_MAX_LENGTH, supported_currencies
 

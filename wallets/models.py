@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.ids import PublicIdField
+from customers.core.ids import PublicIdField
 from customers.models import Business, BusinessScopedQuerySet, Customer, Event
 
 MAX_MINOR_UNITS = 2**63 - 1  # the largest amount or balance: PostgreSQL's bigint

@@ -5,8 +5,8 @@ from urllib.parse import urlencode
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 
+from customers.core.pagination import CappedPaginator
 from customers.models import Customer
-from customers.pagination import CappedPaginator
 from wallets.forms import WalletAdjustForm
 from wallets.models import LedgerEntry, Wallet
 from wallets.services import supported_currencies

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.ids import PublicIdField
+from customers.core.ids import PublicIdField
 from customers.models.accounts import Business, BusinessScopedQuerySet
 
 

@@ -6,7 +6,7 @@ from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.ids import PublicIdField
+from customers.core.ids import PublicIdField
 from customers.models.accounts import Business, BusinessScopedQuerySet
 
 # The 22 locales of the API contract (Dodo's `Locale`), with their own names.

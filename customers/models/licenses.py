@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.ids import PublicIdField
+from customers.core.ids import PublicIdField
 from customers.models.accounts import Business, BusinessScopedQuerySet
 from customers.models.billing import Payment, Product, Subscription
 from customers.models.customers import Customer

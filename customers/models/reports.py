@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from customers.ids import PublicIdField
+from customers.core.ids import PublicIdField
 from customers.models.accounts import Business, BusinessScopedQuerySet
 
 

@@ -1,41 +1,22 @@
-"""Template helpers: UTC dates, money, and small bits of markup."""
-
-import datetime as dt
-import hashlib
+"""Template helpers: UTC dates, money, short IDs and small bits of markup."""
 
 from django import template
-from django.utils import formats
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.money import format_money
+from customers.core import formatting
+from customers.core.money import format_money
 
 register = template.Library()
 
-
-@register.filter
-def utc(value):
-    """A timestamp as people read it, always in UTC (the column says so)."""
-    if not value:
-        return ""
-    # Translators: a Django date format for dates with times, e.g. "Nov 26, 2026 · 07:08".
-    return formats.date_format(value.astimezone(dt.UTC), _("M j, Y · H:i"))
-
-
-@register.filter
-def utc_iso(value):
-    return value.astimezone(dt.UTC).isoformat() if value else ""
+register.filter("utc", formatting.utc)
+register.filter("utc_iso", formatting.utc_iso)
+register.filter("avatar_hue", formatting.avatar_hue)
+register.filter("short_id", formatting.short_id)
 
 
 @register.filter
 def money(amount, currency):
     return format_money(amount, currency) if amount is not None else ""
-
-
-@register.filter
-def avatar_hue(value) -> int:
-    """A stable colour for an avatar, from the ID."""
-    return int(hashlib.blake2b(str(value).encode(), digest_size=2).hexdigest(), 16) % 12
 
 
 @register.simple_tag(takes_context=True)
@@ -82,13 +63,3 @@ EVENT_LABELS = {
 @register.filter
 def event_label(event_type: str) -> str:
     return EVENT_LABELS.get(event_type, event_type)
-
-
-@register.filter
-def short_id(value: str) -> str:
-    """`pay_00qXU…fZq4`: IDs start with their creation time, so the end tells them apart."""
-    value = str(value)
-    prefix, _sep, body = value.partition("_")
-    if len(body) <= 12:
-        return value
-    return f"{prefix}_{body[:4]}…{body[-6:]}"

@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from customers import errors, invoices, refunds, subscriptions
+from customers import invoices, refunds, subscriptions
+from customers.core import errors
 from customers.gateway import ChargeResult, RefundResult
 from customers.models import Customer, Payment, Refund
 from customers.services import Actor

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from customers import errors, licenses
+from customers import licenses
+from customers.core import errors
 from customers.models import Event, LicenseKeyInstance
 from customers.services import Actor
 from tests.factories import LicenseKeyFactory, LicenseKeyInstanceFactory

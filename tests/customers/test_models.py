@@ -3,7 +3,7 @@ import re
 import pytest
 from django.db import IntegrityError, transaction
 
-from customers.ids import new_id
+from customers.core.ids import new_id
 from customers.models import Customer
 from tests.factories import CustomerFactory
 

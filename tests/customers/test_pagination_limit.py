@@ -7,8 +7,8 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from customers.core.pagination import CappedPaginator
 from customers.models import Customer
-from customers.pagination import CappedPaginator
 from tests.factories import CustomerFactory
 
 

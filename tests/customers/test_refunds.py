@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from customers import errors, refunds
+from customers import refunds
+from customers.core import errors
 from customers.gateway import RefundResult
 from customers.models import Event, LicenseKey, Refund
 from customers.services import Actor

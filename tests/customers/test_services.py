@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from customers import services
-from customers.errors import CustomerEmailTaken
+from customers.core.errors import CustomerEmailTaken
 from customers.models import Business, Customer, Event, Membership
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from customers import errors, subscriptions
+from customers import subscriptions
+from customers.core import errors
 from customers.gateway import ChargeResult, PaymentMethod
 from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
 from customers.services import Actor

@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from customers.money import format_money, parse_amount
-from customers.validation import normalize_phone, validate_metadata
+from customers.core.money import format_money, parse_amount
+from customers.core.validation import normalize_phone, validate_metadata
 
 
 @pytest.mark.parametrize(

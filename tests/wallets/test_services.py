@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from customers.errors import DomainError
+from customers.core.errors import DomainError
 from customers.models import Event
 from customers.services import Actor
 from tests.factories import CustomerFactory

@@ -28,7 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from customers.api_keys import api_key_create
-from customers.bulk import bulk_insert
+from customers.core.bulk import bulk_insert
 from customers.demo import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Business, Customer
 from customers.services import Actor

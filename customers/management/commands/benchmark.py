@@ -38,9 +38,9 @@ from customers.bench.pages import (
     measure,
     table,
 )
+from customers.core.money import to_decimal
 from customers.filters import CustomerFilter
 from customers.models import Business, Customer, Membership, Payment
-from customers.money import to_decimal
 from customers.services import Actor
 
 ACTOR = Actor.system("benchmark")

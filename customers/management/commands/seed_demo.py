@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from customers.bulk import ProgressBar, bulk_insert
+from customers.core.bulk import ProgressBar, bulk_insert
 from customers.demo import CUSTOMER_COLUMNS, customer_rows
 from customers.demo_billing import Counts, id_floor, seed_billing
 from customers.models import Business, Customer

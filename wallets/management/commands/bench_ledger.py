@@ -26,9 +26,9 @@ import psycopg
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
-from customers.bulk import bulk_insert
+from customers.core.bulk import bulk_insert
+from customers.core.ids import new_id
 from customers.demo import CUSTOMER_COLUMNS, customer_rows
-from customers.ids import new_id
 from customers.models import Business, Customer
 from customers.services import Actor
 from wallets.errors import InsufficientWalletFunds
