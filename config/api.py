@@ -18,7 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from customers import api as customers_api
-from customers.api_keys import api_key_authenticate
+from customers.accounts.api_keys import api_key_authenticate
 from customers.core.errors import ApiRateLimited, DomainError, ReadOnlyApiKey
 from customers.core.ratelimit import hit
 from portal import api as portal_api

@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "customers.middleware.CurrentBusinessMiddleware",
+    "customers.accounts.middleware.CurrentBusinessMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -79,7 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "customers.context_processors.business",
+                "customers.accounts.context_processors.business",
             ],
         },
     }

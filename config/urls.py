@@ -3,20 +3,20 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from config.api import api, not_found
-from customers import api_key_views
+from customers.accounts import views as accounts_views
 from portal import dashboard as portal_dashboard
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
-    path("accounts/", include("customers.account_urls")),
+    path("accounts/", include("customers.accounts.urls")),
     path("customers/", include("customers.urls")),
     path("customers/", include("wallets.urls")),
     path("customers/", include("portal.dashboard_urls")),
     path("settings/portal/", portal_dashboard.portal_settings, name="portal_settings"),
-    path("settings/api-keys/", api_key_views.api_keys, name="api_keys"),
+    path("settings/api-keys/", accounts_views.api_keys, name="api_keys"),
     path(
         "settings/api-keys/<str:key_id>/revoke/",
-        api_key_views.api_key_revoke_view,
+        accounts_views.api_key_revoke_view,
         name="api_key_revoke",
     ),
     path("portal/", include("portal.urls")),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 
 from customers import invoices, licenses, refunds, services, subscriptions
-from customers.api_keys import api_key_authenticate
+from customers.accounts.api_keys import api_key_authenticate
 from customers.apiutil import (
     ERRORS,
     NEWEST_FIRST,
@@ -25,6 +25,7 @@ from customers.apiutil import (
     get_scoped,
     page,
 )
+from customers.audit import Actor
 from customers.models import (
     Customer,
     LicenseKey,
@@ -74,7 +75,6 @@ from customers.schemas import (
     refund_out,
     subscription_out,
 )
-from customers.services import Actor
 
 INVOICE_TOKEN_MAX_AGE = 60 * 60 * 24 * 30  # a signed invoice link works for 30 days
 

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers import invoices, licenses, refunds, subscriptions, wallet_bridge
+from customers.accounts.permissions import business_required, editor_required
+from customers.audit import Actor
 from customers.core.errors import DomainError
 from customers.core.money import format_money, to_decimal
 from customers.forms import ActivationsLimitForm, RefundForm, SubscriptionCancelForm
 from customers.models import Customer, LicenseKey, Payment, Refund, Subscription
-from customers.permissions import business_required, editor_required
-from customers.services import Actor
 
 
 def _customer(request, customer_id) -> Customer:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from customers.audit import Actor, event_record
 from customers.core.errors import (
     ActivationLimitLessThanCurrentAmount,
     InactiveLicenseKey,
@@ -18,7 +19,6 @@ from customers.core.errors import (
     NoExpiryOnSubscriptionLicenseKeys,
 )
 from customers.models import LicenseKey, LicenseKeyInstance
-from customers.services import Actor, event_record
 
 
 def _locked(license_key: LicenseKey) -> LicenseKey:

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers import wallet_bridge
+from customers.audit import Actor, event_record
 from customers.core.errors import (
     InvalidRefundAmount,
     NothingToRefund,
@@ -26,7 +27,6 @@ from customers.core.errors import (
 from customers.gateway import PaymentGateway, get_gateway
 from customers.licenses import license_keys_disable
 from customers.models import LicenseKey, Payment, Refund
-from customers.services import Actor, event_record
 
 
 def refund_window() -> dt.timedelta:

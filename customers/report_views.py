@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from customers import exports, services
+from customers import exports
+from customers.accounts.permissions import business_required
+from customers.audit import Actor, event_record
 from customers.models import SavedReport, TablePreference
-from customers.permissions import business_required
 from customers.reports import (
     PREVIEW_ROWS,
     ReportParamError,
@@ -260,10 +261,10 @@ def _filename(request, extension: str) -> str:
 
 
 def _record_export(request, report: ReportRequest, fmt: str) -> None:
-    services.event_record(
+    event_record(
         business=request.business,
         type="customers.exported",
-        actor=services.Actor.user(request.user),
+        actor=Actor.user(request.user),
         object_id=request.business.pk,
         payload={"format": fmt, **report.payload()},
     )

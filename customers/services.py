@@ -1,72 +1,17 @@
-"""Operations that change customers, access or the audit trail.
+"""Operations that change a customer: create and update.
 
 Each is one function and one transaction, keyword-only, and writes its Event in
 that transaction. Views, the API, admin actions and commands all call these.
 """
 
-from dataclasses import dataclass
-
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from customers.audit import Actor, event_record
 from customers.core.errors import CustomerEmailTaken
 from customers.core.validation import normalize_phone, validate_metadata
-from customers.models import Business, Customer, Event, Membership, TablePreference
+from customers.models import Business, Customer
 
 CUSTOMER_FIELDS = ("name", "email", "phone_number", "metadata", "preferred_locale")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something, as the audit trail records it."""
-
-    kind: str
-    id: str = ""
-    label: str = ""
-
-    @classmethod
-    def user(cls, user) -> "Actor":
-        return cls(Event.ActorKind.USER, str(user.pk), user.get_username())
-
-    @classmethod
-    def api_key(cls, key) -> "Actor":
-        """A request made with one of the business's API keys (customers.ApiKey)."""
-        return cls(Event.ActorKind.API_KEY, str(key.pk), key.name)
-
-    @classmethod
-    def system(cls, label: str = "system") -> "Actor":
-        return cls(Event.ActorKind.SYSTEM, "", label)
-
-
-def event_record(
-    *,
-    business: Business,
-    type: str,
-    actor: Actor,
-    object_id: str,
-    payload=None,
-    customer_id: str = "",
-):
-    """Append one audit Event; call it inside the transaction of the change.
-
-    `customer_id` names the customer the change concerns; it defaults to the
-    object itself when that is a customer, and to the actor when a customer acted.
-    """
-    if not customer_id:
-        if object_id.startswith("cus_"):
-            customer_id = object_id
-        elif actor.kind == Event.ActorKind.CUSTOMER:
-            customer_id = actor.id
-    return Event.objects.create(
-        business=business,
-        type=type,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        object_id=object_id,
-        customer_id=customer_id,
-        payload=payload or {},
-    )
 
 
 def _existing_by_email(business: Business, email: str, exclude_id: str | None = None):
@@ -167,36 +112,3 @@ def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
             raise CustomerEmailTaken(existing) from exc
         raise
     return customer
-
-
-def merchant_create(*, business_name: str, email: str, password: str) -> tuple[Membership, bool]:
-    """Create a business and its owner login; idempotent for the same e-mail.
-
-    Returns the owner's membership and whether anything was created.
-    """
-    User = get_user_model()
-    email = email.strip().lower()
-    with transaction.atomic():
-        business, business_created = Business.objects.get_or_create(name=business_name.strip())
-        user = User.objects.filter(username__iexact=email).first()
-        user_created = user is None
-        if user_created:
-            user = User.objects.create_user(username=email, email=email, password=password)
-        membership, membership_created = Membership.objects.get_or_create(
-            business=business, user=user, defaults={"role": Membership.Role.OWNER}
-        )
-        if membership_created:
-            event_record(
-                business=business,
-                type="membership.created",
-                actor=Actor.system("create_merchant"),
-                object_id=business.pk,
-                payload={"user": email, "role": membership.role},
-            )
-    return membership, business_created or user_created or membership_created
-
-
-def table_columns_save(*, user, business: Business, table: str, columns: list[str]) -> None:
-    TablePreference.objects.update_or_create(
-        user=user, business=business, table=table, defaults={"columns": columns}
-    )

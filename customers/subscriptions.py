@@ -17,12 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers import invoices, wallet_bridge
+from customers.audit import Actor, event_record
 from customers.core.errors import NoScheduledCancellation, SubscriptionInactive
 from customers.core.ids import new_id
 from customers.gateway import PaymentGateway, PaymentMethod, get_gateway
 from customers.licenses import license_keys_disable
 from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
-from customers.services import Actor, event_record
 
 logger = logging.getLogger(__name__)
 

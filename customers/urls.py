@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers import billing_views, report_views, views
+from customers.accounts import views as accounts_views
 
 app_name = "customers"
 
@@ -15,7 +16,7 @@ urlpatterns = [
     path("report/<str:report_id>/delete/", report_views.report_delete, name="report_delete"),
     path("export.csv", report_views.export, {"fmt": "csv"}, name="export_csv"),
     path("export.xlsx", report_views.export, {"fmt": "xlsx"}, name="export_xlsx"),
-    path("switch-business/", views.business_switch, name="switch_business"),
+    path("switch-business/", accounts_views.business_switch, name="switch_business"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),
     path(

@@ -14,6 +14,9 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from customers import selectors, services
+from customers.accounts.permissions import business_required, editor_required
+from customers.accounts.preferences import table_columns_save, table_columns_saved
+from customers.audit import Actor
 from customers.core.errors import CustomerEmailTaken
 from customers.core.pagination import CappedPaginator
 from customers.filters import CustomerFilter
@@ -24,9 +27,7 @@ from customers.forms import (
     CustomerForm,
     TableParamsForm,
 )
-from customers.middleware import SESSION_KEY
-from customers.models import Customer, Event, TablePreference
-from customers.permissions import business_required, editor_required
+from customers.models import Customer, Event
 from customers.tables import CustomerTable
 
 
@@ -36,14 +37,10 @@ def _visible_columns(request) -> list[str]:
         chosen = CustomerTable.clean_columns(request.GET["columns"].split(","))
         if chosen:
             return chosen
-    pref = (
-        TablePreference.objects.filter(
-            user=request.user, business=request.business, table=CustomerTable.__name__
-        )
-        .values_list("columns", flat=True)
-        .first()
+    saved = table_columns_saved(
+        user=request.user, business=request.business, table=CustomerTable.__name__
     )
-    return CustomerTable.clean_columns(pref or []) or list(CustomerTable.default_columns)
+    return CustomerTable.clean_columns(saved) or list(CustomerTable.default_columns)
 
 
 @business_required
@@ -95,7 +92,7 @@ def customer_columns(request):
     """Save which columns this user sees (a personal view setting, so viewers too)."""
     form = ColumnsForm(request.POST)
     if form.is_valid():
-        services.table_columns_save(
+        table_columns_save(
             user=request.user,
             business=request.business,
             table=CustomerTable.__name__,
@@ -164,7 +161,7 @@ def customer_detail(request, customer_id):
 
 def _save_customer(request, form, customer=None):
     """Run the create/update service; turn a domain error into a form error."""
-    actor = services.Actor.user(request.user)
+    actor = Actor.user(request.user)
     try:
         if customer is None:
             return services.customer_create(
@@ -197,12 +194,3 @@ def customer_edit(request, customer_id):
         messages.success(request, _("Changes saved."))
         return redirect("customers:detail", customer_id=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
-
-
-@business_required
-@require_POST
-def business_switch(request):
-    wanted = request.POST.get("business")
-    if any(m.business_id == wanted for m in request.memberships):
-        request.session[SESSION_KEY] = wanted
-    return redirect("customers:list")

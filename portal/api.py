@@ -3,9 +3,9 @@
 from ninja import Router
 
 from customers.apiutil import ERRORS, get_scoped
+from customers.audit import Actor
 from customers.models import Customer
 from customers.schemas import PortalSessionOut, QueryText
-from customers.services import Actor
 from portal.services import create_portal_session
 
 router = Router(tags=["Customer portal"])

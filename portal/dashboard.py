@@ -5,9 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers.accounts.permissions import editor_required
+from customers.audit import Actor
 from customers.models import Customer
-from customers.permissions import editor_required
-from customers.services import Actor
 from portal import services
 from portal.errors import InvalidReturnUrl
 from portal.forms import InviteForm, PortalSettingsForm

@@ -15,10 +15,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from customers.audit import Actor, event_record
 from customers.core import ratelimit
 from customers.core.errors import CustomerEmailTaken
-from customers.models import Business, Customer, Event
-from customers.services import Actor, customer_update, event_record
+from customers.models import Business, Customer
+from customers.services import customer_update
 from portal.errors import InvalidReturnUrl, PortalLinkInvalid, ProfileUpdatesDisabled, RateLimited
 from portal.models import PortalLink, PortalLogin, PortalSettings, token_hash
 
@@ -33,10 +34,6 @@ EMAIL_CHANGE_SALT = "portal.email-change"
 LOGIN_LIMIT_PER_EMAIL = 5
 LOGIN_LIMIT_PER_IP = 20
 LOGIN_WINDOW = 15 * 60
-
-
-def customer_actor(customer: Customer) -> Actor:
-    return Actor(Event.ActorKind.CUSTOMER, customer.pk, customer.email)
 
 
 def public_url(path: str) -> str:
@@ -181,7 +178,7 @@ def magic_link_request(*, business: Business, email: str, client_ip: str) -> Non
         event_record(
             business=business,
             type="portal.login_link_sent",
-            actor=customer_actor(customer),
+            actor=Actor.customer(customer),
             object_id=customer.pk,
             payload={"link_id": link.pk},
         )
@@ -224,7 +221,7 @@ def portal_login_start(*, token: str) -> tuple[PortalLogin, str]:
         event_record(
             business=link.business,
             type="portal.login",
-            actor=customer_actor(link.customer),
+            actor=Actor.customer(link.customer),
             object_id=link.customer_id,
             payload={"link_id": link.pk, "kind": link.kind},
         )
@@ -264,7 +261,7 @@ def portal_profile_update(*, customer: Customer, name: str, phone_number: str) -
     if not PortalSettings.for_business(customer.business).allow_profile_updates:
         raise ProfileUpdatesDisabled()
     return customer_update(
-        customer=customer, actor=customer_actor(customer), name=name, phone_number=phone_number
+        customer=customer, actor=Actor.customer(customer), name=name, phone_number=phone_number
     )
 
 
@@ -288,7 +285,7 @@ def email_change_request(*, customer: Customer, new_email: str) -> None:
         event_record(
             business=customer.business,
             type="customer.email_change_requested",
-            actor=customer_actor(customer),
+            actor=Actor.customer(customer),
             object_id=customer.pk,
             payload={"new_email": new_email},
         )
@@ -314,7 +311,7 @@ def email_change_confirm(*, token: str) -> Customer:
     customer = Customer.objects.select_related("business").filter(pk=data["c"]).first()
     if customer is None or customer.email != data["old"]:
         raise PortalLinkInvalid()
-    return customer_update(customer=customer, actor=customer_actor(customer), email=data["new"])
+    return customer_update(customer=customer, actor=Actor.customer(customer), email=data["new"])
 
 
 def portal_settings_save(*, business: Business, actor: Actor, **values) -> PortalSettings:

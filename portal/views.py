@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from customers.audit import Actor
 from customers.core.errors import CustomerEmailTaken, DomainError
 from customers.models import Business, LicenseKey, LicenseKeyInstance, Payment, Refund, Subscription
 from portal import services
@@ -275,7 +276,7 @@ def subscription_cancel(request, subscription_id):
         try:
             cancel(
                 subscription=sub,
-                actor=services.customer_actor(request.customer),
+                actor=Actor.customer(request.customer),
                 at_next_billing_date=(when == "period_end"),
                 feedback=feedback,
                 comment=comment,
@@ -302,9 +303,7 @@ def subscription_keep(request, subscription_id):
         Subscription.objects.filter(customer=request.customer), pk=subscription_id
     )
     try:
-        subscription_cancellation_revoke(
-            subscription=sub, actor=services.customer_actor(request.customer)
-        )
+        subscription_cancellation_revoke(subscription=sub, actor=Actor.customer(request.customer))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -335,9 +334,7 @@ def instance_deactivate(request, instance_id):
     instance = get_object_or_404(
         LicenseKeyInstance.objects.filter(license_key__customer=request.customer), pk=instance_id
     )
-    license_key_instance_deactivate(
-        instance=instance, actor=services.customer_actor(request.customer)
-    )
+    license_key_instance_deactivate(instance=instance, actor=Actor.customer(request.customer))
     messages.success(
         request, _("“%(name)s” was deactivated; the slot is free again.") % {"name": instance.name}
     )

@@ -5,8 +5,8 @@ from django.conf import settings
 from ninja import Query, Router
 
 from customers.apiutil import ERRORS, get_scoped, page
+from customers.audit import Actor
 from customers.models import Customer
-from customers.services import Actor
 from wallets import selectors
 from wallets.models import EventType
 from wallets.schemas import (

@@ -53,8 +53,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.audit import Actor, event_record
 from customers.models import Business, Customer
-from customers.services import Actor, event_record
 from wallets.errors import (
     IdempotencyKeyReused,
     InsufficientWalletFunds,

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from customers.accounts.permissions import business_required, editor_required
+from customers.audit import Actor
 from customers.core.errors import DomainError
 from customers.core.money import format_money
 from customers.models import Customer
-from customers.permissions import business_required, editor_required
-from customers.services import Actor
 from wallets import selectors
 from wallets.errors import InsufficientWalletFunds
 from wallets.forms import WalletAdjustForm

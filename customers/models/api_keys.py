@@ -20,7 +20,7 @@ class ApiKey(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16)  # the key's first characters, shown
     last_four = models.CharField(_("last four"), max_length=4)  # the key's last characters, shown
-    # Hex HMAC-SHA256 of the whole key (customers.api_keys.key_digest); looked up, never shown.
+    # Hex HMAC-SHA256 of the whole key (accounts.api_keys.key_digest); looked up, never shown.
     digest = models.CharField(max_length=64, unique=True)
     read_only = models.BooleanField(_("read-only"), default=False)  # GETs only
     created_by = models.ForeignKey(

@@ -3,8 +3,8 @@ import json
 import pytest
 from django.core.cache import cache
 
-from customers.api_keys import api_key_create
-from customers.services import Actor
+from customers.accounts.api_keys import api_key_create
+from customers.audit import Actor
 from tests.portal.conftest import make_instance, make_license, make_payment, make_product
 from tests.portal.conftest import make_subscription as make_sub
 

@@ -5,7 +5,7 @@ import re
 
 from django.core.management import call_command
 
-from customers.api_keys import KEY_PATTERN, api_key_authenticate, key_digest
+from customers.accounts.api_keys import KEY_PATTERN, api_key_authenticate, key_digest
 from customers.models import ApiKey, Event
 
 
@@ -50,8 +50,8 @@ def test_viewers_cannot_see_or_manage_keys(viewer_client, business):
 
 
 def test_another_business_key_cannot_be_revoked(owner_client, other_business):
-    from customers.api_keys import api_key_create
-    from customers.services import Actor
+    from customers.accounts.api_keys import api_key_create
+    from customers.audit import Actor
 
     theirs, _raw = api_key_create(business=other_business, name="x", actor=Actor.system())
     assert owner_client.post(f"/settings/api-keys/{theirs.pk}/revoke/").status_code == 404

@@ -3,9 +3,9 @@ cannot write, and bad keys are indistinguishable."""
 
 import pytest
 
-from customers.api_keys import api_key_revoke
+from customers.accounts.api_keys import api_key_revoke
+from customers.audit import Actor
 from customers.models import ApiKey, Customer, Event, LicenseKey, Refund, Subscription
-from customers.services import Actor
 from wallets.models import LedgerEntry
 
 

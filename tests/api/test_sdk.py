@@ -95,7 +95,7 @@ def test_customers_create_list_retrieve_update(client, business):
 
 
 def test_bad_keys_get_the_same_401(live_server, customer, api_key):
-    from customers.api_keys import api_key_revoke
+    from customers.accounts.api_keys import api_key_revoke
     from customers.models import ApiKey
 
     revoked = make_key(customer.business, name="old")
@@ -111,7 +111,7 @@ def test_bad_keys_get_the_same_401(live_server, customer, api_key):
 
 
 def _system():
-    from customers.services import Actor
+    from customers.audit import Actor
 
     return Actor.system("tests")
 

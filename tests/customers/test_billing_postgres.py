@@ -11,10 +11,10 @@ from django.db import connection
 from django.utils import timezone
 
 from customers import invoices, refunds, subscriptions
+from customers.audit import Actor
 from customers.core import errors
 from customers.gateway import ChargeResult, RefundResult
 from customers.models import Customer, Payment, Refund
-from customers.services import Actor
 from tests.factories import (
     BusinessFactory,
     CustomerFactory,

@@ -6,8 +6,8 @@ import pytest
 from pypdf import PdfReader
 
 from customers import invoices, refunds
+from customers.audit import Actor
 from customers.models import InvoiceCounter
-from customers.services import Actor
 from tests.factories import CustomerFactory, PaymentFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from customers import licenses
+from customers.audit import Actor
 from customers.core import errors
 from customers.models import Event, LicenseKeyInstance
-from customers.services import Actor
 from tests.factories import LicenseKeyFactory, LicenseKeyInstanceFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from customers import refunds
+from customers.audit import Actor
 from customers.core import errors
 from customers.gateway import RefundResult
 from customers.models import Event, LicenseKey, Refund
-from customers.services import Actor
 from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db

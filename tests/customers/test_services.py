@@ -2,6 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from customers import services
+from customers.accounts.services import merchant_create
+from customers.audit import Actor
 from customers.core.errors import CustomerEmailTaken
 from customers.models import Business, Customer, Event, Membership
 
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_customer_create_writes_an_event(business, owner):
     customer = services.customer_create(
         business=business,
-        actor=services.Actor.user(owner),
+        actor=Actor.user(owner),
         name="  Ada Lovelace ",
         email="ada@example.com",
         phone_number="+44 20 7946 0958",
@@ -28,7 +30,7 @@ def test_customer_create_writes_an_event(business, owner):
 def test_duplicate_email_is_refused_and_points_at_the_existing_customer(business, customer):
     with pytest.raises(CustomerEmailTaken) as exc_info:
         services.customer_create(
-            business=business, actor=services.Actor.system(), name="Other", email="ADA@example.com"
+            business=business, actor=Actor.system(), name="Other", email="ADA@example.com"
         )
     assert exc_info.value.existing == customer
     assert Customer.objects.filter(business=business).count() == 1
@@ -36,7 +38,7 @@ def test_duplicate_email_is_refused_and_points_at_the_existing_customer(business
 
 def test_update_records_what_changed(customer, owner):
     services.customer_update(
-        customer=customer, actor=services.Actor.user(owner), name="Ada King", phone_number=""
+        customer=customer, actor=Actor.user(owner), name="Ada King", phone_number=""
     )
     customer.refresh_from_db()
     assert customer.name == "Ada King"
@@ -45,20 +47,16 @@ def test_update_records_what_changed(customer, owner):
 
 
 def test_update_without_changes_writes_nothing(customer, owner):
-    services.customer_update(
-        customer=customer, actor=services.Actor.user(owner), name=customer.name
-    )
+    services.customer_update(customer=customer, actor=Actor.user(owner), name=customer.name)
     assert not Event.objects.filter(type="customer.updated").exists()
 
 
 def test_update_to_another_customers_email_is_refused(business, customer, owner):
     other = services.customer_create(
-        business=business, actor=services.Actor.system(), name="Grace", email="grace@example.com"
+        business=business, actor=Actor.system(), name="Grace", email="grace@example.com"
     )
     with pytest.raises(CustomerEmailTaken):
-        services.customer_update(
-            customer=other, actor=services.Actor.user(owner), email="ADA@EXAMPLE.COM"
-        )
+        services.customer_update(customer=other, actor=Actor.user(owner), email="ADA@EXAMPLE.COM")
     other.refresh_from_db()
     assert other.email == "grace@example.com"
 
@@ -67,7 +65,7 @@ def test_invalid_metadata_is_refused_before_writing(business):
     with pytest.raises(ValidationError):
         services.customer_create(
             business=business,
-            actor=services.Actor.system(),
+            actor=Actor.system(),
             name="Ada",
             email="ada2@example.com",
             metadata={f"k{i}": "v" for i in range(51)},
@@ -76,11 +74,11 @@ def test_invalid_metadata_is_refused_before_writing(business):
 
 
 def test_merchant_create_is_idempotent_for_the_same_email(db):
-    first, created = services.merchant_create(
+    first, created = merchant_create(
         business_name="Acme", email="Owner@Acme.test", password="s3cret-pass-123"
     )
     assert created and first.role == Membership.Role.OWNER
-    again, created_again = services.merchant_create(
+    again, created_again = merchant_create(
         business_name="Acme", email="owner@acme.test", password="s3cret-pass-123"
     )
     assert not created_again and again.pk == first.pk

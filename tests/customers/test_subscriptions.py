@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from customers import subscriptions
+from customers.audit import Actor
 from customers.core import errors
 from customers.gateway import ChargeResult, PaymentMethod
 from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
-from customers.services import Actor
 from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
+from customers.audit import Actor
 from customers.models import LicenseKey, LicenseKeyInstance, Payment, Product, Subscription
-from customers.services import Actor
 from portal import services
 from tests.factories import CustomerFactory
 

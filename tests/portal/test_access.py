@@ -6,8 +6,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.audit import Actor
 from customers.models import Event
-from customers.services import Actor
 from portal import services
 from portal.logging import redact
 from portal.models import PortalLink, PortalLogin

@@ -113,7 +113,7 @@ def test_viewers_cannot_change_portal_settings(viewer_client):
 def test_details_page_shows_invites_last_visit_and_revokes(owner_client, client, customer):
     from urllib.parse import urlsplit
 
-    from customers.services import Actor
+    from customers.audit import Actor
     from portal import services
 
     _link, url = services.create_portal_session(customer=customer, actor=Actor.system("api"))

@@ -5,8 +5,8 @@ from django.core import mail
 from django.urls import reverse
 from pypdf import PdfReader
 
+from customers.audit import Actor
 from customers.models import Event, LicenseKeyInstance, Subscription
-from customers.services import Actor
 from portal import services
 from portal.models import PortalSettings
 from tests.factories import BusinessFactory, CustomerFactory

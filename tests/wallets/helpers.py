@@ -1,6 +1,6 @@
 """Money enters wallets in tests only through the service."""
 
-from customers.services import Actor
+from customers.audit import Actor
 from wallets.services import ledger_post
 
 ACTOR = Actor.system("tests")

@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
+from customers.audit import Actor
 from customers.core.errors import DomainError
 from customers.models import Event
-from customers.services import Actor
 from tests.factories import CustomerFactory
 from tests.wallets.helpers import ACTOR, credit, debit
 from wallets import selectors

@@ -27,11 +27,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from customers.api_keys import api_key_create
+from customers.accounts.api_keys import api_key_create
+from customers.audit import Actor
 from customers.core.bulk import bulk_insert
 from customers.demo import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Business, Customer
-from customers.services import Actor
 
 TARGET = 0.50
 HOST = "127.0.0.1"

@@ -28,7 +28,8 @@ from django.db.models import Count
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from customers.api_keys import api_key_create
+from customers.accounts.api_keys import api_key_create
+from customers.audit import Actor
 from customers.bench.pages import (
     ALL_REQUESTS_P95_MS,
     FAST_P95_MS,
@@ -41,7 +42,6 @@ from customers.bench.pages import (
 from customers.core.money import to_decimal
 from customers.filters import CustomerFilter
 from customers.models import Business, Customer, Membership, Payment
-from customers.services import Actor
 
 ACTOR = Actor.system("benchmark")
 USERNAME = "benchmark-owner@bench.invalid"

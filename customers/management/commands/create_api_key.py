@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.api_keys import api_key_create
+from customers.accounts.api_keys import api_key_create
+from customers.audit import Actor
 from customers.models import Business
-from customers.services import Actor
 
 
 class Command(BaseCommand):

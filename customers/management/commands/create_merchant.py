@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.services import merchant_create
+from customers.accounts.services import merchant_create
 
 
 class Command(BaseCommand):

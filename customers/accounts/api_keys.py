@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from customers.audit import Actor, event_record
 from customers.core.ids import ALPHABET
 from customers.models import ApiKey, Business
-from customers.services import Actor, event_record
 
 KEY_PREFIX = "hub_sk_"
 KEY_BODY_LENGTH = 40

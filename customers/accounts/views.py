@@ -1,17 +1,38 @@
-"""Settings → API keys: list, create (the secret is shown once), revoke."""
+"""The merchant's account pages: sign-in's password reset, switching business, and
+Settings → API keys (list, create — the secret is shown once — and revoke)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from customers.api_keys import api_key_create, api_key_revoke
+from customers.accounts.api_keys import api_key_create, api_key_revoke
+from customers.accounts.middleware import SESSION_KEY
+from customers.accounts.permissions import business_required, editor_required
+from customers.audit import Actor
 from customers.models import ApiKey
-from customers.permissions import editor_required
-from customers.services import Actor
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Reset links are built from PUBLIC_BASE_URL (read per request), never the Host."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"public_base_url": settings.PUBLIC_BASE_URL}
+        return super().form_valid(form)
+
+
+@business_required
+@require_POST
+def business_switch(request):
+    wanted = request.POST.get("business")
+    if any(m.business_id == wanted for m in request.memberships):
+        request.session[SESSION_KEY] = wanted
+    return redirect("customers:list")
 
 
 class ApiKeyForm(forms.Form):

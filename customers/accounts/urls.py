@@ -1,17 +1,9 @@
 """Merchant sign-in: Django's auth views with our templates."""
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-
-class PasswordResetView(auth_views.PasswordResetView):
-    """Reset links are built from PUBLIC_BASE_URL (read per request), never the Host."""
-
-    def form_valid(self, form):
-        self.extra_email_context = {"public_base_url": settings.PUBLIC_BASE_URL}
-        return super().form_valid(form)
-
+from customers.accounts.views import PasswordResetView
 
 urlpatterns = [
     path(
