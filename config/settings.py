@@ -202,7 +202,7 @@ WALLET_CURRENCIES = env_list("WALLET_CURRENCIES", ["USD", "INR"])
 REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 30)
 # Where renewals are charged and refunds sent; the built-in one records them without
 # contacting any processor (customers/gateway.py).
-PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "customers.gateway.BuiltinGateway")
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "customers.billing.gateway.BuiltinGateway")
 
 # The JSON API (/api, README "API").
 # Keys are stored as HMAC-SHA256 with this secret; empty = derived from SECRET_KEY

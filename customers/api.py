@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Status
 
-from customers import invoices, licenses, refunds, services, subscriptions
+from customers import services
 from customers.accounts.api_keys import api_key_authenticate
 from customers.apiutil import (
     ERRORS,
@@ -26,6 +26,8 @@ from customers.apiutil import (
     page,
 )
 from customers.audit import Actor
+from customers.billing import invoices, refunds, subscriptions
+from customers.licenses import services as licenses
 from customers.models import (
     Customer,
     LicenseKey,

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from customers import billing_views, report_views, views
+from customers import report_views, views
 from customers.accounts import views as accounts_views
+from customers.billing import views as billing_views
+from customers.licenses import views as licenses_views
 
 app_name = "customers"
 
@@ -51,12 +53,12 @@ urlpatterns = [
     ),
     path(
         "<str:customer_id>/license-keys/<str:key_id>/status/",
-        billing_views.license_key_status,
+        licenses_views.license_key_status,
         name="license_key_status",
     ),
     path(
         "<str:customer_id>/license-keys/<str:key_id>/limit/",
-        billing_views.license_key_limit,
+        licenses_views.license_key_limit,
         name="license_key_limit",
     ),
 ]

@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from customers import selectors, services
+from customers import services
 from customers.accounts.permissions import business_required, editor_required
 from customers.accounts.preferences import table_columns_save, table_columns_saved
 from customers.audit import Actor
+from customers.billing.selectors import subscriptions_tab, transactions_tab
 from customers.core.errors import CustomerEmailTaken
 from customers.core.pagination import CappedPaginator
 from customers.filters import CustomerFilter
@@ -27,6 +28,7 @@ from customers.forms import (
     CustomerForm,
     TableParamsForm,
 )
+from customers.licenses.selectors import license_keys_tab
 from customers.models import Customer, Event
 from customers.tables import CustomerTable
 
@@ -110,11 +112,16 @@ def _redirect_back(request, fallback: str):
     return HttpResponseRedirect(target)
 
 
+def detail_tab_url(customer_id: str, tab: str) -> str:
+    """The customer's details page open on one tab (where actions on a tab return)."""
+    return f"{reverse('customers:detail', args=[customer_id])}?tab={tab}"
+
+
 DETAIL_TABS = {
-    "transactions": (gettext_lazy("Transactions history"), selectors.transactions_tab),
-    "subscriptions": (gettext_lazy("Active subscriptions"), selectors.subscriptions_tab),
+    "transactions": (gettext_lazy("Transactions history"), transactions_tab),
+    "subscriptions": (gettext_lazy("Active subscriptions"), subscriptions_tab),
     "wallet": (gettext_lazy("Wallet ledger"), None),
-    "license-keys": (gettext_lazy("License keys"), selectors.license_keys_tab),
+    "license-keys": (gettext_lazy("License keys"), license_keys_tab),
 }
 
 

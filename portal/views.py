@@ -207,7 +207,7 @@ def billing(request):
 
 @portal_login_required
 def invoice(request, payment_id):
-    from customers.invoices import invoice_pdf
+    from customers.billing.invoices import invoice_pdf
 
     payment = get_object_or_404(Payment.objects.filter(customer=request.customer), pk=payment_id)
     return _pdf(invoice_pdf(payment=payment), f"invoice-{payment.pk}.pdf")
@@ -215,7 +215,7 @@ def invoice(request, payment_id):
 
 @portal_login_required
 def refund_receipt(request, refund_id):
-    from customers.invoices import refund_receipt_pdf
+    from customers.billing.invoices import refund_receipt_pdf
 
     refund = get_object_or_404(Refund.objects.filter(customer=request.customer), pk=refund_id)
     return _pdf(refund_receipt_pdf(refund=refund), f"refund-{refund.pk}.pdf")
@@ -254,7 +254,7 @@ def subscription_detail(request, subscription_id):
 @portal_login_required
 @require_POST
 def subscription_cancel(request, subscription_id):
-    from customers.subscriptions import subscription_cancel as cancel
+    from customers.billing.subscriptions import subscription_cancel as cancel
 
     sub = get_object_or_404(
         Subscription.objects.filter(customer=request.customer), pk=subscription_id
@@ -297,7 +297,7 @@ def subscription_cancel(request, subscription_id):
 @portal_login_required
 @require_POST
 def subscription_keep(request, subscription_id):
-    from customers.subscriptions import subscription_cancellation_revoke
+    from customers.billing.subscriptions import subscription_cancellation_revoke
 
     sub = get_object_or_404(
         Subscription.objects.filter(customer=request.customer), pk=subscription_id
@@ -329,7 +329,7 @@ def license_keys(request):
 @portal_login_required
 @require_POST
 def instance_deactivate(request, instance_id):
-    from customers.licenses import license_key_instance_deactivate
+    from customers.licenses.services import license_key_instance_deactivate
 
     instance = get_object_or_404(
         LicenseKeyInstance.objects.filter(license_key__customer=request.customer), pk=instance_id

@@ -51,3 +51,19 @@ class CappedPaginator(Paginator):
         except (TypeError, ValueError):
             number = 1
         return max(1, min(number, self.num_pages))
+
+
+TAB_PER_PAGE = 10
+TAB_COUNT_CAP = 10_000
+
+
+def tab_page(queryset, params, *, count_queryset=None, per_page: int = TAB_PER_PAGE):
+    """One page of a details-page tab (`params["page"]`), counted up to TAB_COUNT_CAP:
+    (paginator, page). The same few queries however many rows there are."""
+    paginator = CappedPaginator(
+        queryset,
+        per_page,
+        count_queryset=queryset if count_queryset is None else count_queryset,
+        cap=TAB_COUNT_CAP,
+    )
+    return paginator, paginator.get_page(params.get("page"))

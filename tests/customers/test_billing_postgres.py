@@ -10,10 +10,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from customers import invoices, refunds, subscriptions
 from customers.audit import Actor
+from customers.billing import invoices, refunds, subscriptions
+from customers.billing.gateway import ChargeResult, RefundResult
 from customers.core import errors
-from customers.gateway import ChargeResult, RefundResult
 from customers.models import Customer, Payment, Refund
 from tests.factories import (
     BusinessFactory,
@@ -165,7 +165,7 @@ def test_tabs_and_the_renewal_run_are_served_by_indexes():
     run scans only the partial index of active subscriptions."""
     from django.core.management import call_command
 
-    from customers import selectors
+    from customers.billing import selectors
     from customers.models import LicenseKey, Subscription
 
     call_command("seed_demo", business="Plans Co", customers=1500, seed=3, stdout=io.StringIO())

@@ -5,8 +5,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from customers import invoices, refunds
 from customers.audit import Actor
+from customers.billing import invoices, refunds
 from customers.models import InvoiceCounter
 from tests.factories import CustomerFactory, PaymentFactory, ProductFactory
 

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from customers import licenses
 from customers.audit import Actor
 from customers.core import errors
+from customers.licenses import services as licenses
 from customers.models import Event, LicenseKeyInstance
 from tests.factories import LicenseKeyFactory, LicenseKeyInstanceFactory
 

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from customers import refunds
 from customers.audit import Actor
+from customers.billing import refunds
+from customers.billing.gateway import RefundResult
 from customers.core import errors
-from customers.gateway import RefundResult
 from customers.models import Event, LicenseKey, Refund
 from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import Count, F
 from django.utils import timezone
 
-from customers import subscriptions
+from customers.billing import subscriptions
 from customers.models import (
     Business,
     Customer,

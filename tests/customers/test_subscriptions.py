@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from customers import subscriptions
 from customers.audit import Actor
+from customers.billing import subscriptions
+from customers.billing.gateway import ChargeResult, PaymentMethod
 from customers.core import errors
-from customers.gateway import ChargeResult, PaymentMethod
 from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
 from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
 

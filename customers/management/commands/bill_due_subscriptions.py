@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from customers.subscriptions import bill_due_subscriptions
+from customers.billing.subscriptions import bill_due_subscriptions
 
 
 class Command(BaseCommand):

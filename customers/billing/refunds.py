@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from customers import wallet_bridge
 from customers.audit import Actor, event_record
+from customers.billing.gateway import PaymentGateway, get_gateway
 from customers.core.errors import (
     InvalidRefundAmount,
     NothingToRefund,
@@ -24,8 +25,7 @@ from customers.core.errors import (
     RefundIdempotencyKeyReused,
     RefundWindowExpired,
 )
-from customers.gateway import PaymentGateway, get_gateway
-from customers.licenses import license_keys_disable
+from customers.licenses.services import license_keys_disable
 from customers.models import LicenseKey, Payment, Refund
 
 

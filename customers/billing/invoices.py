@@ -16,6 +16,7 @@ import logging
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
@@ -281,3 +282,12 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
         ]
     )
     return bytes(doc.output())
+
+
+def pdf_response(pdf: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """A PDF document as a private download (or shown in the browser when `inline`)."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,4 +1,4 @@
-"""Dashboard views for one customer's payments, refunds, subscriptions and keys.
+"""Dashboard views for one customer's payments, refunds, invoices and subscriptions.
 
 Thin: look the object up inside the signed-in business (another merchant's ID is
 a 404), call a service, turn a domain error into a form error or a message.
@@ -7,35 +7,29 @@ a 404), call a service, turn a domain error into a form error or a message.
 import secrets
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers import invoices, licenses, refunds, subscriptions, wallet_bridge
+from customers import wallet_bridge
 from customers.accounts.permissions import business_required, editor_required
 from customers.audit import Actor
+from customers.billing import invoices, refunds, subscriptions
+from customers.billing.forms import RefundForm, SubscriptionCancelForm
 from customers.core.errors import DomainError
 from customers.core.money import format_money, to_decimal
-from customers.forms import ActivationsLimitForm, RefundForm, SubscriptionCancelForm
-from customers.models import Customer, LicenseKey, Payment, Refund, Subscription
-
-
-def _customer(request, customer_id) -> Customer:
-    return get_object_or_404(Customer.objects.for_business(request.business), pk=customer_id)
+from customers.models import Payment, Refund, Subscription
+from customers.selectors import customer_get
+from customers.views import detail_tab_url
 
 
 def _payment(request, customer_id, payment_id) -> Payment:
-    customer = _customer(request, customer_id)
+    customer = customer_get(business=request.business, customer_id=customer_id)
     payments = Payment.objects.for_business(request.business).select_related(
         "customer", "product", "subscription", "business"
     )
     return get_object_or_404(payments.with_refund_totals(), pk=payment_id, customer=customer)
-
-
-def _tab_url(customer_id, tab: str) -> str:
-    return f"{reverse('customers:detail', args=[customer_id])}?tab={tab}"
 
 
 @business_required
@@ -105,7 +99,7 @@ def refund_create(request, customer_id, payment_id):
                     },
                 )
                 if request.POST.get("next") == "tab":
-                    return redirect(_tab_url(customer_id, "transactions"))
+                    return redirect(detail_tab_url(customer_id, "transactions"))
                 return redirect(detail_url)
     else:
         form = RefundForm(
@@ -149,12 +143,12 @@ def payment_invoice(request, customer_id, payment_id):
             status=404,
         )
     pdf = invoices.invoice_pdf(payment=payment)
-    return _pdf_response(pdf, f"invoice-{payment.invoice_label}.pdf")
+    return invoices.pdf_response(pdf, f"invoice-{payment.invoice_label}.pdf")
 
 
 @business_required
 def refund_receipt(request, customer_id, refund_id):
-    customer = _customer(request, customer_id)
+    customer = customer_get(business=request.business, customer_id=customer_id)
     refund = get_object_or_404(
         Refund.objects.for_business(request.business).select_related(
             "payment", "customer", "business"
@@ -162,18 +156,13 @@ def refund_receipt(request, customer_id, refund_id):
         pk=refund_id,
         customer=customer,
     )
-    return _pdf_response(invoices.refund_receipt_pdf(refund=refund), f"refund-{refund.pk}.pdf")
-
-
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return invoices.pdf_response(
+        invoices.refund_receipt_pdf(refund=refund), f"refund-{refund.pk}.pdf"
+    )
 
 
 def _subscription(request, customer_id, subscription_id) -> Subscription:
-    customer = _customer(request, customer_id)
+    customer = customer_get(business=request.business, customer_id=customer_id)
     subs = Subscription.objects.for_business(request.business).select_related("product", "customer")
     return get_object_or_404(subs, pk=subscription_id, customer=customer)
 
@@ -181,7 +170,7 @@ def _subscription(request, customer_id, subscription_id) -> Subscription:
 @editor_required
 def subscription_cancel(request, customer_id, subscription_id):
     sub = _subscription(request, customer_id, subscription_id)
-    back = _tab_url(customer_id, "subscriptions")
+    back = detail_tab_url(customer_id, "subscriptions")
     form = SubscriptionCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -220,45 +209,4 @@ def subscription_revoke_cancellation(request, customer_id, subscription_id):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The scheduled cancellation is revoked."))
-    return redirect(_tab_url(customer_id, "subscriptions"))
-
-
-def _license_key(request, customer_id, key_id) -> LicenseKey:
-    customer = _customer(request, customer_id)
-    keys = LicenseKey.objects.for_business(request.business)
-    return get_object_or_404(keys, pk=key_id, customer=customer)
-
-
-@editor_required
-@require_POST
-def license_key_status(request, customer_id, key_id):
-    key = _license_key(request, customer_id, key_id)
-    actor = Actor.user(request.user)
-    if request.POST.get("action") == "enable":
-        licenses.license_key_enable(license_key=key, actor=actor)
-        messages.success(request, _("License key enabled."))
-    else:
-        licenses.license_key_disable(license_key=key, actor=actor)
-        messages.success(request, _("License key disabled."))
-    return redirect(_tab_url(customer_id, "license-keys"))
-
-
-@editor_required
-@require_POST
-def license_key_limit(request, customer_id, key_id):
-    key = _license_key(request, customer_id, key_id)
-    form = ActivationsLimitForm(request.POST)
-    if form.is_valid():
-        try:
-            licenses.license_key_set_activations_limit(
-                license_key=key,
-                activations_limit=form.cleaned_data["activations_limit"],
-                actor=Actor.user(request.user),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Activations limit saved."))
-    else:
-        messages.error(request, _("Enter a whole number of activations, or leave it empty."))
-    return redirect(_tab_url(customer_id, "license-keys"))
+    return redirect(detail_tab_url(customer_id, "subscriptions"))

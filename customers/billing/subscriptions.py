@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from customers import invoices, wallet_bridge
+from customers import wallet_bridge
 from customers.audit import Actor, event_record
+from customers.billing import invoices
+from customers.billing.gateway import PaymentGateway, PaymentMethod, get_gateway
 from customers.core.errors import NoScheduledCancellation, SubscriptionInactive
 from customers.core.ids import new_id
-from customers.gateway import PaymentGateway, PaymentMethod, get_gateway
-from customers.licenses import license_keys_disable
+from customers.licenses.services import license_keys_disable
 from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
 
 logger = logging.getLogger(__name__)
