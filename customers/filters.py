@@ -8,9 +8,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from customers import aggregates
 from customers.core.money import parse_amount
 from customers.models import Customer
+from customers.reports import summaries
+from customers.reports.columns import has_active_subscription
 from wallets.selectors import with_wallet_balance
 
 SEARCH_MAX_LENGTH = 100
@@ -186,14 +187,14 @@ class CustomerFilter(django_filters.FilterSet):
             cap = settings.CUSTOMER_LIST_COUNT_CAP
             currency = used["min_paid_currency"]
             since, until = created_range(used.get("created_after"), used.get("created_before"))
-            ids = aggregates.spenders(
+            ids = summaries.spenders(
                 self.business, currency, minimum, cap, since=since, until=until
             )
             by_signup = self.sort.lstrip("-") == "created_at"
             newest_first = self.sort.startswith("-")
             if ids is None and self.paged_to > cap and by_signup:
                 if set(used) <= SPENDER_WALK_FILTERS:
-                    ids = aggregates.spenders_in_order(
+                    ids = summaries.spenders_in_order(
                         self.business,
                         currency,
                         minimum,
@@ -204,7 +205,7 @@ class CustomerFilter(django_filters.FilterSet):
                     )
                 else:  # the other filters, checked on each spender's row in that order
                     self._spenders_are_matches = True
-                    ids = aggregates.spenders_among(
+                    ids = summaries.spenders_among(
                         self._without_min_paid().qs,
                         currency,
                         minimum,
@@ -233,7 +234,7 @@ class CustomerFilter(django_filters.FilterSet):
         return with_wallet_balance(queryset, value)
 
     def filter_has_active_subscription(self, queryset, name, value):
-        exists = aggregates.has_active_subscription()
+        exists = has_active_subscription()
         return queryset.filter(exists) if value else queryset.exclude(exists)
 
     def filter_min_paid(self, queryset, name, value):
@@ -244,9 +245,9 @@ class CustomerFilter(django_filters.FilterSet):
         # page's own order. Shown by sign-up date, only between the oldest and the
         # newest of them (two index lookups), so a page starts where they are.
         currency = self.form.cleaned_data["min_paid_currency"]
-        queryset = queryset.filter(aggregates.paid_at_least(currency, value))
+        queryset = queryset.filter(summaries.paid_at_least(currency, value))
         if self.sort.lstrip("-") == "created_at":
-            first, last = aggregates.spenders_span(self.business, currency, value)
+            first, last = summaries.spenders_span(self.business, currency, value)
             queryset = queryset.filter(created_at__gte=first, created_at__lte=last)
         return queryset
 

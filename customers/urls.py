@@ -1,9 +1,10 @@
 from django.urls import path
 
-from customers import report_views, views
+from customers import views
 from customers.accounts import views as accounts_views
 from customers.billing import views as billing_views
 from customers.licenses import views as licenses_views
+from customers.reports import views as report_views
 
 app_name = "customers"
 

@@ -2,10 +2,10 @@
 filter and chart on them without adding up millions of rows per request.
 
 Both tables are maintained by triggers (see migration 0007 and
-`customers.summaries`): a payment or refund that is inserted, changes status or is
+`customers.reports.summaries`): a payment or refund that is inserted, changes status or is
 deleted adjusts its customer's spend in the same transaction, whatever code path
 wrote it (services, the API, admin, bulk loads, tests' factories). Nothing in
-Python writes them except `customers.summaries.rebuild_summaries`, which recomputes
+Python writes them except `customers.reports.summaries.rebuild_summaries`, which recomputes
 a business's rows from the source tables after a bulk load.
 """
 

@@ -1,10 +1,12 @@
 """Template helpers: UTC dates, money, short IDs and small bits of markup."""
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from customers.core import formatting
 from customers.core.money import format_money
+from customers.tables import CustomerTable
 
 register = template.Library()
 
@@ -63,3 +65,22 @@ EVENT_LABELS = {
 @register.filter
 def event_label(event_type: str) -> str:
     return EVENT_LABELS.get(event_type, event_type)
+
+
+# The table's paging parameters: an export has every matching row.
+_PAGING = ("page", "per_page")
+
+
+@register.simple_tag(takes_context=True)
+def export_url(context, fmt: str) -> str:
+    """`/customers/export.<fmt>` with the table's search, filters, sort and columns."""
+    query = context["request"].GET.copy()
+    for key in _PAGING:
+        query.pop(key, None)
+    visible = context.get("visible_columns") or []
+    columns = [name for name in visible if name not in CustomerTable.editor_columns]
+    if columns:
+        query["columns"] = ",".join(columns)
+    encoded = query.urlencode(safe=",")
+    url = reverse(f"customers:export_{fmt}")
+    return f"{url}?{encoded}" if encoded else url

@@ -1,7 +1,7 @@
 """Build Report, saved reports and the CSV / XLSX exports.
 
 Expected values are computed here in plain Python from the rows the test made,
-independently of the SQL in customers.aggregates.
+independently of the SQL in customers.reports.columns.
 """
 
 import csv
@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import exports
 from customers.models import Customer, Event, Membership, Refund, SavedReport, TablePreference
+from customers.reports import exports
 from portal.models import PortalLogin
 from tests.factories import (
     CustomerFactory,

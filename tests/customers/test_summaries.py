@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.models import CustomerSpend, Payment, Refund, SignupDay
-from customers.summaries import defer_summaries, rebuild_summaries
+from customers.reports.summaries import defer_summaries, rebuild_summaries
 from tests.factories import CustomerFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db

@@ -22,9 +22,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.http import QueryDict
 
-from customers import exports
 from customers.models import Business, Customer
-from customers.reports import parse_report_request, report_columns, report_rows
+from customers.reports import exports
+from customers.reports.columns import report_columns
+from customers.reports.query import parse_report_request, report_rows
 
 SPEED_TARGET = 0.25  # the export's rows/s as a share of COPY's
 MEMORY_TARGET_MB = 150

@@ -9,7 +9,7 @@ from customers.core.bulk import ProgressBar, bulk_insert
 from customers.demo import CUSTOMER_COLUMNS, customer_rows
 from customers.demo_billing import Counts, id_floor, seed_billing
 from customers.models import Business, Customer
-from customers.summaries import defer_summaries, rebuild_summaries
+from customers.reports.summaries import defer_summaries, rebuild_summaries
 from wallets.demo import WalletCounts, seed_wallets
 
 NEIGHBOURS_FROM = 10_000  # customers in the main business from which neighbours are added
@@ -107,7 +107,7 @@ class Command(BaseCommand):
         """Customers, then their billing and wallets, in one transaction.
 
         The summary triggers are off for the load and the business's kept figures
-        are recomputed at the end, in two set-based statements (customers.summaries).
+        are recomputed at the end, in two set-based statements (customers.reports.summaries).
         """
 
         def bar(label: str, total: int):

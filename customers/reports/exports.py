@@ -29,7 +29,8 @@ from django.conf import settings
 from django.db import transaction
 
 from customers.core.money import minor_digits
-from customers.reports import ReportColumn, ReportRows
+from customers.reports.columns import ReportColumn
+from customers.reports.query import ReportRows
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = "\ufeff"  # so spreadsheet apps read Korean names as UTF-8

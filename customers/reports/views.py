@@ -7,30 +7,29 @@ are shared by URL within the business; another business's report is a 404.
 
 import datetime as dt
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from customers import exports
 from customers.accounts.permissions import business_required
 from customers.audit import Actor, event_record
 from customers.models import SavedReport, TablePreference
-from customers.reports import (
+from customers.reports import exports
+from customers.reports.chart import signup_chart
+from customers.reports.columns import report_columns
+from customers.reports.forms import SavedReportForm
+from customers.reports.query import (
     PREVIEW_ROWS,
     ReportParamError,
     ReportRequest,
     capped_count,
     parse_report_request,
-    report_columns,
     report_rows,
-    signup_chart,
 )
 from customers.tables import CustomerTable
 
@@ -44,11 +43,6 @@ BUILDER_DEFAULT_COLUMNS = [
     "last_payment_at",
 ]
 SAVED_REPORTS_SHOWN = 50
-
-
-class SavedReportForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Report name"), max_length=120)
-    query = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 def _bad_request(request, message: str):

@@ -1,0 +1,255 @@
+"""Build Report's columns: every column a report can have, and the per-customer
+figures behind the computed ones as SQL expressions, one correlated subquery each.
+
+The report, the exports and the customer filters annotate (or filter) a
+Customer queryset with these, so a list of a million customers with every
+computed column is still one query: the database probes each customer's rows
+through the `(business, customer, …)` indexes, never a query per row.
+
+Definitions (also in the report page's help text):
+- total paid (per currency): succeeded payments' `total_amount` minus succeeded
+  refunds' `amount` in that currency — what the merchant kept. Pending and
+  failed payments and refunds do not count. The database keeps it per customer
+  and currency in CustomerSpend (triggers, see `summaries`), with the refunds
+  total beside it.
+- payments count and last payment: succeeded payments, any currency.
+- active subscriptions: subscriptions whose status is `active`.
+- wallet balance (per currency): the wallet's current balance, 0 without one.
+- portal last visit: the latest `last_seen_at` of the customer's portal logins.
+
+Money is in integer minor units of the currency, as everywhere else. Several
+figures from one table come from one probe: `payment_figures`, `spend_figures`
+and `wallet_figures` return a small JSON object per customer (`{"usd": 1250,
+"inr": null, "usd_refunded": 0, …}`).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce, JSONObject
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
+
+from customers.models import CustomerSpend, Payment, Subscription
+from customers.tables import CustomerTable
+from portal.models import PortalLogin
+from wallets.models import Wallet
+
+_BIGINT = models.BigIntegerField()
+
+
+def _mine(model):
+    """Rows of `model` that belong to the outer customer (business first: the index)."""
+    return model.objects.filter(business=OuterRef("business_id"), customer=OuterRef("pk"))
+
+
+def _total(queryset, expression) -> Subquery:
+    """One aggregate over the outer customer's rows, as a scalar subquery."""
+    return Subquery(
+        queryset.order_by().values("customer").annotate(total=expression).values("total"),
+        output_field=_BIGINT,
+    )
+
+
+def active_subscriptions():
+    active = _mine(Subscription).filter(status=Subscription.Status.ACTIVE)
+    return Coalesce(_total(active, Count("id")), 0, output_field=_BIGINT)
+
+
+def has_active_subscription():
+    return Exists(_mine(Subscription).filter(status=Subscription.Status.ACTIVE))
+
+
+def portal_last_visit_at():
+    latest = (
+        PortalLogin.objects.filter(customer=OuterRef("pk"))
+        .order_by()
+        .values("customer")
+        .annotate(last=Max("last_seen_at"))
+        .values("last")
+    )
+    return Subquery(latest, output_field=models.DateTimeField())
+
+
+# Bundles: several figures from one table in one probe (JSON object or NULL).
+
+
+def _bundle(queryset, **figures) -> Subquery:
+    return Subquery(
+        queryset.order_by()
+        .values("customer")
+        .annotate(figures=JSONObject(**figures))
+        .values("figures"),
+        output_field=models.JSONField(),
+    )
+
+
+def payment_figures():
+    """Succeeded payments, any currency: count `n` and `last` time."""
+    succeeded = _mine(Payment).filter(status=Payment.Status.SUCCEEDED)
+    return _bundle(succeeded, n=Count("id"), last=Max("created_at"))
+
+
+def spend_figures(currencies):
+    """Kept totals per currency: net paid under `usd`, refunds under `usd_refunded`, …"""
+    figures = {}
+    for c in currencies:
+        figures[c.lower()] = Max("net", filter=Q(currency=c))
+        figures[f"{c.lower()}_refunded"] = Max("refunded", filter=Q(currency=c))
+    return _bundle(_mine(CustomerSpend), **figures)
+
+
+def wallet_figures(currencies):
+    """Wallet balances per currency (lower-case keys); one wallet per currency."""
+    return _bundle(
+        _mine(Wallet), **{c.lower(): Max("balance", filter=Q(currency=c)) for c in currencies}
+    )
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    name: str  # stable: used in URLs, saved reports and the export's header row
+    label: object  # lazy, for people
+    kind: str  # "text", "user_text", "json", "datetime", "money", "count"
+    currency: str = ""
+    computed: bool = False
+    # What the query selects for it (a Customer field or a key of SOURCES), and
+    # how the cell's value is picked from those values (None: the value itself).
+    sources: tuple[str, ...] = ()
+    pick: Callable | None = field(default=None, compare=False)
+
+
+def _currency_label(text, currency):
+    return f"{text} ({currency})"
+
+
+_lazy_currency_label = lazy(_currency_label, str)
+
+
+def column_sources(currencies: tuple[str, ...]) -> dict[str, Callable]:
+    """Computed values the query can select, by name: one subquery each."""
+    return {
+        "pay": payment_figures,
+        "spend": lambda: spend_figures(currencies),
+        "wal": lambda: wallet_figures(currencies),
+        "subs": active_subscriptions,
+        "visit": portal_last_visit_at,
+        # The database's own JSON text: no parse and re-encode per row.
+        "metadata_text": lambda: Cast(F("metadata"), TextField()),
+    }
+
+
+def _key(name: str) -> Callable:
+    return lambda figures: figures.get(name) if figures else None
+
+
+def _paid(currency: str) -> Callable:
+    """Total paid: 0 for a customer who never paid in that currency."""
+    return lambda figures: (figures or {}).get(currency) or 0
+
+
+def _refunded(currency: str) -> Callable:
+    """Refunds total: empty for a customer never refunded in that currency."""
+    return lambda figures: (figures or {}).get(f"{currency}_refunded") or None
+
+
+@cache
+def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
+    table = CustomerTable.base_columns
+    kinds = {
+        "id": "text",
+        "created_at": "datetime",
+        "updated_at": "datetime",
+        "preferred_locale": "text",
+    }
+    columns = [
+        ReportColumn(name, table[name].verbose_name, kinds.get(name, "user_text"), sources=(name,))
+        for name in table
+        if name not in (*CustomerTable.editor_columns, "metadata")
+    ]
+    columns.append(
+        ReportColumn("metadata", table["metadata"].verbose_name, "json", sources=("metadata_text",))
+    )
+    money = _lazy_currency_label
+    for c in currencies:
+        columns.append(
+            ReportColumn(
+                f"total_paid_{c.lower()}",
+                money(gettext_lazy("Total paid"), c),
+                "money",
+                c,
+                True,
+                ("spend",),
+                _paid(c.lower()),
+            )
+        )
+    columns += [
+        ReportColumn(
+            "payments_count",
+            gettext_lazy("Payments"),
+            "count",
+            computed=True,
+            sources=("pay",),
+            pick=_key("n"),
+        ),
+        ReportColumn(
+            "last_payment_at",
+            gettext_lazy("Last payment (UTC)"),
+            "datetime",
+            computed=True,
+            sources=("pay",),
+            pick=_key("last"),
+        ),
+    ]
+    columns += [
+        ReportColumn(
+            f"refunds_total_{c.lower()}",
+            money(gettext_lazy("Refunded"), c),
+            "money",
+            c,
+            True,
+            ("spend",),
+            _refunded(c.lower()),
+        )
+        for c in currencies
+    ]
+    columns.append(
+        ReportColumn(
+            "active_subscriptions",
+            gettext_lazy("Active subscriptions"),
+            "count",
+            computed=True,
+            sources=("subs",),
+        )
+    )
+    columns += [
+        ReportColumn(
+            f"wallet_balance_{c.lower()}",
+            money(gettext_lazy("Wallet balance"), c),
+            "money",
+            c,
+            True,
+            ("wal",),
+            _key(c.lower()),
+        )
+        for c in currencies
+    ]
+    columns.append(
+        ReportColumn(
+            "portal_last_visit_at",
+            gettext_lazy("Portal last visit (UTC)"),
+            "datetime",
+            computed=True,
+            sources=("visit",),
+        )
+    )
+    return {column.name: column for column in columns}
+
+
+def report_columns() -> dict[str, ReportColumn]:
+    """Every column a report can have, by name, in the order the builder lists them."""
+    return _registry(tuple(c.upper() for c in settings.WALLET_CURRENCIES))

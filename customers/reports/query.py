@@ -1,0 +1,188 @@
+"""Build Report and exports: which columns exist, how a request picks them, and
+the one query that produces every row.
+
+A report is a list of column names plus the customer table's own query
+parameters (`q`, the CustomerFilter filters, `sort`). `parse_report_request`
+checks them — an unknown column, filter or sort is a `ReportParamError` (a 400
+page), a bad filter value is a form error — and `report_rows` returns one
+`values_list` queryset: customer fields plus computed columns as correlated
+subqueries (`customers.reports.columns`), only for the columns asked for.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import itemgetter
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from customers.filters import CustomerFilter
+from customers.models import Business
+from customers.reports.columns import ReportColumn, column_sources, report_columns
+from customers.tables import CustomerTable
+
+# Query parameters that are not filters but may appear in a report URL.
+VIEW_PARAMS = ("columns", "sort")
+# The table's own paging parameters: harmless in an export URL, ignored.
+IGNORED_PARAMS = ("page", "per_page")
+DEFAULT_ORDERING = ("-created_at", "-id")
+PREVIEW_ROWS = 10
+
+
+class ReportParamError(ValueError):
+    """A column, filter or sort name the report does not know."""
+
+
+def filter_names() -> list[str]:
+    return list(CustomerFilter.base_filters)
+
+
+def sort_names() -> list[str]:
+    return [
+        name for name, column in CustomerTable.base_columns.items() if column.orderable is not False
+    ]
+
+
+@dataclass
+class ReportRequest:
+    columns: list[str]
+    filterset: CustomerFilter
+    sort: str  # "", or a table column name with an optional "-"
+
+    @property
+    def is_valid(self) -> bool:
+        """No filter value was rejected (no filters at all is valid)."""
+        return not self.filterset.form.errors
+
+    def filter_query(self) -> str:
+        """The filters and sort as a query string: what a saved report stores."""
+        query = QueryDict(mutable=True)
+        data = self.filterset.data
+        for name in filter_names():
+            value = data.get(name, "")
+            if name == "min_paid_currency" and not data.get("min_paid"):
+                continue  # a currency alone filters nothing
+            if value:
+                query[name] = value
+        if self.sort:
+            query["sort"] = self.sort
+        return query.urlencode()
+
+    def query_string(self) -> str:
+        """Columns, filters and sort: the URL of this report or its export."""
+        query = QueryDict(self.filter_query(), mutable=True)
+        query["columns"] = ",".join(self.columns)
+        return query.urlencode(safe=",")
+
+    def payload(self) -> dict:
+        """What the audit Event records about an export."""
+        used = {k: v for k, v in self.filterset.data.items() if k in filter_names() and v}
+        return {"columns": self.columns, "filters": used, "sort": self.sort}
+
+
+def split_columns(values: list[str]) -> list[str]:
+    """`columns=a,b` and `columns=a&columns=b` both work; blanks are dropped."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def parse_report_request(
+    params: QueryDict, *, business: Business, default_columns: list[str], extra=(), paged_to=0
+) -> ReportRequest:
+    """Check names strictly (a typo must not silently export the wrong thing).
+
+    `extra` names more parameters the caller handles itself.
+    """
+    known_filters = filter_names()
+    allowed = {*known_filters, *VIEW_PARAMS, *IGNORED_PARAMS, *extra}
+    unknown = [key for key in params if key not in allowed]
+    if unknown:
+        raise ReportParamError(
+            _("Unknown filter “%(name)s”. Filters are: %(known)s.")
+            % {"name": unknown[0], "known": ", ".join(known_filters)}
+        )
+    registry = report_columns()
+    columns = []
+    for name in split_columns(params.getlist("columns")):
+        if name not in registry:
+            raise ReportParamError(
+                _("Unknown column “%(name)s”. Columns are: %(known)s.")
+                % {"name": name, "known": ", ".join(registry)}
+            )
+        if name not in columns:
+            columns.append(name)
+    sort = params.get("sort", "").strip()
+    if sort and sort.lstrip("-") not in sort_names():
+        raise ReportParamError(
+            _("Unknown sort “%(name)s”. Sort by one of: %(known)s (“-” first for descending).")
+            % {"name": sort, "known": ", ".join(sort_names())}
+        )
+    data = QueryDict(mutable=True)
+    for name in known_filters:
+        if name in params:
+            data.setlist(name, params.getlist(name))
+    filterset = CustomerFilter(data or None, business=business, sort=sort, paged_to=paged_to)
+    return ReportRequest(
+        columns=columns or [c for c in default_columns if c in registry],
+        filterset=filterset,
+        sort=sort,
+    )
+
+
+def ordering(sort: str) -> list[str]:
+    """The table's ordering for `sort` (every ordering ends in the primary key)."""
+    if not sort:
+        return list(DEFAULT_ORDERING)
+    descending = sort.startswith("-")
+    column = CustomerTable.base_columns[sort.lstrip("-")]
+    fields = list(column.order_by or (sort.lstrip("-"),))
+    if "id" not in fields:
+        fields.append("id")
+    return [f"-{f}" if descending else f for f in fields]
+
+
+@dataclass
+class ReportRows:
+    """The one query (tuples of the selected sources) and, per column, how to get
+    the cell's value out of such a tuple."""
+
+    queryset: QuerySet
+    columns: list[ReportColumn]
+    pickers: list[Callable[[tuple], object]]
+
+
+def report_rows(request: ReportRequest) -> ReportRows:
+    """Every matching customer, filtered and ordered, with only the subqueries the
+    chosen columns need (the payment, refund and wallet figures once each)."""
+    currencies = tuple(c.upper() for c in settings.WALLET_CURRENCIES)
+    registry, sources = report_columns(), column_sources(currencies)
+    selected: list[str] = []
+    for name in request.columns:
+        selected += [s for s in registry[name].sources if s not in selected]
+    annotations = {f"r_{s}": sources[s]() for s in selected if s in sources}
+    aliases = [f"r_{s}" if s in sources else s for s in selected]
+    queryset = (
+        request.filterset.qs.annotate(**annotations)
+        .order_by(*ordering(request.sort))
+        .values_list(*aliases)
+    )
+    columns, pickers = [registry[name] for name in request.columns], []
+    for column in columns:
+        positions = [selected.index(s) for s in column.sources]
+        if column.pick is None:
+            pickers.append(itemgetter(positions[0]))
+        elif len(positions) == 1:
+            pickers.append(lambda raw, i=positions[0], pick=column.pick: pick(raw[i]))
+        else:
+            pickers.append(lambda raw, at=positions, pick=column.pick: pick(*(raw[i] for i in at)))
+    return ReportRows(queryset, columns, pickers)
+
+
+def capped_count(request: ReportRequest, cap: int | None = None) -> tuple[int, bool]:
+    """How many customers match, counting at most `cap` (+1 to know it was passed)."""
+    cap = cap or settings.CUSTOMER_LIST_COUNT_CAP
+    found = request.filterset.known_count
+    if found is None:
+        found = request.filterset.qs.order_by()[: cap + 1].count()
+    return min(found, cap), found > cap
