@@ -1,14 +1,21 @@
 """The portal-session API route (api-contract.md §6)."""
 
-from ninja import Router
+from ninja import Field, Router
 
-from customers.apiutil import ERRORS, get_scoped
+from customers.api.common import ERRORS, Out, QueryText, get_scoped
 from customers.audit import Actor
 from customers.models import Customer
-from customers.schemas import PortalSessionOut, QueryText
 from portal.services import create_portal_session
 
 router = Router(tags=["Customer portal"])
+
+
+class PortalSessionOut(Out):
+    link: str = Field(
+        ...,
+        description="Opens the customer portal; valid 24 hours.",
+        examples=["https://hub.example.com/portal/session/Qm9vbGVhbi…/"],
+    )
 
 
 @router.post(

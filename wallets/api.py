@@ -4,7 +4,7 @@ from babel.numbers import get_currency_precision
 from django.conf import settings
 from ninja import Query, Router
 
-from customers.apiutil import ERRORS, get_scoped, page
+from customers.api.common import ERRORS, get_scoped, page
 from customers.audit import Actor
 from customers.models import Customer
 from wallets import selectors

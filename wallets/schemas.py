@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Field
 from pydantic import StrictInt
 
-from customers.schemas import INT64_MAX, BodySchema, Currency, Out, PageParams, Text
+from customers.api.common import INT64_MAX, BodySchema, Currency, Out, PageParams, Text
 
 
 class WalletOut(Out):

@@ -5,7 +5,7 @@ schemas, no validation, no model instances — a plain Django view over values_l
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, JsonResponse
 
-from customers.apiutil import NEWEST_FIRST
+from customers.api.common import NEWEST_FIRST
 from customers.models import Customer
 
 COLUMNS = [

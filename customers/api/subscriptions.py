@@ -1,0 +1,278 @@
+"""Subscriptions (api-contract.md §10): list, get, cancel or revoke a cancellation."""
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.db.models import Exists, OuterRef
+from ninja import Field, Query, Router
+from pydantic import StrictBool
+
+from customers.api.common import (
+    ERRORS,
+    ApiRequestError,
+    BillingAddressOut,
+    BodySchema,
+    CreatedRange,
+    CustomerLimitedOut,
+    Out,
+    PageParams,
+    QueryText,
+    Text,
+    actor_of,
+    billing_out,
+    created_between,
+    customer_limited,
+    get_scoped,
+    newest_page,
+)
+from customers.billing import subscriptions
+from customers.models import Payment, Subscription
+
+router = Router(tags=["Subscriptions"])
+
+SubscriptionStatus = Literal[
+    "pending", "active", "on_hold", "paused", "cancelled", "failed", "expired", "past_due"
+]
+TimeInterval = Literal["Day", "Week", "Month", "Year"]
+CancelReason = Literal[
+    "cancelled_by_customer",
+    "cancelled_by_merchant",
+    "cancelled_by_merchant_send_dunning",
+    "cancelled_by_merchant_grace_period_expired",
+    "dodo_team",
+]
+CancellationFeedback = Literal[
+    "too_expensive",
+    "missing_features",
+    "switched_service",
+    "unused",
+    "customer_service",
+    "low_quality",
+    "too_complex",
+    "other",
+]
+
+
+# ---------------------------------------------------------------- subscriptions (§10)
+
+
+class CancelledByOut(Out):
+    actor_type: Literal["customer", "merchant_user", "api_key", "dodo_team"]
+    email: str | None = None
+    name: str | None = None
+
+
+class SubscriptionOut(Out):
+    """A subscription; the list returns the same object plus `product_name`."""
+
+    subscription_id: str = Field(..., examples=["sub_0NXqZ3o9pA5kH2bT1cWm8RyLs"])
+    product_id: str
+    product_name: str | None = None
+    brand_id: str = Field(..., description="Always the business ID.")
+    status: SubscriptionStatus
+    customer: CustomerLimitedOut
+    billing: BillingAddressOut
+    currency: str
+    quantity: int
+    recurring_pre_tax_amount: int = Field(..., description="Minor units per period.")
+    tax_inclusive: bool
+    created_at: dt.datetime
+    next_billing_date: dt.datetime = Field(..., description="End of the current period.")
+    previous_billing_date: dt.datetime = Field(..., description="Start of the current period.")
+    payment_frequency_count: int
+    payment_frequency_interval: TimeInterval
+    subscription_period_count: int
+    subscription_period_interval: TimeInterval
+    trial_period_days: int = 0
+    on_demand: bool = False
+    has_payment_method: bool
+    cancel_at_next_billing_date: bool
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    addons: list[dict] = Field(default_factory=list)
+    meters: list[dict] = Field(default_factory=list)
+    credit_entitlement_cart: list[dict] = Field(default_factory=list)
+    meter_credit_entitlement_cart: list[dict] = Field(default_factory=list)
+    discounts: list[dict] = Field(default_factory=list)
+    cancelled_at: dt.datetime | None = None
+    paused_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    cancelled_by: CancelledByOut | None = None
+    cancel_reason: CancelReason | None = None
+    cancellation_feedback: CancellationFeedback | None = None
+    cancellation_comment: str | None = None
+    payment_method_id: str | None = None
+    tax_id: str | None = None
+    customer_business_name: str | None = None
+    discount_id: str | None = None
+    discount_cycles_remaining: int | None = None
+    trial_amount: int | None = None
+    custom_field_responses: list[dict] | None = None
+    scheduled_change: dict | None = None
+
+
+class SubscriptionListOut(Out):
+    items: list[SubscriptionOut]
+
+
+class SubscriptionFilters(PageParams, CreatedRange):
+    customer_id: QueryText | None = Field(None, max_length=64)
+    product_id: QueryText | None = Field(None, max_length=64)
+    brand_id: QueryText | None = Field(None, max_length=64)
+    status: SubscriptionStatus | None = None
+    cancel_at_next_billing_date: bool | None = None
+    locale: QueryText | None = Field(None, max_length=10, description="Accepted and ignored.")
+
+
+class SubscriptionPatchIn(BodySchema):
+    """What PATCH /subscriptions/{id} changes. Supported: `status: cancelled` (cancel
+    now), `cancel_at_next_billing_date` (true schedules, false revokes a scheduled
+    cancellation), with `cancel_reason`, `cancellation_feedback` and
+    `cancellation_comment`. Everything else is refused with 422 unless null."""
+
+    status: SubscriptionStatus | None = None
+    cancel_at_next_billing_date: StrictBool | None = None
+    cancel_reason: CancelReason | None = None
+    cancellation_feedback: CancellationFeedback | None = None
+    cancellation_comment: Text | None = Field(None, max_length=3000)
+    pause: Any = Field(None, description="Removed: always 422.")
+    # Accepted by the contract, not supported here: 422 unless null.
+    billing: dict | None = None
+    customer_name: Any = None
+    customer_business_name: Any = None
+    tax_id: Any = None
+    metadata: Any = None
+    next_billing_date: Any = None
+    disable_on_demand: Any = None
+    subscription_period_count: Any = None
+    subscription_period_interval: Any = None
+    credit_entitlement_cart: Any = None
+
+
+def subscription_out(sub) -> dict:
+    cancelled_by = None
+    if sub.cancelled_by_type:
+        label = sub.cancelled_by_label or None
+        by_email = sub.cancelled_by_type in ("customer", "merchant_user")
+        cancelled_by = {
+            "actor_type": sub.cancelled_by_type,
+            "email": label if by_email else None,
+            "name": None if by_email else label,
+        }
+    return {
+        "subscription_id": sub.pk,
+        "product_id": sub.product_id,
+        "product_name": sub.product.name,
+        "brand_id": sub.business_id,
+        "status": sub.status,
+        "customer": customer_limited(sub.customer),
+        "billing": billing_out(sub.currency),
+        "currency": sub.currency,
+        "quantity": sub.quantity,
+        "recurring_pre_tax_amount": sub.recurring_pre_tax_amount,
+        "tax_inclusive": sub.tax_inclusive,
+        "created_at": sub.created_at,
+        "next_billing_date": sub.next_billing_date,
+        "previous_billing_date": sub.previous_billing_date,
+        "payment_frequency_count": sub.payment_frequency_count,
+        "payment_frequency_interval": sub.payment_frequency_interval,
+        "subscription_period_count": sub.subscription_period_count,
+        "subscription_period_interval": sub.subscription_period_interval,
+        "has_payment_method": bool(getattr(sub, "has_payment_method", False)),
+        "cancel_at_next_billing_date": sub.cancel_at_next_billing_date,
+        "metadata": sub.metadata or {},
+        "cancelled_at": sub.cancelled_at,
+        "cancelled_by": cancelled_by,
+        "cancel_reason": sub.cancel_reason or None,
+        "cancellation_feedback": sub.cancellation_feedback or None,
+        "cancellation_comment": sub.cancellation_comment or None,
+    }
+
+
+# ---------------------------------------------------------------- subscriptions (§10)
+
+UNSUPPORTED_SUBSCRIPTION_FIELDS = (
+    "billing",
+    "customer_name",
+    "customer_business_name",
+    "tax_id",
+    "metadata",
+    "next_billing_date",
+    "disable_on_demand",
+    "subscription_period_count",
+    "subscription_period_interval",
+    "credit_entitlement_cart",
+)
+
+
+def _subscriptions(request):
+    method_on_file = Payment.objects.filter(
+        subscription=OuterRef("pk"), status=Payment.Status.SUCCEEDED
+    ).exclude(payment_method__in=["", "wallet"])
+    return (
+        Subscription.objects.for_business(request.auth.business_id)
+        .select_related("customer", "product")
+        .annotate(has_payment_method=Exists(method_on_file))
+    )
+
+
+@router.get("/subscriptions", response={200: SubscriptionListOut, **ERRORS})
+def list_subscriptions(request, filters: Query[SubscriptionFilters]):
+    """Subscriptions, newest first. `locale` is accepted and ignored."""
+    subs = created_between(_subscriptions(request), filters)
+    if filters.brand_id and filters.brand_id != request.auth.business_id:
+        return {"items": []}
+    for field in ("customer_id", "product_id", "status", "cancel_at_next_billing_date"):
+        value = getattr(filters, field)
+        if value is not None and value != "":
+            subs = subs.filter(**{field: value})
+    return {"items": [subscription_out(s) for s in newest_page(subs, filters)]}
+
+
+@router.get("/subscriptions/{subscription_id}", response={200: SubscriptionOut, **ERRORS})
+def get_subscription(request, subscription_id: str, locale: str | None = None):
+    return subscription_out(get_scoped(_subscriptions(request), subscription_id))
+
+
+@router.patch("/subscriptions/{subscription_id}", response={200: SubscriptionOut, **ERRORS})
+def update_subscription(request, subscription_id: str, payload: SubscriptionPatchIn):
+    """Cancel now (`status: cancelled`), at the end of the period
+    (`cancel_at_next_billing_date: true`) or revoke a scheduled cancellation
+    (`false`; a no-op when none is scheduled), with `cancel_reason`,
+    `cancellation_feedback` and `cancellation_comment`. `pause` is always 422.
+    `paused`/`active` must be sent alone; pausing is not supported (422) and
+    `active` on an active subscription is a no-op. Other fields of the contract
+    (billing, metadata, next_billing_date, …) are not supported: 422 unless null.
+    """
+    sub = get_scoped(_subscriptions(request), subscription_id)
+    sent = {f for f in payload.model_fields_set if getattr(payload, f) is not None}
+    if "pause" in payload.model_fields_set:
+        raise ApiRequestError("pause: removed; send status: paused or active instead")
+    unsupported = [f for f in UNSUPPORTED_SUBSCRIPTION_FIELDS if f in sent]
+    if unsupported:
+        raise ApiRequestError(f"{unsupported[0]}: changing it is not supported")
+    status = payload.status
+    if status in ("paused", "active"):
+        if sent - {"status"}:
+            raise ApiRequestError(f"status: {status} must be sent alone")
+        if status == "active" and sub.status == "active":
+            return subscription_out(sub)
+        raise ApiRequestError(f"status: {status} is not supported for this subscription")
+    if status not in (None, "cancelled"):
+        raise ApiRequestError("status: only cancelled, paused or active can be set")
+    cancelling = status == "cancelled" or payload.cancel_at_next_billing_date is True
+    extras = sent & {"cancel_reason", "cancellation_feedback", "cancellation_comment"}
+    if extras and not cancelling:
+        raise ApiRequestError(f"{sorted(extras)[0]}: only valid when cancelling")
+    actor = actor_of(request)
+    if cancelling:
+        subscriptions.subscription_cancel(
+            subscription=sub,
+            actor=actor,
+            at_next_billing_date=status != "cancelled",
+            cancel_reason=payload.cancel_reason or "",
+            feedback=payload.cancellation_feedback or "",
+            comment=payload.cancellation_comment or "",
+        )
+    elif payload.cancel_at_next_billing_date is False and sub.cancel_at_next_billing_date:
+        subscriptions.subscription_cancellation_revoke(subscription=sub, actor=actor)
+    return subscription_out(get_scoped(_subscriptions(request), subscription_id))
