@@ -5,6 +5,7 @@ right-hand edge of b-tree indexes) followed by 96 random bits (so IDs cannot be
 guessed). Base62 digits are in ASCII order, so IDs sort by creation time.
 """
 
+import datetime as dt
 import secrets
 import time
 
@@ -15,13 +16,23 @@ BODY_LENGTH = 25  # 62**25 > 2**148 > 2**144
 RANDOM_BITS = 96
 
 
-def new_id(prefix: str) -> str:
-    value = (time.time_ns() // 1_000_000) << RANDOM_BITS | secrets.randbits(RANDOM_BITS)
+def _encode(prefix: str, value: int) -> str:
     digits = []
     for _ in range(BODY_LENGTH):
         value, rem = divmod(value, 62)
         digits.append(ALPHABET[rem])
     return f"{prefix}_{''.join(reversed(digits))}"
+
+
+def new_id(prefix: str) -> str:
+    value = (time.time_ns() // 1_000_000) << RANDOM_BITS | secrets.randbits(RANDOM_BITS)
+    return _encode(prefix, value)
+
+
+def id_floor(prefix: str, moment: dt.datetime) -> str:
+    """The smallest public ID `new_id` can make at or after `moment` (IDs sort by
+    creation time, so `pk >= id_floor(...)` selects the rows made since)."""
+    return _encode(prefix, int(moment.timestamp() * 1000) << RANDOM_BITS)
 
 
 class _IdFactory:

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from customers.bench.cases import case_names, filter_names
 from customers.filters import CustomerFilter
-from customers.management.commands.benchmark import case_names, filter_names
 
 
 def test_benchmark_needs_postgresql(db):

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, transaction
 
 from customers.core.bulk import bulk_insert
-from customers.demo import CUSTOMER_COLUMNS, customer_rows
+from customers.demo.customers import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Customer
 from tests.factories import CustomerFactory
 

@@ -8,7 +8,7 @@ the per-key rate limit, query-parameter validation, response schemas. The target
 is at least 50% of the floor's requests/s.
 
 The business ("API Bench" by default) is topped up to --customers customers with
-customers.demo data (COPY), and the run uses a fresh API key. gunicorn listens on
+customers.demo.customers data (COPY), and the run uses a fresh API key. gunicorn listens on
 127.0.0.1 only and is stopped at the end; every phase sends a fixed number of
 requests from a few threads, API and floor alternating in rounds.
 """
@@ -30,7 +30,7 @@ from django.db import connection
 from customers.accounts.api_keys import api_key_create
 from customers.audit import Actor
 from customers.core.bulk import bulk_insert
-from customers.demo import CUSTOMER_COLUMNS, customer_rows
+from customers.demo.customers import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Business, Customer
 
 TARGET = 0.50

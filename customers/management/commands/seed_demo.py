@@ -6,8 +6,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.core.bulk import ProgressBar, bulk_insert
-from customers.demo import CUSTOMER_COLUMNS, customer_rows
-from customers.demo_billing import Counts, id_floor, seed_billing
+from customers.core.ids import id_floor
+from customers.demo.billing import Counts, seed_billing
+from customers.demo.customers import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Business, Customer
 from customers.reports.summaries import defer_summaries, rebuild_summaries
 from wallets.demo import WalletCounts, seed_wallets

@@ -29,7 +29,7 @@ from django.db import connection, connections
 from customers.audit import Actor
 from customers.core.bulk import bulk_insert
 from customers.core.ids import new_id
-from customers.demo import CUSTOMER_COLUMNS, customer_rows
+from customers.demo.customers import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Business, Customer
 from wallets.errors import InsufficientWalletFunds
 from wallets.management.commands.verify_ledgers import write_report
