@@ -4,15 +4,16 @@ from django.views.generic import RedirectView
 
 from config.api import api, not_found
 from customers.accounts import views as accounts_views
-from portal import dashboard as portal_dashboard
+from portal.urls import merchant_urlpatterns as portal_merchant_urls
+from portal.views import merchant as portal_merchant
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
     path("accounts/", include("customers.accounts.urls")),
     path("customers/", include("customers.urls")),
     path("customers/", include("wallets.urls")),
-    path("customers/", include("portal.dashboard_urls")),
-    path("settings/portal/", portal_dashboard.portal_settings, name="portal_settings"),
+    path("customers/", include(portal_merchant_urls)),
+    path("settings/portal/", portal_merchant.portal_settings, name="portal_settings"),
     path("settings/api-keys/", accounts_views.api_keys, name="api_keys"),
     path(
         "settings/api-keys/<str:key_id>/revoke/",

@@ -30,6 +30,7 @@ from customers.forms import (
 )
 from customers.licenses.selectors import license_keys_tab
 from customers.models import Customer, Event
+from customers.selectors import portal_activity
 from customers.tables import CustomerTable
 
 
@@ -158,8 +159,6 @@ def customer_detail(request, customer_id):
     if request.htmx and not request.htmx.history_restore_request:
         template += "#tab-panel"
     else:
-        from portal.selectors import portal_activity
-
         events = Event.objects.for_business(request.business).filter(customer_id=customer.pk)
         context["events"] = events.order_by("-created_at")[:10]
         context.update(portal_activity(customer))

@@ -29,3 +29,15 @@ class ProfileUpdatesDisabled(DomainError):
     code = "PROFILE_UPDATES_DISABLED"
     status = 403
     default_message = _("This business does not allow profile changes in the portal.")
+
+
+class CancellationNotAllowed(DomainError):
+    code = "CANCELLATION_NOT_ALLOWED"
+    status = 403
+    default_message = _("This way of cancelling is not available. Contact the business.")
+
+
+class CancellationReasonRequired(DomainError):
+    code = "INVALID_REQUEST_BODY"
+    status = 422
+    default_message = _("Choose a reason for cancelling.")

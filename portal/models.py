@@ -58,6 +58,15 @@ class PortalSettings(models.Model):
     def __str__(self) -> str:
         return f"Portal settings of {self.business}"
 
+    def allows_cancellation(self, when: str) -> bool:
+        """Whether customers may cancel `when` ("period_end" or "now") under this policy."""
+        allowed = {
+            self.Cancellation.OFF: (),
+            self.Cancellation.PERIOD_END: ("period_end",),
+            self.Cancellation.BOTH: ("period_end", "now"),
+        }
+        return when in allowed.get(self.allow_cancellation, ())
+
     @classmethod
     def for_business(cls, business: Business) -> "PortalSettings":
         """The saved settings, or unsaved defaults (nothing is written on read)."""

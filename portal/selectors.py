@@ -1,14 +1,22 @@
-"""Reads the dashboard needs about a customer's portal use."""
+"""Reads for the signed-in customer's portal pages."""
 
-from customers.models import Customer
-from portal.models import PortalLink, PortalLogin
+from customers.billing.selectors import customer_payments
+from customers.models import Customer, Subscription
+from wallets.selectors import wallets_for
+
+HOME_SUBSCRIPTIONS = 5
+HOME_PAYMENTS = 3
 
 
-def portal_activity(customer: Customer, *, limit: int = 5) -> dict:
-    """Recent invite and sign-in links, and the last portal visit (two queries)."""
-    links = list(PortalLink.objects.filter(customer=customer).order_by("-created_at")[:limit])
-    last_login = PortalLogin.objects.filter(customer=customer).order_by("-last_seen_at").first()
+def portal_home(customer: Customer) -> dict:
+    """The home page: wallets, the next subscriptions to renew, the latest payments."""
+    subscriptions = (
+        Subscription.objects.filter(customer=customer, status__in=Subscription.CURRENT)
+        .select_related("product")
+        .order_by("next_billing_date", "id")[:HOME_SUBSCRIPTIONS]
+    )
     return {
-        "portal_links": links,
-        "portal_last_visit": last_login.last_seen_at if last_login else None,
+        "wallets": wallets_for(customer),
+        "subscriptions": subscriptions,
+        "payments": customer_payments(customer)[:HOME_PAYMENTS],
     }

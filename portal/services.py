@@ -16,11 +16,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from customers.audit import Actor, event_record
+from customers.billing.subscriptions import subscription_cancel
 from customers.core import ratelimit
 from customers.core.errors import CustomerEmailTaken
-from customers.models import Business, Customer
+from customers.models import Business, Customer, Subscription
 from customers.services import customer_update
-from portal.errors import InvalidReturnUrl, PortalLinkInvalid, ProfileUpdatesDisabled, RateLimited
+from portal.errors import (
+    CancellationNotAllowed,
+    CancellationReasonRequired,
+    InvalidReturnUrl,
+    PortalLinkInvalid,
+    ProfileUpdatesDisabled,
+    RateLimited,
+)
 from portal.models import PortalLink, PortalLogin, PortalSettings, token_hash
 
 INVITE_TTL = dt.timedelta(hours=24)
@@ -262,6 +270,27 @@ def portal_profile_update(*, customer: Customer, name: str, phone_number: str) -
         raise ProfileUpdatesDisabled()
     return customer_update(
         customer=customer, actor=Actor.customer(customer), name=name, phone_number=phone_number
+    )
+
+
+COMMENT_MAX_LENGTH = 1000
+
+
+def portal_subscription_cancel(
+    *, customer: Customer, subscription: Subscription, when: str, feedback: str, comment: str
+) -> Subscription:
+    """The customer cancels one of their subscriptions, `when` "period_end" or "now", as
+    far as the business's portal settings allow, giving a reason (a Feedback value)."""
+    if not PortalSettings.for_business(customer.business).allows_cancellation(when):
+        raise CancellationNotAllowed()
+    if feedback not in Subscription.Feedback.values:
+        raise CancellationReasonRequired()
+    return subscription_cancel(
+        subscription=subscription,
+        actor=Actor.customer(customer),
+        at_next_billing_date=when == "period_end",
+        feedback=feedback,
+        comment=comment[:COMMENT_MAX_LENGTH],
     )
 
 

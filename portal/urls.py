@@ -1,40 +1,54 @@
 from django.urls import path
 
-from portal import views
+from portal.views import access, merchant, self_service
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("session/<str:token>/", views.open_link, name="open"),
-    path("signed-out/", views.signed_out, name="signed_out"),
-    path("logout/", views.logout, name="logout"),
-    path("billing/", views.billing, name="billing"),
-    path("billing/<str:payment_id>/invoice.pdf", views.invoice, name="invoice"),
-    path("refunds/<str:refund_id>/receipt.pdf", views.refund_receipt, name="refund_receipt"),
-    path("subscriptions/", views.subscriptions, name="subscriptions"),
-    path("subscriptions/<str:subscription_id>/", views.subscription_detail, name="subscription"),
+    path("", self_service.home, name="home"),
+    path("session/<str:token>/", access.open_link, name="open"),
+    path("signed-out/", access.signed_out, name="signed_out"),
+    path("logout/", access.logout, name="logout"),
+    path("billing/", self_service.billing, name="billing"),
+    path("billing/<str:payment_id>/invoice.pdf", self_service.invoice, name="invoice"),
+    path("refunds/<str:refund_id>/receipt.pdf", self_service.refund_receipt, name="refund_receipt"),
+    path("subscriptions/", self_service.subscriptions, name="subscriptions"),
+    path(
+        "subscriptions/<str:subscription_id>/",
+        self_service.subscription_detail,
+        name="subscription",
+    ),
     path(
         "subscriptions/<str:subscription_id>/cancel/",
-        views.subscription_cancel,
+        self_service.subscription_cancel,
         name="subscription_cancel",
     ),
     path(
         "subscriptions/<str:subscription_id>/keep/",
-        views.subscription_keep,
+        self_service.subscription_keep,
         name="subscription_keep",
     ),
-    path("license-keys/", views.license_keys, name="license_keys"),
+    path("license-keys/", self_service.license_keys, name="license_keys"),
     path(
         "devices/<str:instance_id>/deactivate/",
-        views.instance_deactivate,
+        self_service.instance_deactivate,
         name="instance_deactivate",
     ),
-    path("wallet/", views.wallet, name="wallet"),
-    path("profile/", views.profile, name="profile"),
-    path("profile/email/<str:token>/", views.email_confirm, name="email_confirm"),
-    path("<str:business_id>/login/", views.login_page, name="login"),
-    path("<str:business_id>/login/sent/", views.login_sent, name="login_sent"),
-    path("<str:business_id>/brand.css", views.brand_css, name="brand_css"),
-    path("<str:business_id>/logo", views.logo, name="logo"),
+    path("wallet/", self_service.wallet, name="wallet"),
+    path("profile/", self_service.profile, name="profile"),
+    path("profile/email/<str:token>/", self_service.email_confirm, name="email_confirm"),
+    path("<str:business_id>/login/", access.login_page, name="login"),
+    path("<str:business_id>/login/sent/", access.login_sent, name="login_sent"),
+    path("<str:business_id>/brand.css", access.brand_css, name="brand_css"),
+    path("<str:business_id>/logo", access.logo, name="logo"),
+]
+
+# The merchant's side, inside the dashboard (mounted under /customers/ and /settings/).
+merchant_urlpatterns = [
+    path("<str:customer_id>/invite/", merchant.invite, name="customer_invite"),
+    path(
+        "<str:customer_id>/portal-links/<str:link_id>/revoke/",
+        merchant.link_revoke,
+        name="portal_link_revoke",
+    ),
 ]

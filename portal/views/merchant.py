@@ -7,21 +7,18 @@ from django.views.decorators.http import require_POST
 
 from customers.accounts.permissions import editor_required
 from customers.audit import Actor
-from customers.models import Customer
+from customers.core.htmx import render_page
+from customers.selectors import customer_get
 from portal import services
 from portal.errors import InvalidReturnUrl
 from portal.forms import InviteForm, PortalSettingsForm
 from portal.models import PortalLink, PortalSettings
 
 
-def _customer(request, customer_id) -> Customer:
-    return get_object_or_404(Customer.objects.for_business(request.business), pk=customer_id)
-
-
 @editor_required
 def invite(request, customer_id):
     """Create a 24-hour portal link for a customer, show it, optionally e-mail it."""
-    customer = _customer(request, customer_id)
+    customer = customer_get(business=request.business, customer_id=customer_id)
     form = InviteForm(request.POST or None)
     link_url = None
     if request.method == "POST" and form.is_valid():
@@ -34,12 +31,10 @@ def invite(request, customer_id):
             )
         except InvalidReturnUrl as exc:
             form.add_error("return_url", exc.message)
-    template = "portal/dashboard/invite.html"
-    if request.htmx:
-        template += "#invite-body"
-    return render(
+    return render_page(
         request,
-        template,
+        "portal/merchant/invite.html",
+        "invite-body",
         {
             "customer": customer,
             "form": form,
@@ -52,7 +47,7 @@ def invite(request, customer_id):
 @editor_required
 @require_POST
 def link_revoke(request, customer_id, link_id):
-    customer = _customer(request, customer_id)
+    customer = customer_get(business=request.business, customer_id=customer_id)
     link = get_object_or_404(PortalLink.objects.filter(customer=customer), pk=link_id)
     services.portal_link_revoke(link=link, actor=Actor.user(request.user))
     messages.success(request, _("The portal link was revoked; anyone using it is signed out."))
@@ -71,6 +66,6 @@ def portal_settings(request):
         return redirect("portal_settings")
     return render(
         request,
-        "portal/dashboard/settings.html",
+        "portal/merchant/settings.html",
         {"form": form, "portal": current, "has_logo": bool(current.logo)},
     )

@@ -1,0 +1,220 @@
+"""The signed-in customer's own pages. Every query starts from request.customer, so
+a customer only ever reaches their own payments, subscriptions, keys and wallet."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customers.audit import Actor
+from customers.billing.invoices import invoice_pdf, pdf_response, refund_receipt_pdf
+from customers.billing.selectors import customer_payments
+from customers.billing.subscriptions import subscription_cancellation_revoke
+from customers.core.errors import CustomerEmailTaken, DomainError
+from customers.licenses.services import license_key_instance_deactivate
+from customers.models import LicenseKey, LicenseKeyInstance, Payment, Refund, Subscription
+from portal import services
+from portal.auth import portal_login_required
+from portal.errors import PortalLinkInvalid
+from portal.forms import EmailChangeForm, MagicLinkForm, ProfileForm
+from portal.selectors import portal_home
+from portal.views.access import _no_referrer
+from wallets.selectors import ledger_entries, wallets_for
+
+PAGE_SIZE = 20
+
+
+def _render(request, template, context=None, status=200):
+    """Render a signed-in portal page with the business's branding."""
+    base = {
+        "customer": request.customer,
+        "portal_business": request.portal_business,
+        "portal": request.portal,
+        "return_url": request.portal_login.return_url or request.portal.default_return_url,
+    }
+    return render(request, template, {**base, **(context or {})}, status=status)
+
+
+@portal_login_required
+def home(request):
+    return _render(request, "portal/home.html", portal_home(request.customer))
+
+
+@portal_login_required
+def billing(request):
+    refunds = Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
+    payments = customer_payments(request.customer).prefetch_related(refunds)
+    page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, "portal/billing.html", {"page": page})
+
+
+@portal_login_required
+def invoice(request, payment_id):
+
+    payment = get_object_or_404(Payment.objects.filter(customer=request.customer), pk=payment_id)
+    return pdf_response(invoice_pdf(payment=payment), f"invoice-{payment.pk}.pdf")
+
+
+@portal_login_required
+def refund_receipt(request, refund_id):
+
+    refund = get_object_or_404(Refund.objects.filter(customer=request.customer), pk=refund_id)
+    return pdf_response(refund_receipt_pdf(refund=refund), f"refund-{refund.pk}.pdf")
+
+
+@portal_login_required
+def subscriptions(request):
+    subs = (
+        Subscription.objects.filter(customer=request.customer)
+        .select_related("product")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(subs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, "portal/subscriptions.html", {"page": page})
+
+
+@portal_login_required
+def subscription_detail(request, subscription_id):
+    sub = get_object_or_404(
+        Subscription.objects.filter(customer=request.customer).select_related("product"),
+        pk=subscription_id,
+    )
+    return _render(
+        request,
+        "portal/subscription_detail.html",
+        {"sub": sub, "feedback_choices": Subscription.Feedback.choices},
+    )
+
+
+@portal_login_required
+@require_POST
+def subscription_cancel(request, subscription_id):
+    sub = get_object_or_404(
+        Subscription.objects.filter(customer=request.customer), pk=subscription_id
+    )
+    when = request.POST.get("when")
+    try:
+        sub = services.portal_subscription_cancel(
+            customer=request.customer,
+            subscription=sub,
+            when=when,
+            feedback=request.POST.get("feedback", ""),
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Your subscription will end on %(date)s.")
+            % {"date": sub.next_billing_date.strftime("%Y-%m-%d")}
+            if when == "period_end"
+            else _("Your subscription is cancelled."),
+        )
+    return redirect("portal:subscription", subscription_id=sub.pk)
+
+
+@portal_login_required
+@require_POST
+def subscription_keep(request, subscription_id):
+
+    sub = get_object_or_404(
+        Subscription.objects.filter(customer=request.customer), pk=subscription_id
+    )
+    try:
+        subscription_cancellation_revoke(subscription=sub, actor=Actor.customer(request.customer))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your subscription will continue."))
+    return redirect("portal:subscription", subscription_id=sub.pk)
+
+
+@portal_login_required
+def license_keys(request):
+    keys = (
+        LicenseKey.objects.filter(customer=request.customer)
+        .select_related("product")
+        .prefetch_related(
+            Prefetch("instances", queryset=LicenseKeyInstance.objects.order_by("created_at", "id"))
+        )
+        .annotate(instance_count=Count("instances"))
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, "portal/license_keys.html", {"page": page})
+
+
+@portal_login_required
+@require_POST
+def instance_deactivate(request, instance_id):
+
+    instance = get_object_or_404(
+        LicenseKeyInstance.objects.filter(license_key__customer=request.customer), pk=instance_id
+    )
+    license_key_instance_deactivate(instance=instance, actor=Actor.customer(request.customer))
+    messages.success(
+        request, _("“%(name)s” was deactivated; the slot is free again.") % {"name": instance.name}
+    )
+    return redirect("portal:license_keys")
+
+
+@portal_login_required
+def wallet(request):
+
+    currency = request.GET.get("currency") or None
+    wallets = wallets_for(request.customer)
+    if currency not in {w.currency for w in wallets}:
+        currency = None
+    page = Paginator(ledger_entries(request.customer, currency), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return _render(
+        request, "portal/wallet.html", {"wallets": wallets, "page": page, "currency": currency}
+    )
+
+
+@portal_login_required
+def profile(request):
+    customer = request.customer
+    form = ProfileForm(
+        request.POST if request.POST.get("form") == "profile" else None,
+        initial={"name": customer.name, "phone_number": customer.phone_number},
+    )
+    email_form = EmailChangeForm(request.POST if request.POST.get("form") == "email" else None)
+    if request.method == "POST" and not request.portal.allow_profile_updates:
+        messages.error(request, _("This business does not allow profile changes in the portal."))
+        return redirect("portal:profile")
+    if form.is_bound and form.is_valid():
+        services.portal_profile_update(customer=customer, **form.cleaned_data)
+        messages.success(request, _("Your profile is saved."))
+        return redirect("portal:profile")
+    if email_form.is_bound and email_form.is_valid():
+        new_email = email_form.cleaned_data["new_email"]
+        try:
+            services.email_change_request(customer=customer, new_email=new_email)
+        except CustomerEmailTaken:
+            email_form.add_error("new_email", _("That address cannot be used. Choose another."))
+        else:
+            messages.success(
+                request,
+                _("We sent a confirmation link to %(email)s. Your e-mail changes when you open it.")
+                % {"email": new_email},
+            )
+            return redirect("portal:profile")
+    return _render(request, "portal/profile.html", {"form": form, "email_form": email_form})
+
+
+def email_confirm(request, token):
+    try:
+        customer = services.email_change_confirm(token=token)
+    except (PortalLinkInvalid, CustomerEmailTaken):
+        return _no_referrer(
+            render(request, "portal/link_invalid.html", {"form": MagicLinkForm()}, status=410)
+        )
+    messages.success(
+        request, _("Your e-mail address is now %(email)s.") % {"email": customer.email}
+    )
+    return _no_referrer(redirect("portal:profile"))
