@@ -3,9 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,6 +17,7 @@ from customers.accounts.preferences import table_columns_save, table_columns_sav
 from customers.audit import Actor
 from customers.billing.selectors import subscriptions_tab, transactions_tab
 from customers.core.errors import CustomerEmailTaken
+from customers.core.htmx import render_page
 from customers.core.pagination import CappedPaginator
 from customers.filters import CustomerFilter
 from customers.forms import (
@@ -29,9 +28,10 @@ from customers.forms import (
     TableParamsForm,
 )
 from customers.licenses.selectors import license_keys_tab
-from customers.models import Customer, Event
-from customers.selectors import portal_activity
+from customers.models import Event
+from customers.selectors import customer_get, portal_activity
 from customers.tables import CustomerTable
+from wallets.views import wallet_tab_context
 
 
 def _visible_columns(request) -> list[str]:
@@ -121,48 +121,37 @@ def detail_tab_url(customer_id: str, tab: str) -> str:
 DETAIL_TABS = {
     "transactions": (gettext_lazy("Transactions history"), transactions_tab),
     "subscriptions": (gettext_lazy("Active subscriptions"), subscriptions_tab),
-    "wallet": (gettext_lazy("Wallet ledger"), None),
+    "wallet": (gettext_lazy("Wallet ledger"), wallet_tab_context),
     "license-keys": (gettext_lazy("License keys"), license_keys_tab),
 }
 
 
-def _wallet_tab(customer, params) -> dict:
-    """The wallets app fills this tab; until it is installed the tab says so."""
-    try:
-        from wallets.selectors import wallet_tab_context
-
-        get_template("wallets/_wallet_tab.html")
-    except (ImportError, TemplateDoesNotExist):
-        return {"wallet_tab_template": None}
-    return {
-        **wallet_tab_context(customer=customer, params=params),
-        "wallet_tab_template": "wallets/_wallet_tab.html",
-    }
+# The details page's HTMX fragments, by the element a request swaps (HX-Target).
+DETAIL_FRAGMENTS = ("tab-panel", "wallet-tab")
 
 
 @business_required
-@vary_on_headers("HX-Request")
 def customer_detail(request, customer_id):
-    """About, recent activity, and one tab (`?tab=`); HTMX gets only the tab panel."""
-    customer = get_object_or_404(Customer.objects.for_business(request.business), pk=customer_id)
+    """About, recent activity, and one tab (`?tab=`); HTMX gets only the tab panel (or,
+    for the wallet tab's own paging and filter, only that tab)."""
+    customer = customer_get(business=request.business, customer_id=customer_id)
     tab = request.GET.get("tab", "transactions")
     if tab not in DETAIL_TABS:
         tab = "transactions"
-    loader = DETAIL_TABS[tab][1] or _wallet_tab
+    loader = DETAIL_TABS[tab][1]
     context = {
         "customer": customer,
         "tab": tab,
         "tabs": [(key, label) for key, (label, _loader) in DETAIL_TABS.items()],
-        **loader(customer, request.GET),
+        **loader(customer=customer, params=request.GET),
     }
-    template = "customers/customer_detail.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#tab-panel"
-    else:
+    if not request.htmx or request.htmx.history_restore_request:
         events = Event.objects.for_business(request.business).filter(customer_id=customer.pk)
         context["events"] = events.order_by("-created_at")[:10]
         context.update(portal_activity(customer))
-    return render(request, template, context)
+    target = request.htmx.target if request.htmx else None
+    fragment = target if target in DETAIL_FRAGMENTS else DETAIL_FRAGMENTS[0]
+    return render_page(request, "customers/customer_detail.html", fragment, context)
 
 
 def _save_customer(request, form, customer=None):
@@ -193,7 +182,7 @@ def customer_create(request):
 
 @editor_required
 def customer_edit(request, customer_id):
-    customer = get_object_or_404(Customer.objects.for_business(request.business), pk=customer_id)
+    customer = customer_get(business=request.business, customer_id=customer_id)
     initial = {field: getattr(customer, field) for field in services.CUSTOMER_FIELDS}
     form = CustomerForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid() and _save_customer(request, form, customer):

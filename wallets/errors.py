@@ -3,6 +3,7 @@
 Views turn them into form errors, the API into `{"code", "message"}` with `status`.
 """
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.errors import DomainError
@@ -60,3 +61,16 @@ class IdempotencyKeyReused(DomainError):
     def __init__(self, message=None, *, entry=None):
         self.entry = entry  # the entry the key first posted
         super().__init__(message)
+
+
+class WalletUnavailable(DomainError):
+    """Money in a currency that customer wallets do not hold (WALLET_CURRENCIES)."""
+
+    code = "WALLET_UNAVAILABLE"
+    status = 409
+
+    def __init__(self, currency: str):
+        self.currency = currency
+        super().__init__(
+            gettext("Customer wallets do not hold %(currency)s.") % {"currency": currency}
+        )

@@ -103,6 +103,11 @@ def supported_currencies() -> list[str]:
     return [c.upper() for c in settings.WALLET_CURRENCIES]
 
 
+def wallet_supports(currency: str) -> bool:
+    """Whether customer wallets hold `currency` (any case)."""
+    return currency.upper() in supported_currencies()
+
+
 def _validate(
     *,
     business: Business,

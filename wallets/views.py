@@ -1,37 +1,32 @@
-"""The Wallet Ledger tab's own endpoints: its HTMX fragment and the Credit / Debit form.
+"""The customer details page's Wallet ledger tab, and its Credit / Debit form.
 
-The customer details page (customers app) renders the tab for `?tab=wallet` by
-including `wallets/_wallet_tab.html` with `wallet_tab_context()`; these views
-serve the same fragment to HTMX (paging, currency filter, the form) and a
-minimal full page when JavaScript is off.
+The details page (customers.views) renders the tab for `?tab=wallet` with
+`wallet_tab_context()`; paging and the currency filter ask the same page for its
+`wallet-tab` partial. The form posts here: it re-renders the tab (HTMX) or, with
+JavaScript off, a minimal page around the same tab.
 """
 
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from customers.accounts.permissions import business_required, editor_required
 from customers.audit import Actor
 from customers.core.errors import DomainError
+from customers.core.htmx import render_page
 from customers.core.money import format_money
+from customers.core.pagination import tab_page
 from customers.models import Customer
+from customers.selectors import customer_get
 from wallets import selectors
 from wallets.errors import InsufficientWalletFunds
 from wallets.forms import WalletAdjustForm
 from wallets.models import Direction, EventType
-from wallets.services import ledger_post
-
-FRAGMENT = "wallets/_wallet_tab.html"
-PAGE = "wallets/wallet_page.html"
-
-
-def _customer(request, customer_id) -> Customer:
-    return get_object_or_404(Customer.objects.for_business(request.business), pk=customer_id)
+from wallets.services import ledger_post, supported_currencies
 
 
 def _detail_url(customer, **params) -> str:
@@ -39,40 +34,106 @@ def _detail_url(customer, **params) -> str:
     return f"{reverse('customers:detail', args=[customer.pk])}?{query}"
 
 
+# The details pages a ledger entry's reference can link to, by ID prefix. Names
+# that are not (yet) in the URLconf are skipped and the ID is shown as text.
+REFERENCE_URL_NAMES = {
+    "pay_": ("customers:payment_detail", "customers:payment"),
+    "ref_": ("customers:refund_detail", "customers:refund", "customers:refund_receipt"),
+    "sub_": ("customers:subscription_detail", "customers:subscription"),
+}
+LEDGER_PER_PAGE = 20
+
+
+def reference_url(reference_id: str, customer_id: str) -> str:
+    """The dashboard URL of the payment / refund behind an entry, or ""."""
+    names = REFERENCE_URL_NAMES.get(reference_id[:4], ())
+    for name in names:
+        for args in ([reference_id], [customer_id, reference_id]):
+            try:
+                return reverse(name, args=args)
+            except NoReverseMatch:
+                continue
+    return ""
+
+
+def wallet_tab_context(*, customer: Customer, params) -> dict:
+    """Everything `wallets/_wallet_tab.html` needs, under one `wallet_tab` key.
+
+    `params` is the query string (`currency`, `page`). Three queries whatever the
+    page: the wallets, a capped count (core.pagination.tab_page), and one page of entries.
+    """
+    currencies = supported_currencies()
+    currency = (params.get("currency") or "").upper()
+    if currency not in currencies:
+        currency = ""
+    entries = selectors.ledger_entries(customer, currency or None)
+    paginator, page = tab_page(entries, params, per_page=LEDGER_PER_PAGE)
+    rows = [(entry, reference_url(entry.reference_id, customer.pk)) for entry in page]
+
+    def link(**query) -> dict:
+        """The details page on the wallet tab with these parameters; HTMX requests it
+        with `HX-Target: wallet-tab` and gets only the tab."""
+        return {"href": _detail_url(customer, **query)}
+
+    return {
+        "wallet_tab": {
+            "wallets": selectors.wallets_for(customer),
+            "currency": currency,
+            "filters": [
+                {
+                    "label": code or "",
+                    "code": code,
+                    "current": code == currency,
+                    **link(currency=code),
+                }
+                for code in ["", *currencies]
+            ],
+            "page": page,
+            "paginator": paginator,
+            "rows": rows,
+            "previous": link(currency=currency, page=page.previous_page_number())
+            if page.has_previous()
+            else None,
+            "next": link(currency=currency, page=page.next_page_number())
+            if page.has_next()
+            else None,
+            "form": WalletAdjustForm(initial={"currency": currency} if currency else None),
+            "form_open": False,
+            "confirm": None,
+            "notice": "",
+            "adjust_url": reverse("wallets:adjust", args=[customer.pk])
+            + (f"?{urlencode({'currency': currency})}" if currency else ""),
+        }
+    }
+
+
 def _render(request, customer, params, *, form=None, notice="", confirm=None):
     context = {
         "customer": customer,
-        **selectors.wallet_tab_context(customer=customer, params=params),
+        **wallet_tab_context(customer=customer, params=params),
     }
     if form is not None:
         context["wallet_tab"]["form"] = form
         context["wallet_tab"]["form_open"] = True
     context["wallet_tab"]["notice"] = notice
     context["wallet_tab"]["confirm"] = confirm
-    template = FRAGMENT if request.htmx else PAGE
-    return render(request, template, context)
+    return render_page(request, "wallets/wallet_page.html", "wallet-tab", context)
 
 
 @business_required
-@vary_on_headers("HX-Request")
 def wallet_tab(request, customer_id):
-    """The tab fragment for HTMX; without HTMX, the details page's wallet tab."""
-    customer = _customer(request, customer_id)
-    if not request.htmx or request.htmx.history_restore_request:
-        return redirect(
-            _detail_url(
-                customer, currency=request.GET.get("currency"), page=request.GET.get("page")
-            )
-        )
-    return _render(request, customer, request.GET)
+    """Old address of the tab: the details page's wallet tab, same currency and page."""
+    customer = customer_get(business=request.business, customer_id=customer_id)
+    return redirect(
+        _detail_url(customer, currency=request.GET.get("currency"), page=request.GET.get("page"))
+    )
 
 
 @editor_required
 @require_POST
-@vary_on_headers("HX-Request")
 def wallet_adjust(request, customer_id):
     """Credit / Debit: validate → confirm → post once; errors re-render the form (200)."""
-    customer = _customer(request, customer_id)
+    customer = customer_get(business=request.business, customer_id=customer_id)
     form = WalletAdjustForm(request.POST)
     if "back" in request.POST or not form.is_valid():
         if "back" in request.POST:

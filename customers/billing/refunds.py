@@ -14,7 +14,6 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from customers import wallet_bridge
 from customers.audit import Actor, event_record
 from customers.billing.gateway import PaymentGateway, get_gateway
 from customers.core.errors import (
@@ -27,6 +26,8 @@ from customers.core.errors import (
 )
 from customers.licenses.services import license_keys_disable
 from customers.models import LicenseKey, Payment, Refund
+from wallets.errors import WalletUnavailable
+from wallets.services import ledger_post, wallet_supports
 
 
 def refund_window() -> dt.timedelta:
@@ -100,10 +101,8 @@ def refund_create(
             amount = left if amount is None else amount
             if amount > left:
                 raise RefundAmountExceedsPaidAmount()
-            if destination == Refund.Destination.WALLET and not wallet_bridge.supports(
-                locked.currency
-            ):
-                raise wallet_bridge.WalletUnavailable(locked.currency)
+            if destination == Refund.Destination.WALLET and not wallet_supports(locked.currency):
+                raise WalletUnavailable(locked.currency)
             refund = Refund(
                 business=locked.business,
                 payment=locked,
@@ -119,7 +118,8 @@ def refund_create(
             )
             refund.save(force_insert=True)
             if destination == Refund.Destination.WALLET:
-                wallet_bridge.post(
+                ledger_post(
+                    business=locked.business,
                     customer=locked.customer,
                     currency=locked.currency,
                     amount=amount,
@@ -128,7 +128,7 @@ def refund_create(
                     reason=refund.reason or f"Refund of {locked.pk}",
                     reference_id=refund.pk,
                     actor=actor,
-                    key=f"refund:{refund.pk}",
+                    idempotency_key=f"refund:{refund.pk}",
                 )
                 refund.status = Refund.Status.SUCCEEDED
             else:

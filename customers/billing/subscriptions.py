@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from customers import wallet_bridge
 from customers.audit import Actor, event_record
 from customers.billing import invoices
 from customers.billing.gateway import PaymentGateway, PaymentMethod, get_gateway
@@ -24,6 +23,9 @@ from customers.core.errors import NoScheduledCancellation, SubscriptionInactive
 from customers.core.ids import new_id
 from customers.licenses.services import license_keys_disable
 from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
+from wallets.errors import InsufficientWalletFunds
+from wallets.selectors import balance
+from wallets.services import ledger_post
 
 logger = logging.getLogger(__name__)
 
@@ -202,11 +204,12 @@ def subscription_renew(
         key = f"renewal:{sub.pk}:{period_start.isoformat()}"
 
         # The wallet first: as much of the total as its balance covers.
-        from_wallet = min(wallet_bridge.balance(sub.customer, sub.currency), total)
+        from_wallet = min(balance(sub.customer, sub.currency), total)
         if from_wallet > 0:
             try:
                 with transaction.atomic():
-                    wallet_bridge.post(
+                    ledger_post(
+                        business=sub.business,
                         customer=sub.customer,
                         currency=sub.currency,
                         amount=from_wallet,
@@ -215,9 +218,9 @@ def subscription_renew(
                         reason=f"Renewal of {sub.pk}",
                         reference_id=payment.pk,
                         actor=actor,
-                        key=key,
+                        idempotency_key=key,
                     )
-            except wallet_bridge.insufficient_funds_error():
+            except InsufficientWalletFunds:
                 from_wallet = 0  # spent elsewhere since we looked: charge it all
         rest = total - from_wallet
 
@@ -265,7 +268,8 @@ def subscription_renew(
         payment.error_code, payment.error_message = error_code, error_message[:255]
         payment.save()
         if from_wallet:
-            wallet_bridge.post(
+            ledger_post(
+                business=sub.business,
                 customer=sub.customer,
                 currency=sub.currency,
                 amount=from_wallet,
@@ -274,7 +278,7 @@ def subscription_renew(
                 reason=f"Renewal of {sub.pk} failed: {error_code}",
                 reference_id=payment.pk,
                 actor=actor,
-                key=f"{key}:reversal",
+                idempotency_key=f"{key}:reversal",
             )
         sub.status = Subscription.Status.ON_HOLD
         sub.save()

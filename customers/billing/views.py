@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers import wallet_bridge
 from customers.accounts.permissions import business_required, editor_required
 from customers.audit import Actor
 from customers.billing import invoices, refunds, subscriptions
@@ -22,6 +21,7 @@ from customers.core.money import format_money, to_decimal
 from customers.models import Payment, Refund, Subscription
 from customers.selectors import customer_get
 from customers.views import detail_tab_url
+from wallets.services import wallet_supports
 
 
 def _payment(request, customer_id, payment_id) -> Payment:
@@ -70,7 +70,7 @@ def refund_create(request, customer_id, payment_id):
     refundable = payment.total_amount - payment.refund_reserved_amount
     if refundable <= 0:  # the payment page says it is refunded in full
         return redirect(detail_url)
-    wallet_ok = wallet_bridge.supports(payment.currency)
+    wallet_ok = wallet_supports(payment.currency)
     if request.method == "POST":
         form = RefundForm(
             request.POST, payment=payment, refundable=refundable, wallet_available=wallet_ok

@@ -10,13 +10,20 @@ from tests.factories import CustomerFactory, MembershipFactory
 from tests.wallets.helpers import credit, debit
 from wallets import selectors
 from wallets.models import LedgerEntry, Wallet
+from wallets.views import wallet_tab_context
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HX-Request": "true"}
+# The wallet tab's own requests swap #wallet-tab (its paging, filter and form).
+HTMX = {"HX-Request": "true", "HX-Target": "wallet-tab"}
 
 
-def tab_url(customer, **query):
+def old_tab_url(customer):
     return reverse("wallets:tab", args=[customer.pk])
+
+
+def get_tab(client, customer, query=None, **kwargs):
+    """The details page's wallet tab, as its links ask for it."""
+    return client.get(detail_url(customer), {"tab": "wallet", **(query or {})}, **kwargs)
 
 
 def adjust_url(customer):
@@ -45,7 +52,7 @@ def confirm(client, customer, **changes):
 def test_fragment_shows_a_formatted_balance_card_per_currency(owner_client, customer):
     credit(customer, 123450)
     credit(customer, 12345600, currency="INR")
-    response = owner_client.get(tab_url(customer), headers=HTMX)
+    response = get_tab(owner_client, customer, headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<section id="wallet-tab"')
@@ -54,7 +61,7 @@ def test_fragment_shows_a_formatted_balance_card_per_currency(owner_client, cust
 
 
 def test_every_currency_has_a_card_even_without_a_wallet(owner_client, customer):
-    html = owner_client.get(tab_url(customer), headers=HTMX).content.decode()
+    html = get_tab(owner_client, customer, headers=HTMX).content.decode()
     assert html.count('class="card wallet-card"') == 2
     assert "$0.00" in html and "₹0.00" in html and "No wallet entries yet" in html
     assert not Wallet.objects.exists()
@@ -65,7 +72,7 @@ def test_ledger_rows_show_direction_amounts_balances_reason_reference_and_actor(
 ):
     credit(customer, 5000, reason="Refund to wallet", reference_id="pay_123", event_type="refund")
     debit(customer, 1250, reason="Renewal", reference_id="sub_unknown")
-    html = owner_client.get(tab_url(customer), headers=HTMX).content.decode()
+    html = get_tab(owner_client, customer, headers=HTMX).content.decode()
     assert "+$50.00" in html and "−$12.50" in html
     assert "$50.00 → " in html and "$37.50" in html
     assert "Refund to wallet" in html and "Merchant adjustment" not in html
@@ -83,7 +90,7 @@ def test_the_details_page_includes_the_wallet_tab(owner_client, customer):
 
 
 def test_non_htmx_get_goes_to_the_details_page_tab(owner_client, customer):
-    response = owner_client.get(tab_url(customer), {"currency": "INR", "page": "2"})
+    response = owner_client.get(old_tab_url(customer), {"currency": "INR", "page": "2"})
     assert response.status_code == 302
     assert response["Location"] == f"{detail_url(customer)}?tab=wallet&currency=INR&page=2"
 
@@ -92,14 +99,14 @@ def test_currency_filter_and_pagination(owner_client, customer):
     for n in range(25):
         credit(customer, 100 + n)
     credit(customer, 7700, currency="INR")
-    inr = owner_client.get(tab_url(customer), {"currency": "inr"}, headers=HTMX)
+    inr = get_tab(owner_client, customer, {"currency": "inr"}, headers=HTMX)
     assert [e.currency for e, _url in inr.context["wallet_tab"]["rows"]] == ["INR"]
-    first = owner_client.get(tab_url(customer), headers=HTMX).context["wallet_tab"]
+    first = get_tab(owner_client, customer, headers=HTMX).context["wallet_tab"]
     assert len(first["rows"]) == 20 and first["next"] and not first["previous"]
     assert "page=2" in first["next"]["href"] and "tab=wallet" in first["next"]["href"]
-    second = owner_client.get(tab_url(customer), {"page": "2"}, headers=HTMX).context
+    second = get_tab(owner_client, customer, {"page": "2"}, headers=HTMX).context
     assert len(second["wallet_tab"]["rows"]) == 6
-    garbage = owner_client.get(tab_url(customer), {"page": "zz", "currency": "EUR"}, headers=HTMX)
+    garbage = get_tab(owner_client, customer, {"page": "zz", "currency": "EUR"}, headers=HTMX)
     assert garbage.status_code == 200 and garbage.context["wallet_tab"]["currency"] == ""
 
 
@@ -108,7 +115,7 @@ def test_ledger_query_count_does_not_grow_with_entries(owner_client, customer):
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            assert owner_client.get(tab_url(customer), headers=HTMX).status_code == 200
+            assert get_tab(owner_client, customer, headers=HTMX).status_code == 200
         return len(captured)
 
     few = queries()
@@ -125,7 +132,7 @@ def test_template_renders_from_the_context_alone(customer, owner):
     context = {
         "customer": customer,
         "membership": owner.memberships.get(),
-        **selectors.wallet_tab_context(customer=customer, params={}),
+        **wallet_tab_context(customer=customer, params={}),
     }
     html = render_to_string("wallets/_wallet_tab.html", context, request=request)
     assert "$42.00" in html and "Credit / Debit" in html
@@ -242,7 +249,7 @@ def test_without_htmx_success_redirects_to_the_tab(owner_client, customer):
 
 
 def test_viewer_sees_no_form_and_cannot_post(viewer_client, customer):
-    html = viewer_client.get(tab_url(customer), headers=HTMX).content.decode()
+    html = get_tab(viewer_client, customer, headers=HTMX).content.decode()
     assert "Credit / Debit" not in html
     response = viewer_client.post(adjust_url(customer), {**form(), "confirmed": "True"})
     assert response.status_code == 403
@@ -259,7 +266,7 @@ def test_admin_can_post(client, business, customer):
 def test_another_business_customer_is_a_404(owner_client, other_business):
     stranger = CustomerFactory(business=other_business)
     credit(stranger, 100)
-    assert owner_client.get(tab_url(stranger), headers=HTMX).status_code == 404
+    assert get_tab(owner_client, stranger, headers=HTMX).status_code == 404
     assert owner_client.post(adjust_url(stranger), form(), headers=HTMX).status_code == 404
     assert selectors.balance(stranger, "USD") == 100
 
