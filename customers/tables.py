@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from customers.core.formatting import avatar_hue, short_id, utc, utc_iso
 from customers.models import Customer
 
+DEFAULT_SORT = "-created_at"  # newest first, then the newest ID (see customers.listing)
+
 
 class CustomerTable(tables.Table):
     # Cells that every page shows render with format_html (render_* below): a
@@ -53,7 +55,7 @@ class CustomerTable(tables.Table):
     class Meta:
         model = Customer
         fields = ()
-        order_by = ("-created_at",)
+        order_by = (DEFAULT_SORT,)
         order_by_field = "sort"
         page_field = "page"
         per_page_field = "per_page"
@@ -101,22 +103,6 @@ class CustomerTable(tables.Table):
     @classmethod
     def column_choices(cls) -> list[tuple[str, str]]:
         return [(name, str(column.verbose_name)) for name, column in cls.base_columns.items()]
-
-    @classmethod
-    def clean_sort(cls, sort: str | None, visible=None) -> str | None:
-        """A known sortable column (optionally with "-"), else None for the default order.
-
-        django-tables2 drops unknown names, and the names of columns that are not
-        shown, but then applies no order at all, which would leave pagination
-        without a total order: such sorts fall back to the default too.
-        """
-        name = (sort or "").removeprefix("-")
-        column = cls.base_columns.get(name)
-        if column is None or column.orderable is False:
-            return None
-        if visible is not None and name not in visible:
-            return None
-        return sort
 
     @classmethod
     def clean_columns(cls, names) -> list[str]:

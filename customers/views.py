@@ -9,71 +9,52 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from customers import services
 from customers.accounts.permissions import business_required, editor_required
-from customers.accounts.preferences import table_columns_save, table_columns_saved
+from customers.accounts.preferences import table_columns_save
 from customers.audit import Actor
 from customers.billing.selectors import subscriptions_tab, transactions_tab
 from customers.core.errors import CustomerEmailTaken
 from customers.core.htmx import render_page
-from customers.core.pagination import CappedPaginator
-from customers.filters import CustomerFilter
 from customers.forms import (
     DEFAULT_PER_PAGE,
     PER_PAGE_CHOICES,
     ColumnsForm,
     CustomerForm,
-    TableParamsForm,
 )
 from customers.licenses.selectors import license_keys_tab
+from customers.listing import CustomerList, visible_columns
 from customers.models import Event
 from customers.selectors import customer_get, portal_activity
 from customers.tables import CustomerTable
 from wallets.views import wallet_tab_context
 
 
-def _visible_columns(request) -> list[str]:
-    """`?columns=` for this view, else the user's saved choice, else the defaults."""
-    if "columns" in request.GET:
-        chosen = CustomerTable.clean_columns(request.GET["columns"].split(","))
-        if chosen:
-            return chosen
-    saved = table_columns_saved(
-        user=request.user, business=request.business, table=CustomerTable.__name__
-    )
-    return CustomerTable.clean_columns(saved) or list(CustomerTable.default_columns)
-
-
 @business_required
-@vary_on_headers("HX-Request")
 def customer_list(request):
-    visible = _visible_columns(request)
-    if not request.membership.can_edit:
-        visible = [name for name in visible if name not in CustomerTable.editor_columns]
+    visible = visible_columns(request)
     hidden = [name for name in CustomerTable.base_columns if name not in visible]
-    sort = CustomerTable.clean_sort(request.GET.get("sort"), visible)
-    # Pages stop at the count cap; the last one may hold up to a page more.
-    paged_to = settings.CUSTOMER_LIST_COUNT_CAP + max(PER_PAGE_CHOICES)
-    filterset = CustomerFilter(
-        request.GET or None, business=request.business, sort=sort, paged_to=paged_to
+    customers = CustomerList(
+        request.GET,
+        business=request.business,
+        visible=visible,
+        # Pages stop at the count cap; the last one may hold up to a page more.
+        paged_to=settings.CUSTOMER_LIST_COUNT_CAP + max(PER_PAGE_CHOICES),
     )
-    table = CustomerTable(filterset.qs, sequence=[*visible, "..."], exclude=hidden, order_by=sort)
+    table = CustomerTable(
+        customers.ordered(),
+        sequence=[*visible, "..."],
+        exclude=hidden,
+        order_by=customers.sort or None,
+    )
     table.request = request
-    page, per_page = TableParamsForm(request.GET).params()
-    table.paginate(
-        paginator_class=CappedPaginator,
-        count_queryset=filterset.qs,
-        known_count=filterset.known_count,
-        cap=settings.CUSTOMER_LIST_COUNT_CAP,
-        page=page,
-        per_page=per_page,
-    )
+    table.paginate(**customers.pagination())
+    filterset = customers.filters
     context = {
         "filterset": filterset,
         "table": table,
-        "per_page": per_page,
+        "per_page": customers.per_page,
         "per_page_choices": PER_PAGE_CHOICES,
         "default_per_page": DEFAULT_PER_PAGE,
         "visible_columns": visible,
@@ -83,10 +64,7 @@ def customer_list(request):
         ],
         "is_filtered": filterset.is_filtered,
     }
-    template = "customers/customer_list.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#table"
-    return render(request, template, context)
+    return render_page(request, "customers/customer_list.html", "table", context)
 
 
 @business_required

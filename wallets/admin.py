@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from customers.admin import ReadOnlyAdmin
+from customers.models import NEWEST_FIRST
 from wallets.models import LedgerEntry, Wallet
 
 
@@ -31,4 +32,4 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_filter = ["currency", "direction", "event_type"]
     search_fields = ["=id", "=customer__id", "=reference_id", "=idempotency_key"]
     list_select_related = ["customer"]
-    ordering = ["-created_at", "-id"]
+    ordering = NEWEST_FIRST

@@ -52,7 +52,7 @@ def ledger_entries(customer: Customer, currency: str | None = None) -> QuerySet[
     entries = LedgerEntry.objects.for_business(customer.business_id).filter(customer=customer)
     if currency:
         entries = entries.filter(currency=currency.upper())
-    return entries.order_by("-created_at", "-id")
+    return entries.newest_first()
 
 
 def with_wallet_balance(customers: QuerySet[Customer], value: bool) -> QuerySet[Customer]:

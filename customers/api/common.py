@@ -226,7 +226,6 @@ def billing_out(currency: str) -> dict:
 
 # Public IDs: a short prefix, "_", base62 (customers.core.ids); anything else cannot match.
 ID_PATTERN = re.compile(r"^[a-z]{2,4}_[0-9A-Za-z]{1,40}$")
-NEWEST_FIRST = ("-created_at", "-id")
 # Every operation documents the error statuses it can answer with.
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422, 429)}
 PUBLIC_ERRORS = {code: ErrorOut for code in (403, 404, 422, 429)}
@@ -273,7 +272,7 @@ def created_between(queryset, filters):
 
 def newest_page(queryset, filters) -> list:
     return page(
-        queryset.order_by(*NEWEST_FIRST),
+        queryset.newest_first(),
         page_number=filters.page_number,
         page_size=filters.page_size,
     )

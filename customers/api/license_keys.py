@@ -5,9 +5,8 @@ import datetime as dt
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from ninja import Field, Query, Router, Status
 from pydantic import StrictBool, StrictInt
 
@@ -189,13 +188,8 @@ def list_license_keys(request, filters: Query[LicenseKeyFilters]):
         value = getattr(filters, field)
         if value:
             keys = keys.filter(**{field: value})
-    past_expiry = Q(status=LicenseKey.Status.ACTIVE, expires_at__lte=timezone.now())
-    if filters.status == LicenseKey.Status.EXPIRED:
-        keys = keys.filter(Q(status=filters.status) | past_expiry)
-    elif filters.status == LicenseKey.Status.ACTIVE:
-        keys = keys.filter(status=filters.status).exclude(past_expiry)
-    elif filters.status:
-        keys = keys.filter(status=filters.status)
+    if filters.status:
+        keys = keys.with_effective_status(filters.status)
     return {"items": [license_key_out(k) for k in newest_page(keys, filters)]}
 
 

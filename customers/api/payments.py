@@ -8,7 +8,6 @@ from ninja import Field, Query, Router
 
 from customers.api.common import (
     ERRORS,
-    NEWEST_FIRST,
     BillingAddressOut,
     CreatedRange,
     Currency,
@@ -193,7 +192,7 @@ def _payments(request):
         .select_related("customer", "subscription")
         .with_refund_totals()
         .annotate(has_license_key=Exists(LicenseKey.objects.filter(payment=OuterRef("pk"))))
-        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by(*NEWEST_FIRST)))
+        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.newest_first()))
     )
 
 

@@ -5,7 +5,6 @@ schemas, no validation, no model instances — a plain Django view over values_l
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, JsonResponse
 
-from customers.api.common import NEWEST_FIRST
 from customers.models import Customer
 
 COLUMNS = [
@@ -43,7 +42,7 @@ def _fetch(queryset) -> list[tuple]:
 def floor_customers(request, business_id):
     size = int(request.GET.get("page_size", 10))
     number = int(request.GET.get("page_number", 0))
-    queryset = Customer.objects.filter(business_id=business_id).order_by(*NEWEST_FIRST)
+    queryset = Customer.objects.filter(business_id=business_id).newest_first()
     rows = _fetch(queryset[number * size : (number + 1) * size])
     return JsonResponse({"items": [_row(r) for r in rows]}, encoder=DjangoJSONEncoder)
 

@@ -4,13 +4,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from customers.billing.refunds import refund_amount_check
+from customers.core.errors import RefundAmountExceedsPaidAmount
 from customers.core.money import format_money, parse_amount
 from customers.models import Refund, Subscription
 
 
 class RefundForm(forms.Form):
-    """Refund all or part of one payment. `token` is a one-time key made when the form
-    is shown: a second submit of the same form finds the first refund."""
+    """Refund all or part of one payment, up to `refundable` (refunds.refund_allowance).
+    `token` is a one-time key made when the form is shown: a second submit of the
+    same form finds the first refund."""
 
     amount = forms.CharField(
         label=_("Amount"),
@@ -46,12 +49,14 @@ class RefundForm(forms.Form):
 
     def clean_amount(self) -> int:
         amount = parse_amount(self.cleaned_data["amount"], self.payment.currency)
-        if amount > self.refundable:
+        try:
+            refund_amount_check(amount, left=self.refundable)
+        except RefundAmountExceedsPaidAmount as exc:
             raise ValidationError(
                 _("At most %(left)s is left to refund on this payment."),
                 code="REFUND_AMOUNT_EXCEEDS_PAID_AMOUNT",
                 params={"left": format_money(self.refundable, self.payment.currency)},
-            )
+            ) from exc
         return amount
 
 

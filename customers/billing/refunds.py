@@ -17,6 +17,7 @@ from django.utils import timezone
 from customers.audit import Actor, event_record
 from customers.billing.gateway import PaymentGateway, get_gateway
 from customers.core.errors import (
+    DomainError,
     InvalidRefundAmount,
     NothingToRefund,
     PaymentNotSucceeded,
@@ -35,20 +36,49 @@ def refund_window() -> dt.timedelta:
 
 
 def refundable_amount(payment: Payment) -> int:
-    """What is left to refund: the total less succeeded and pending refunds."""
-    reserved = payment.refunds.filter(status__in=Refund.RESERVING).aggregate(
-        total=Coalesce(Sum("amount"), 0)
-    )["total"]
+    """What is left to refund: the total less succeeded and pending refunds (read off
+    the `with_refund_totals()` annotation when the payment carries it)."""
+    reserved = getattr(payment, "refund_reserved_amount", None)
+    if reserved is None:
+        reserved = payment.refunds.filter(status__in=Refund.RESERVING).aggregate(
+            total=Coalesce(Sum("amount"), 0)
+        )["total"]
     return max(payment.total_amount - reserved, 0)
 
 
-def refund_check(payment: Payment, *, now: dt.datetime | None = None) -> None:
-    """Raise the reason this payment cannot be refunded now, if there is one."""
+def refund_allowance(payment: Payment, *, now: dt.datetime | None = None) -> int:
+    """How much of `payment` may be refunded now (minor units, > 0), or the reason
+    none may: PaymentNotSucceeded, RefundWindowExpired, NothingToRefund.
+
+    The one refund rule: the service, the transactions tab, the payment page and
+    the refund form all ask it.
+    """
     now = now or timezone.now()
     if payment.status != Payment.Status.SUCCEEDED:
         raise PaymentNotSucceeded()
     if now - payment.created_at > refund_window():
         raise RefundWindowExpired()
+    left = refundable_amount(payment)
+    if left <= 0:
+        raise NothingToRefund()
+    return left
+
+
+def refund_blocker(payment: Payment) -> DomainError | None:
+    """Why `payment` cannot be refunded now, or None when it can."""
+    try:
+        refund_allowance(payment)
+    except DomainError as exc:
+        return exc
+    return None
+
+
+def refund_amount_check(amount: int, *, left: int) -> None:
+    """Raise why `amount` cannot be refunded when `left` is what may be."""
+    if amount <= 0:
+        raise InvalidRefundAmount()
+    if amount > left:
+        raise RefundAmountExceedsPaidAmount()
 
 
 def _existing(payment: Payment, idempotency_key: str | None) -> Refund | None:
@@ -94,13 +124,9 @@ def refund_create(
             existing = _existing(locked, idempotency_key)
             if existing is not None:
                 return existing
-            refund_check(locked)
-            left = refundable_amount(locked)
-            if left <= 0:
-                raise NothingToRefund()
+            left = refund_allowance(locked)
             amount = left if amount is None else amount
-            if amount > left:
-                raise RefundAmountExceedsPaidAmount()
+            refund_amount_check(amount, left=left)
             if destination == Refund.Destination.WALLET and not wallet_supports(locked.currency):
                 raise WalletUnavailable(locked.currency)
             refund = Refund(

@@ -35,23 +35,18 @@ def _payment(request, customer_id, payment_id) -> Payment:
 @business_required
 def payment_detail(request, customer_id, payment_id):
     payment = _payment(request, customer_id, payment_id)
-    try:
-        refunds.refund_check(payment)
-        can_refund = payment.refund_reserved_amount < payment.total_amount
-        refund_blocker = "" if can_refund else _("This payment has already been refunded in full.")
-    except DomainError as exc:
-        can_refund, refund_blocker = False, exc.message
+    blocker = refunds.refund_blocker(payment)
     return render(
         request,
         "customers/payment_detail.html",
         {
             "customer": payment.customer,
             "payment": payment,
-            "refunds": payment.refunds.order_by("-created_at", "-id"),
+            "refunds": payment.refunds.newest_first(),
             "license_keys": payment.license_keys.select_related("product").order_by("created_at"),
-            "can_refund": can_refund,
-            "refund_blocker": refund_blocker,
-            "refundable": payment.total_amount - payment.refund_reserved_amount,
+            "can_refund": blocker is None,
+            "refund_blocker": blocker.message if blocker else "",
+            "refundable": refunds.refundable_amount(payment),
         },
     )
 
@@ -62,13 +57,10 @@ def refund_create(request, customer_id, payment_id):
     payment = _payment(request, customer_id, payment_id)
     detail_url = reverse("customers:payment_detail", args=[customer_id, payment.pk])
     try:
-        refunds.refund_check(payment)
+        refundable = refunds.refund_allowance(payment)
     except DomainError as exc:
         if payment.status != Payment.Status.SUCCEEDED:  # the payment page explains the rest
             messages.error(request, exc.message)
-        return redirect(detail_url)
-    refundable = payment.total_amount - payment.refund_reserved_amount
-    if refundable <= 0:  # the payment page says it is refunded in full
         return redirect(detail_url)
     wallet_ok = wallet_supports(payment.currency)
     if request.method == "POST":

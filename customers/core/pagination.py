@@ -67,3 +67,16 @@ def tab_page(queryset, params, *, count_queryset=None, per_page: int = TAB_PER_P
         cap=TAB_COUNT_CAP,
     )
     return paginator, paginator.get_page(params.get("page"))
+
+
+def tab_context(name: str, rows, params, *, status: str, choices, count_queryset=None) -> dict:
+    """A details-page tab's template context: one page of `rows` under `name`, the
+    pager, and the status filter (the value in use and the values to choose)."""
+    paginator, page = tab_page(rows, params, count_queryset=count_queryset)
+    return {
+        name: page.object_list,
+        "paginator": paginator,
+        "page": page,
+        "status": status,
+        "status_choices": choices,
+    }

@@ -1,39 +1,40 @@
-"""Reads of a customer's license keys (the details page's tab)."""
+"""Reads of a customer's license keys: the details page's tab and the portal page."""
 
-from django.db.models import Count, Prefetch, Q
-from django.utils import timezone
+from django.db.models import Count, Prefetch, QuerySet
 
-from customers.core.pagination import tab_page
+from customers.core.pagination import tab_context
 from customers.models import Customer, LicenseKey, LicenseKeyInstance
 
 
-def license_keys_tab(customer: Customer, params) -> dict:
-    status = params.get("status", "")
+def customer_license_keys(customer: Customer, *, status: str = "") -> QuerySet:
+    """The customer's keys, newest first, with their product, activations (oldest
+    first) and `instances_count`; `status` is an effective LicenseKey status or ""."""
     keys = LicenseKey.objects.for_business(customer.business_id).filter(customer=customer)
-    now = timezone.now()
-    past_expiry = Q(status=LicenseKey.Status.ACTIVE, expires_at__lte=now)
-    if status == LicenseKey.Status.EXPIRED:
-        keys = keys.filter(Q(status=status) | past_expiry)
-    elif status == LicenseKey.Status.ACTIVE:
-        keys = keys.filter(status=status).exclude(past_expiry)
-    elif status in LicenseKey.Status.values:
-        keys = keys.filter(status=status)
-    else:
-        status = ""
-    counted = keys
-    keys = (
+    if status:
+        keys = keys.with_effective_status(status)
+    return (
         keys.select_related("product")
         .annotate(instances_count=Count("instances"))
         .prefetch_related(
             Prefetch("instances", queryset=LicenseKeyInstance.objects.order_by("created_at", "id"))
         )
-        .order_by("-created_at", "-id")
+        .newest_first()
     )
-    paginator, page = tab_page(keys, params, count_queryset=counted)
-    return {
-        "license_keys": page.object_list,
-        "paginator": paginator,
-        "page": page,
-        "status": status,
-        "status_choices": LicenseKey.Status.choices,
-    }
+
+
+def license_keys_tab(customer: Customer, params) -> dict:
+    status = params.get("status", "")
+    status = status if status in LicenseKey.Status.values else ""
+    keys = customer_license_keys(customer, status=status)
+    # Counted without the join and annotation the page needs.
+    counted = LicenseKey.objects.for_business(customer.business_id).filter(customer=customer)
+    if status:
+        counted = counted.with_effective_status(status)
+    return tab_context(
+        "license_keys",
+        keys,
+        params,
+        status=status,
+        choices=LicenseKey.Status.choices,
+        count_queryset=counted,
+    )

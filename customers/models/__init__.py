@@ -1,6 +1,12 @@
 """Customer Hub's rows, one module per area; import them from here."""
 
-from customers.models.accounts import Business, BusinessScopedQuerySet, Membership, TablePreference
+from customers.models.accounts import (
+    NEWEST_FIRST,
+    Business,
+    BusinessScopedQuerySet,
+    Membership,
+    TablePreference,
+)
 from customers.models.api_keys import ApiKey
 from customers.models.billing import (
     InvoiceCounter,
@@ -15,12 +21,13 @@ from customers.models.billing import (
 )
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
 from customers.models.events import Event
-from customers.models.licenses import LicenseKey, LicenseKeyInstance
+from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
 from customers.models.reports import SavedReport
 from customers.models.summaries import CustomerSpend, SignupDay
 
 __all__ = [
     "LOCALE_CHOICES",
+    "NEWEST_FIRST",
     "ApiKey",
     "Business",
     "BusinessScopedQuerySet",
@@ -31,6 +38,7 @@ __all__ = [
     "InvoiceCounter",
     "LicenseKey",
     "LicenseKeyInstance",
+    "LicenseKeyQuerySet",
     "Membership",
     "Payment",
     "PaymentQuerySet",

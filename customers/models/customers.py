@@ -38,7 +38,7 @@ LOCALE_CHOICES = [
 
 class CustomerQuerySet(BusinessScopedQuerySet):
     def among(self, ids: list[str], business):
-        """These customers of `business` (at most a few thousand IDs).
+        """These customers of `business` (a Business or its ID; at most a few thousand IDs).
 
         For short lists of matches found in a summary table. The rows are fetched by
         key and sorted: the business check is written as an expression no index
@@ -48,7 +48,7 @@ class CustomerQuerySet(BusinessScopedQuerySet):
         IDs travel as one array parameter rather than thousands.
         """
         owner = self.alias(_owner=Concat("business_id", models.Value(""))).filter(
-            _owner=business.pk
+            _owner=getattr(business, "pk", business)
         )
         if connection.vendor == "postgresql":
             table = connection.ops.quote_name(self.model._meta.db_table)

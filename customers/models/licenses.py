@@ -11,6 +11,18 @@ from customers.models.billing import Payment, Product, Subscription
 from customers.models.customers import Customer
 
 
+class LicenseKeyQuerySet(BusinessScopedQuerySet):
+    def with_effective_status(self, status: str):
+        """Keys whose effective status is `status`: an active key past its expiry
+        counts as expired (as `LicenseKey.effective_status` reads it)."""
+        past_expiry = Q(status=LicenseKey.Status.ACTIVE, expires_at__lte=timezone.now())
+        if status == LicenseKey.Status.EXPIRED:
+            return self.filter(Q(status=status) | past_expiry)
+        if status == LicenseKey.Status.ACTIVE:
+            return self.filter(status=status).exclude(past_expiry)
+        return self.filter(status=status)
+
+
 class LicenseKey(models.Model):
     """One key that unlocks a product for a customer, with a cap on activations."""
 
@@ -66,7 +78,7 @@ class LicenseKey(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = BusinessScopedQuerySet.as_manager()
+    objects = LicenseKeyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("license key")

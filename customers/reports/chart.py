@@ -105,13 +105,13 @@ def signup_chart(
     - Other filters matching more: estimated per bar from a sample of the customers
       who signed up then (see _sampled_chart), and labelled as an estimate.
     """
-    filterset = request.filterset.unpaged()
-    used = set(filterset.used()) - {"min_paid_currency"}
+    customers = request.customers.unpaged()
+    used = set(customers.used) - {"min_paid_currency"}
     if used <= DATE_FILTERS:
-        return _chart_from_days(filterset, business)
-    queryset = filterset.qs.order_by()
+        return _chart_from_days(customers, business)
+    queryset = customers.queryset.order_by()
     if over_cap:
-        return _sampled_chart(queryset, filterset, business)
+        return _sampled_chart(queryset, customers, business)
     # At most the count cap match (the caller counted), so their creation days come
     # back in one unordered query, whatever plan suits the filters, and are
     # bucketed here; MIN/MAX or GROUP BY over the filters can walk every customer.
@@ -137,9 +137,8 @@ def _grouped(queryset, grain: str) -> QuerySet:
     )
 
 
-def _date_range(filterset) -> tuple[dt.date | None, dt.date | None]:
-    used = filterset.used()
-    return used.get("created_after"), used.get("created_before")
+def _date_range(customers) -> tuple[dt.date | None, dt.date | None]:
+    return customers.used.get("created_after"), customers.used.get("created_before")
 
 
 def _bucketed(days, grain: str) -> dict[dt.date, int]:
@@ -151,10 +150,10 @@ def _bucketed(days, grain: str) -> dict[dt.date, int]:
     return totals
 
 
-def _kept_days(filterset, business: Business):
+def _kept_days(customers, business: Business):
     """From SignupDay, within the date filters: (first day, last day, grain, customers
     per bar), or None when nobody signed up then. One query, ≤ one row per day."""
-    after, before = _date_range(filterset)
+    after, before = _date_range(customers)
     days = SignupDay.objects.filter(business=business, customers__gt=0)
     if after:
         days = days.filter(day__gte=after)
@@ -168,21 +167,21 @@ def _kept_days(filterset, business: Business):
     return first, last, grain, _bucketed(rows, grain)
 
 
-def _chart_from_days(filterset, business: Business) -> SignupChart | None:
-    kept = _kept_days(filterset, business)
+def _chart_from_days(customers, business: Business) -> SignupChart | None:
+    kept = _kept_days(customers, business)
     return _chart(*kept) if kept else None
 
 
-def _sampled_chart(queryset, filterset, business: Business) -> SignupChart | None:
+def _sampled_chart(queryset, customers, business: Business) -> SignupChart | None:
     """Estimate per bar: of the first SAMPLE_PER_BAR customers who signed up in that
     period (read off the (business, created_at) index), the share that matches
     the filters, times how many signed up then (SignupDay). Two queries, and the
     work grows with the number of bars, not with the business or the table."""
-    kept = _kept_days(filterset, business)
+    kept = _kept_days(customers, business)
     if kept is None:
         return None
     first, last, grain, totals = kept
-    since, until = created_range(*_date_range(filterset))
+    since, until = created_range(*_date_range(customers))
     everyone = Customer.objects.for_business(business).order_by("created_at", "id")
     parts = []
     for start in totals:

@@ -19,15 +19,14 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from customers.filters import CustomerFilter
+from customers.listing import CustomerList, sort_names
 from customers.models import Business
 from customers.reports.columns import ReportColumn, column_sources, report_columns
-from customers.tables import CustomerTable
 
 # Query parameters that are not filters but may appear in a report URL.
 VIEW_PARAMS = ("columns", "sort")
 # The table's own paging parameters: harmless in an export URL, ignored.
 IGNORED_PARAMS = ("page", "per_page")
-DEFAULT_ORDERING = ("-created_at", "-id")
 PREVIEW_ROWS = 10
 
 
@@ -39,17 +38,19 @@ def filter_names() -> list[str]:
     return list(CustomerFilter.base_filters)
 
 
-def sort_names() -> list[str]:
-    return [
-        name for name, column in CustomerTable.base_columns.items() if column.orderable is not False
-    ]
-
-
 @dataclass
 class ReportRequest:
     columns: list[str]
-    filterset: CustomerFilter
-    sort: str  # "", or a table column name with an optional "-"
+    customers: CustomerList  # its filters and sort: the report's rows, in order
+
+    @property
+    def filterset(self) -> CustomerFilter:
+        return self.customers.filters
+
+    @property
+    def sort(self) -> str:
+        """ "", or a table column name with an optional "-"."""
+        return self.customers.sort
 
     @property
     def is_valid(self) -> bool:
@@ -122,24 +123,10 @@ def parse_report_request(
     for name in known_filters:
         if name in params:
             data.setlist(name, params.getlist(name))
-    filterset = CustomerFilter(data or None, business=business, sort=sort, paged_to=paged_to)
+    customers = CustomerList(data, business=business, sort=sort, paged_to=paged_to)
     return ReportRequest(
-        columns=columns or [c for c in default_columns if c in registry],
-        filterset=filterset,
-        sort=sort,
+        columns=columns or [c for c in default_columns if c in registry], customers=customers
     )
-
-
-def ordering(sort: str) -> list[str]:
-    """The table's ordering for `sort` (every ordering ends in the primary key)."""
-    if not sort:
-        return list(DEFAULT_ORDERING)
-    descending = sort.startswith("-")
-    column = CustomerTable.base_columns[sort.lstrip("-")]
-    fields = list(column.order_by or (sort.lstrip("-"),))
-    if "id" not in fields:
-        fields.append("id")
-    return [f"-{f}" if descending else f for f in fields]
 
 
 @dataclass
@@ -163,8 +150,8 @@ def report_rows(request: ReportRequest) -> ReportRows:
     annotations = {f"r_{s}": sources[s]() for s in selected if s in sources}
     aliases = [f"r_{s}" if s in sources else s for s in selected]
     queryset = (
-        request.filterset.qs.annotate(**annotations)
-        .order_by(*ordering(request.sort))
+        request.customers.queryset.annotate(**annotations)
+        .order_by(*request.customers.ordering)
         .values_list(*aliases)
     )
     columns, pickers = [registry[name] for name in request.columns], []
@@ -177,12 +164,3 @@ def report_rows(request: ReportRequest) -> ReportRows:
         else:
             pickers.append(lambda raw, at=positions, pick=column.pick: pick(*(raw[i] for i in at)))
     return ReportRows(queryset, columns, pickers)
-
-
-def capped_count(request: ReportRequest, cap: int | None = None) -> tuple[int, bool]:
-    """How many customers match, counting at most `cap` (+1 to know it was passed)."""
-    cap = cap or settings.CUSTOMER_LIST_COUNT_CAP
-    found = request.filterset.known_count
-    if found is None:
-        found = request.filterset.qs.order_by()[: cap + 1].count()
-    return min(found, cap), found > cap

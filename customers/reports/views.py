@@ -18,7 +18,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from customers.accounts.permissions import business_required
 from customers.audit import Actor, event_record
-from customers.models import SavedReport, TablePreference
+from customers.listing import visible_columns
+from customers.models import SavedReport
 from customers.reports import exports
 from customers.reports.chart import signup_chart
 from customers.reports.columns import report_columns
@@ -27,11 +28,9 @@ from customers.reports.query import (
     PREVIEW_ROWS,
     ReportParamError,
     ReportRequest,
-    capped_count,
     parse_report_request,
     report_rows,
 )
-from customers.tables import CustomerTable
 
 BUILDER_DEFAULT_COLUMNS = [
     "name",
@@ -54,23 +53,11 @@ def _bad_request(request, message: str):
     )
 
 
-def table_columns(request) -> list[str]:
-    """The user's visible customer-table columns (the Export button's default)."""
-    saved = (
-        TablePreference.objects.filter(
-            user=request.user, business=request.business, table=CustomerTable.__name__
-        )
-        .values_list("columns", flat=True)
-        .first()
-    )
-    return CustomerTable.clean_columns(saved or []) or list(CustomerTable.default_columns)
-
-
 def _render_builder(request, report: ReportRequest, saved: SavedReport | None, save_form=None):
     registry = report_columns()
     chosen = set(report.columns)
     valid = report.is_valid
-    count, capped = capped_count(report)
+    count, capped = report.customers.capped_count()
     rows = report_rows(report)
     query = report.query_string()
     context = {
@@ -235,9 +222,7 @@ def _export_request(request) -> ReportRequest:
     return parse_report_request(
         request.GET,
         business=request.business,
-        default_columns=[
-            c for c in table_columns(request) if c not in CustomerTable.editor_columns
-        ],
+        default_columns=visible_columns(request),
     )
 
 

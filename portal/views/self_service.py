@@ -3,18 +3,19 @@ a customer only ever reaches their own payments, subscriptions, keys and wallet.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.audit import Actor
 from customers.billing.invoices import invoice_pdf, pdf_response, refund_receipt_pdf
-from customers.billing.selectors import customer_payments
+from customers.billing.selectors import customer_payments, customer_subscriptions
 from customers.billing.subscriptions import subscription_cancellation_revoke
 from customers.core.errors import CustomerEmailTaken, DomainError
+from customers.licenses.selectors import customer_license_keys
 from customers.licenses.services import license_key_instance_deactivate
-from customers.models import LicenseKey, LicenseKeyInstance, Payment, Refund, Subscription
+from customers.models import LicenseKeyInstance, Payment, Refund, Subscription
 from portal import services
 from portal.auth import portal_login_required
 from portal.errors import PortalLinkInvalid
@@ -66,11 +67,7 @@ def refund_receipt(request, refund_id):
 
 @portal_login_required
 def subscriptions(request):
-    subs = (
-        Subscription.objects.filter(customer=request.customer)
-        .select_related("product")
-        .order_by("-created_at", "-id")
-    )
+    subs = customer_subscriptions(request.customer)
     page = Paginator(subs, PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(request, "portal/subscriptions.html", {"page": page})
 
@@ -134,15 +131,7 @@ def subscription_keep(request, subscription_id):
 
 @portal_login_required
 def license_keys(request):
-    keys = (
-        LicenseKey.objects.filter(customer=request.customer)
-        .select_related("product")
-        .prefetch_related(
-            Prefetch("instances", queryset=LicenseKeyInstance.objects.order_by("created_at", "id"))
-        )
-        .annotate(instance_count=Count("instances"))
-        .order_by("-created_at", "-id")
-    )
+    keys = customer_license_keys(request.customer)
     page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(request, "portal/license_keys.html", {"page": page})
 

@@ -62,7 +62,7 @@ def test_trigram_search_finds_substrings_any_case(business):
     ],
 )
 def test_every_sort_of_the_table_reads_an_index(many, sort, index):
-    from customers.reports.query import ordering
+    from customers.listing import ordering
 
     qs = Customer.objects.for_business(many).order_by(*ordering(sort))[:25]
     assert index in plan(qs)

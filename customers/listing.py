@@ -1,0 +1,254 @@
+"""The list of a business's customers, built in one fixed order, the way Django
+admin's ChangeList builds its list:
+
+1. parse the query string once: search and filters (`CustomerFilter`'s form), the
+   sort (a table column, "-" first for descending), the page and rows per page;
+2. scope: the business's customers;
+3. filters and search, a minimum total paid located on the kept spend figures;
+4. a total ordering: the sort's column, then the ID (newest first by default);
+5. a page, counted up to `CUSTOMER_LIST_COUNT_CAP` and never further.
+
+The customer table, Build Report (preview, count, chart), the exports and the
+API's list all go through `CustomerList`; the API brings its own parsed filters.
+
+A minimum total paid is looked up on CustomerSpend's indexes first:
+- if at most the count cap of customers reach it (in the date range), the list
+  starts from them, fetched by key;
+- if more reach it and the list is shown by sign-up date in pages that never go
+  past `paged_to` rows (the table, the report preview), the first `paged_to` of
+  them in that order that match the other filters are walked off the spend index;
+- otherwise (another sort, or exports and charts, which need every row) each
+  customer along the page's order is probed, between the oldest and the newest
+  spender's sign-up.
+Big spenders are mostly old customers, so a newest-first scan of the customers
+table hoping to meet them soon would read all of it.
+"""
+
+from functools import cached_property
+from typing import Protocol
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import QueryDict
+
+from customers.accounts.preferences import table_columns_saved
+from customers.core.pagination import CappedPaginator
+from customers.filters import CustomerFilter, created_range
+from customers.forms import TableParamsForm
+from customers.models import Business, Customer
+from customers.reports import summaries
+from customers.tables import DEFAULT_SORT, CustomerTable
+
+# With only these in use, a minimum total paid can be paged from CustomerSpend alone.
+SPENDER_WALK_FILTERS = {"min_paid", "min_paid_currency", "created_after", "created_before"}
+
+
+class Filters(Protocol):
+    """What a list's filter stage is: CustomerFilter, or the API's parsed query."""
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet: ...
+
+    def used(self) -> dict: ...
+
+
+def sort_names() -> list[str]:
+    """The columns a list can be sorted by (each may take a leading "-")."""
+    return [
+        name for name, column in CustomerTable.base_columns.items() if column.orderable is not False
+    ]
+
+
+def clean_sort(sort: str | None, visible=None) -> str:
+    """A known sortable column (optionally with "-"), else "" for the default order.
+
+    A column that is not shown cannot be sorted by in the table either: such a sort
+    falls back to the default too, so every page has a total order.
+    """
+    sort = (sort or "").strip()
+    name = sort.removeprefix("-")
+    if name not in sort_names() or (visible is not None and name not in visible):
+        return ""
+    return sort
+
+
+def ordering(sort: str) -> list[str]:
+    """The total ordering for `sort`: the column's own order, then the ID."""
+    sort = sort or DEFAULT_SORT
+    descending = sort.startswith("-")
+    column = CustomerTable.base_columns[sort.lstrip("-")]
+    fields = list(column.order_by or (sort.lstrip("-"),))
+    if "id" not in fields:
+        fields.append("id")
+    return [f"-{f}" if descending else f for f in fields]
+
+
+def visible_columns(request) -> list[str]:
+    """The table's columns for this request, in order: `?columns=` when it names some,
+    else the member's saved choice, else the defaults; owners' and admins' columns
+    only for them."""
+    chosen = []
+    if "columns" in request.GET:
+        chosen = CustomerTable.clean_columns(request.GET["columns"].split(","))
+    if not chosen:
+        saved = table_columns_saved(
+            user=request.user, business=request.business, table=CustomerTable.__name__
+        )
+        chosen = CustomerTable.clean_columns(saved) or list(CustomerTable.default_columns)
+    if not request.membership.can_edit:
+        chosen = [name for name in chosen if name not in CustomerTable.editor_columns]
+    return chosen
+
+
+class CustomerList:
+    """One list of a business's customers: its filters, order and pages.
+
+    `params` is the query string (search, filters, `sort`, `page`, `per_page`);
+    `filters` replaces the CustomerFilter made from it (the API's own query).
+    `visible` limits sorting to the columns shown. `paged_to` says how far pages
+    ever go (0: every match may be needed, as by exports and charts).
+    """
+
+    def __init__(
+        self,
+        params: QueryDict | None = None,
+        *,
+        business: Business,
+        filters: Filters | None = None,
+        sort: str | None = None,
+        visible=None,
+        paged_to: int = 0,
+    ):
+        self.business = business
+        self.params = params if params is not None else QueryDict()
+        self.filters = filters or CustomerFilter(self.params or None, business=business)
+        self.sort = clean_sort(self.params.get("sort") if sort is None else sort, visible)
+        self.page_number, self.per_page = TableParamsForm(self.params).params()
+        self.paged_to = paged_to
+
+    @property
+    def ordering(self) -> list[str]:
+        return ordering(self.sort)
+
+    @cached_property
+    def used(self) -> dict:
+        """The valid filter values in use, by name."""
+        return self.filters.used()
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        """The matching customers, not yet ordered."""
+        ids, _complete = self._spenders
+        if ids is not None:
+            start = Customer.objects.among(ids, self.business)
+        else:
+            start = Customer.objects.for_business(self.business)
+        queryset = self._filtered(start)
+        if ids is None and self._min_paid:
+            queryset = self._probe_spenders(queryset)
+        return queryset
+
+    def ordered(self) -> QuerySet:
+        return self.queryset.order_by(*self.ordering)
+
+    @property
+    def known_count(self) -> int | None:
+        """How many match (up to paged_to), when the spend index settled it with
+        every filter applied; saves the count query."""
+        ids, complete = self._spenders
+        return len(ids) if ids is not None and complete else None
+
+    def capped_count(self, cap: int | None = None) -> tuple[int, bool]:
+        """How many customers match, counting at most `cap` (+1 to know it was passed)."""
+        cap = cap or settings.CUSTOMER_LIST_COUNT_CAP
+        found = self.known_count
+        if found is None:
+            found = self.queryset.order_by()[: cap + 1].count()
+        return min(found, cap), found > cap
+
+    def pagination(self) -> dict:
+        """What a django-tables2 table's paginate() takes to page this list."""
+        return {
+            "paginator_class": CappedPaginator,
+            "count_queryset": self.queryset,
+            "known_count": self.known_count,
+            "cap": settings.CUSTOMER_LIST_COUNT_CAP,
+            "page": self.page_number,
+            "per_page": self.per_page,
+        }
+
+    def unpaged(self) -> "CustomerList":
+        """The same list where every match can be found (charts, exports)."""
+        if not self.paged_to:
+            return self
+        unpaged = CustomerList(
+            self.params, business=self.business, filters=self.filters, sort=self.sort
+        )
+        ids, complete = self._spenders
+        if ids is not None and len(ids) <= settings.CUSTOMER_LIST_COUNT_CAP:
+            unpaged._spenders = ids, complete  # every match, with or without pages
+        return unpaged
+
+    # --- a minimum total paid ----------------------------------------------------
+
+    @property
+    def _min_paid(self) -> int:
+        minimum = self.used.get("min_paid")
+        return minimum if isinstance(minimum, int) and minimum > 0 else 0
+
+    @property
+    def _by_signup(self) -> bool:
+        return (self.sort or DEFAULT_SORT).lstrip("-") == "created_at"
+
+    def _filtered(self, queryset: QuerySet) -> QuerySet:
+        """`queryset` with the search and every filter but the minimum total paid."""
+        if isinstance(self.filters, CustomerFilter):
+            if not self.filters.is_bound:
+                return queryset
+            self.filters.errors  # noqa: B018 - validate before filtering, as FilterSet.qs
+        return self.filters.filter_queryset(queryset)
+
+    @cached_property
+    def _spenders(self) -> tuple[list[str] | None, bool]:
+        """With a minimum total paid, the IDs of the customers who reach it when the
+        spend indexes alone can tell (see the module docstring), else None; and
+        whether those IDs are exactly the matches of every filter in use."""
+        minimum = self._min_paid
+        if not minimum:
+            return None, False
+        used = self.used
+        complete = set(used) <= SPENDER_WALK_FILTERS
+        cap = settings.CUSTOMER_LIST_COUNT_CAP
+        currency = used["min_paid_currency"]
+        since, until = created_range(used.get("created_after"), used.get("created_before"))
+        ids = summaries.spenders(self.business, currency, minimum, cap, since=since, until=until)
+        if ids is not None or self.paged_to <= cap or not self._by_signup:
+            return ids, complete
+        newest_first = (self.sort or DEFAULT_SORT).startswith("-")
+        if complete:
+            ids = summaries.spenders_in_order(
+                self.business,
+                currency,
+                minimum,
+                self.paged_to,
+                newest_first=newest_first,
+                since=since,
+                until=until,
+            )
+            return ids, True
+        # The other filters, checked on each spender's row in that order.
+        others = self._filtered(Customer.objects.for_business(self.business))
+        ids = summaries.spenders_among(
+            others, currency, minimum, self.paged_to, newest_first=newest_first
+        )
+        return ids, True
+
+    def _probe_spenders(self, queryset: QuerySet) -> QuerySet:
+        """Many match: probe CustomerSpend (one index lookup) per customer along the
+        page's own order; by sign-up date, only between the oldest and the newest of
+        them (two index lookups), so a page starts where they are."""
+        currency = self.used["min_paid_currency"]
+        queryset = queryset.filter(summaries.paid_at_least(currency, self._min_paid))
+        if self._by_signup:
+            first, last = summaries.spenders_span(self.business, currency, self._min_paid)
+            queryset = queryset.filter(created_at__gte=first, created_at__lte=last)
+        return queryset
