@@ -5,7 +5,7 @@ from ninja import Field, Router
 from customers.api.common import ERRORS, Out, QueryText, get_scoped
 from customers.audit import Actor
 from customers.models import Customer
-from portal.services import create_portal_session
+from portal.services import portal_session_create
 
 router = Router(tags=["Customer portal"])
 
@@ -31,7 +31,7 @@ def create_session(
         Customer.objects.for_business(request.auth.business_id).select_related("business"),
         customer_id,
     )
-    _link, url = create_portal_session(
+    _link, url = portal_session_create(
         customer=customer,
         send_email=send_email,
         return_url=return_url,

@@ -92,7 +92,7 @@ def _new_link(
     return link, public_url(reverse("portal:open", args=[token]))
 
 
-def create_portal_session(
+def portal_session_create(
     *, customer: Customer, send_email: bool = False, return_url: str | None = None, actor: Actor
 ) -> tuple[PortalLink, str]:
     """A 24-hour portal link for one customer; optionally e-mailed to them.
@@ -261,7 +261,7 @@ def portal_login_resolve(cookie_token: str | None) -> tuple[PortalLogin | None, 
     return login, login
 
 
-def portal_logout(*, login: PortalLogin) -> None:
+def portal_login_end(*, login: PortalLogin) -> None:
     PortalLogin.objects.filter(pk=login.pk, ended_at__isnull=True).update(ended_at=timezone.now())
 
 

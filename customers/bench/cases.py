@@ -21,7 +21,7 @@ from customers.bench.pages import ALL_REQUESTS_P95_MS, FAST_P95_MS, Case, get_ok
 from customers.core.money import to_decimal
 from customers.filters import CustomerFilter
 from customers.models import Business, Customer, CustomerSpend, Membership, Payment
-from portal.services import create_portal_session
+from portal.services import portal_session_create
 from wallets.models import Wallet
 from wallets.services import ledger_post
 
@@ -198,7 +198,7 @@ def top_spend(biz: Business) -> str:
 
 
 def portal_client(customer: Customer) -> Client:
-    _link, url = create_portal_session(customer=customer, actor=ACTOR)
+    _link, url = portal_session_create(customer=customer, actor=ACTOR)
     client = Client()
     response = client.get(urlsplit(url).path)
     if response.status_code >= 400:

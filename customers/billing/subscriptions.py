@@ -1,5 +1,6 @@
 """Subscription operations: cancel now or at the period's end, revoke a scheduled
-cancellation, and the renewal run (`bill_due_subscriptions`).
+cancellation, and the renewal run (`subscriptions_bill_due`, the `bill_due_subscriptions`
+command).
 
 Renewals apply the customer's wallet in the subscription's currency first and
 charge only the rest through the gateway. A failed charge puts the subscription
@@ -303,7 +304,7 @@ def subscription_renew(
         return "failed"
 
 
-def bill_due_subscriptions(
+def subscriptions_bill_due(
     *,
     now: dt.datetime | None = None,
     gateway: PaymentGateway | None = None,

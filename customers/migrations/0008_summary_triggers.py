@@ -10,7 +10,7 @@ Each spend row also copies its customer's `created_at` (kept in step if it
 changes). SignupDay counts customers by the UTC day of `created_at`.
 
 On PostgreSQL a bulk load may set `customerhub.defer_summaries = 'on'` for its
-transaction and then call `customers.reports.summaries.rebuild_summaries()`; see there.
+transaction and then call `customers.reports.summaries.summaries_rebuild()`; see there.
 The same triggers exist for SQLite, so both databases behave alike.
 """
 

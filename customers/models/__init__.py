@@ -8,21 +8,13 @@ from customers.models.accounts import (
     TablePreference,
 )
 from customers.models.api_keys import ApiKey
-from customers.models.billing import (
-    InvoiceCounter,
-    Payment,
-    PaymentQuerySet,
-    Product,
-    Refund,
-    Subscription,
-    SubscriptionQuerySet,
-    TimeInterval,
-    add_interval,
-)
+from customers.models.billing import InvoiceCounter, Payment, PaymentQuerySet, Refund
+from customers.models.catalog import Product, TimeInterval, add_interval
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
 from customers.models.events import Event
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
 from customers.models.reports import SavedReport
+from customers.models.subscriptions import Subscription, SubscriptionQuerySet
 from customers.models.summaries import CustomerSpend, SignupDay
 
 __all__ = [

@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.core.ids import PublicIdField
 from customers.models.accounts import Business, BusinessScopedQuerySet
-from customers.models.billing import Payment, Product, Subscription
+from customers.models.billing import Payment
+from customers.models.catalog import Product
 from customers.models.customers import Customer
+from customers.models.subscriptions import Subscription
 
 
 class LicenseKeyQuerySet(BusinessScopedQuerySet):

@@ -5,7 +5,7 @@ Both tables are maintained by triggers (see migration 0007 and
 `customers.reports.summaries`): a payment or refund that is inserted, changes status or is
 deleted adjusts its customer's spend in the same transaction, whatever code path
 wrote it (services, the API, admin, bulk loads, tests' factories). Nothing in
-Python writes them except `customers.reports.summaries.rebuild_summaries`, which recomputes
+Python writes them except `customers.reports.summaries.summaries_rebuild`, which recomputes
 a business's rows from the source tables after a bulk load.
 """
 

@@ -3,9 +3,9 @@ and bulk loads.
 
 Row triggers keep both tables right for every ordinary write. A bulk load of
 millions of rows (`seed_demo`) would pay one upsert per row, so on PostgreSQL it
-may switch the triggers off for its own transaction with `defer_summaries()` and
+may switch the triggers off for its own transaction with `summaries_defer()` and
 then recompute the business's figures in two set-based statements with
-`rebuild_summaries()`. Run both inside the same `transaction.atomic()`, with no
+`summaries_rebuild()`. Run both inside the same `transaction.atomic()`, with no
 other writer loading the same business.
 """
 
@@ -14,7 +14,7 @@ from django.db.models import Exists, Max, Min, OuterRef
 
 from customers.models import Business, CustomerSpend
 
-_DEFER = "SET LOCAL customerhub.defer_summaries = '{}'"
+_DEFER = "SET LOCAL customerhub.summaries_defer = '{}'"
 
 _SPEND = """
 INSERT INTO customers_customerspend
@@ -42,16 +42,16 @@ def _signups() -> str:
     )
 
 
-def defer_summaries() -> None:
+def summaries_defer() -> None:
     """Switch the summary triggers off until the end of this transaction (PostgreSQL)."""
     if not connection.in_atomic_block:
-        raise RuntimeError("defer_summaries() must run inside transaction.atomic().")
+        raise RuntimeError("summaries_defer() must run inside transaction.atomic().")
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute(_DEFER.format("on"))
 
 
-def rebuild_summaries(business: Business) -> None:
+def summaries_rebuild(business: Business) -> None:
     """Recompute `business`'s spend and sign-up figures from the source tables."""
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":

@@ -112,7 +112,7 @@ def logout(request):
     login, _named = services.portal_login_resolve(request.COOKIES.get("hub_portal"))
     business_id = login.business_id if login else None
     if login:
-        services.portal_logout(login=login)
+        services.portal_login_end(login=login)
     response = (
         redirect("portal:login", business_id=business_id)
         if business_id

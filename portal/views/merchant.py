@@ -23,7 +23,7 @@ def invite(request, customer_id):
     link_url = None
     if request.method == "POST" and form.is_valid():
         try:
-            _link, link_url = services.create_portal_session(
+            _link, link_url = services.portal_session_create(
                 customer=customer,
                 send_email=form.cleaned_data["send_email"],
                 return_url=form.cleaned_data["return_url"],

@@ -147,7 +147,7 @@ def test_two_renewal_runs_at_once_bill_once():
     )
     PaymentFactory(customer=customer, subscription=sub, pricing_type="subscription")
 
-    results = race(lambda: subscriptions.bill_due_subscriptions(gateway=SlowGateway()))
+    results = race(lambda: subscriptions.subscriptions_bill_due(gateway=SlowGateway()))
     assert sum(r.renewed for r in results) == 1, results
     assert Payment.objects.filter(charge_type="renewal").count() == 1
 

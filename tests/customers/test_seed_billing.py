@@ -92,8 +92,8 @@ def test_seeded_rows_keep_the_rules():
     ).exists()
     assert not Subscription.objects.exclude(customer_id__in=customer_ids).exists()
     # The renewal run handles seeded subscriptions: nothing is billed twice.
-    subscriptions.bill_due_subscriptions()
-    assert subscriptions.bill_due_subscriptions().renewed == 0
+    subscriptions.subscriptions_bill_due()
+    assert subscriptions.subscriptions_bill_due().renewed == 0
 
 
 def test_a_second_seed_bills_only_the_new_customers():

@@ -131,7 +131,7 @@ def test_on_hold_can_be_cancelled_now_but_not_scheduled(customer, actor):
 
 def test_due_subscription_is_billed_and_its_period_advanced(due):
     period_end = due.next_billing_date
-    run = subscriptions.bill_due_subscriptions()
+    run = subscriptions.subscriptions_bill_due()
     assert run.renewed == 1
     due.refresh_from_db()
     assert due.previous_billing_date == period_end
@@ -145,8 +145,8 @@ def test_due_subscription_is_billed_and_its_period_advanced(due):
 
 
 def test_running_twice_bills_nothing_twice(due):
-    assert subscriptions.bill_due_subscriptions().renewed == 1
-    assert subscriptions.bill_due_subscriptions().renewed == 0
+    assert subscriptions.subscriptions_bill_due().renewed == 1
+    assert subscriptions.subscriptions_bill_due().renewed == 0
     assert Payment.objects.filter(charge_type="renewal").count() == 1
 
 
@@ -162,7 +162,7 @@ def test_not_yet_due_and_inactive_subscriptions_are_left_alone(customer):
     SubscriptionFactory(
         customer=customer, status="on_hold", next_billing_date=timezone.now() - dt.timedelta(days=1)
     )
-    run = subscriptions.bill_due_subscriptions()
+    run = subscriptions.subscriptions_bill_due()
     assert (run.renewed, run.failed) == (0, 0)
     assert not Payment.objects.exists()
 
@@ -170,7 +170,7 @@ def test_not_yet_due_and_inactive_subscriptions_are_left_alone(customer):
 def test_failed_charge_puts_on_hold_and_disables_keys(due):
     key = LicenseKeyFactory(customer=due.customer, subscription=due, product=due.product)
     period_end = due.next_billing_date
-    run = subscriptions.bill_due_subscriptions(gateway=Declines())
+    run = subscriptions.subscriptions_bill_due(gateway=Declines())
     assert run.failed == 1
     due.refresh_from_db()
     key.refresh_from_db()
@@ -181,12 +181,12 @@ def test_failed_charge_puts_on_hold_and_disables_keys(due):
     assert failed.invoice_number is None
     assert Event.objects.filter(type="subscription.on_hold").exists()
     # On hold is not due: a second run does not charge again.
-    assert subscriptions.bill_due_subscriptions(gateway=Declines()).failed == 0
+    assert subscriptions.subscriptions_bill_due(gateway=Declines()).failed == 0
 
 
 def test_builtin_gateway_fails_without_a_payment_method_on_file(customer):
     SubscriptionFactory(customer=customer, next_billing_date=timezone.now() - dt.timedelta(hours=1))
-    run = subscriptions.bill_due_subscriptions()
+    run = subscriptions.subscriptions_bill_due()
     assert run.failed == 1
     assert Payment.objects.get().error_code == "payment_method_missing"
 
@@ -194,7 +194,7 @@ def test_builtin_gateway_fails_without_a_payment_method_on_file(customer):
 def test_scheduled_cancellation_takes_effect_instead_of_billing(due):
     key = LicenseKeyFactory(customer=due.customer, subscription=due)
     Subscription.objects.filter(pk=due.pk).update(cancel_at_next_billing_date=True)
-    run = subscriptions.bill_due_subscriptions()
+    run = subscriptions.subscriptions_bill_due()
     assert (run.cancelled, run.renewed) == (1, 0)
     due.refresh_from_db()
     key.refresh_from_db()
@@ -212,7 +212,7 @@ def test_a_subscription_many_periods_behind_catches_up_one_period_per_run(custom
         next_billing_date=start,
     )
     PaymentFactory(customer=customer, subscription=sub, pricing_type="subscription")
-    assert subscriptions.bill_due_subscriptions().renewed == 1
+    assert subscriptions.subscriptions_bill_due().renewed == 1
     sub.refresh_from_db()
     assert sub.next_billing_date == start + dt.timedelta(days=7)
 
@@ -222,7 +222,7 @@ def test_a_subscription_many_periods_behind_catches_up_one_period_per_run(custom
 
 def test_wallet_covers_the_whole_renewal(due):
     credit_wallet(due.customer, "USD", 1500)
-    subscriptions.bill_due_subscriptions(gateway=Declines())  # the gateway is never asked
+    subscriptions.subscriptions_bill_due(gateway=Declines())  # the gateway is never asked
     renewal = Payment.objects.get(charge_type="renewal")
     assert (renewal.status, renewal.payment_method) == ("succeeded", "wallet")
     assert wallet_balance(due.customer, "USD") == 500
@@ -241,7 +241,7 @@ def test_wallet_covers_part_and_the_card_the_rest(due):
             charged["amount"] = amount
             return ChargeResult(True, method)
 
-    subscriptions.bill_due_subscriptions(gateway=Records())
+    subscriptions.subscriptions_bill_due(gateway=Records())
     renewal = Payment.objects.get(charge_type="renewal")
     assert charged["amount"] == 700
     assert (renewal.status, renewal.total_amount, renewal.payment_method) == (
@@ -256,7 +256,7 @@ def test_wallet_covers_part_and_the_card_the_rest(due):
 def test_failed_charge_after_a_wallet_debit_gives_the_money_back(due):
     credit_wallet(due.customer, "USD", 300)
     gateway = Declines()
-    subscriptions.bill_due_subscriptions(gateway=gateway)
+    subscriptions.subscriptions_bill_due(gateway=gateway)
     assert gateway.charged == 700
     assert wallet_balance(due.customer, "USD") == 300
     from wallets.models import LedgerEntry
@@ -272,7 +272,7 @@ def test_failed_charge_after_a_wallet_debit_gives_the_money_back(due):
 
 def test_wallet_in_another_currency_is_not_used(due):
     credit_wallet(due.customer, "INR", 100000)
-    subscriptions.bill_due_subscriptions()
+    subscriptions.subscriptions_bill_due()
     assert Payment.objects.get(charge_type="renewal").payment_method == "card"
     assert wallet_balance(due.customer, "INR") == 100000
 
@@ -280,6 +280,6 @@ def test_wallet_in_another_currency_is_not_used(due):
 def test_license_keys_of_other_subscriptions_are_untouched(due, customer):
     other = SubscriptionFactory(customer=customer)
     key = LicenseKeyFactory(customer=customer, subscription=other)
-    subscriptions.bill_due_subscriptions(gateway=Declines())
+    subscriptions.subscriptions_bill_due(gateway=Declines())
     key.refresh_from_db()
     assert key.status == LicenseKey.Status.ACTIVE

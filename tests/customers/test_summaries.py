@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.models import CustomerSpend, Payment, Refund, SignupDay
-from customers.reports.summaries import defer_summaries, rebuild_summaries
+from customers.reports.summaries import summaries_defer, summaries_rebuild
 from tests.factories import CustomerFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_rebuild_gives_the_same_figures_as_the_triggers(business):
             refund(p, 100 * i)
     kept = sorted(CustomerSpend.objects.values_list("customer_id", "currency", "paid", "refunded"))
     days = sorted(SignupDay.objects.values_list("business_id", "day", "customers"))
-    rebuild_summaries(business)
+    summaries_rebuild(business)
     assert (
         sorted(CustomerSpend.objects.values_list("customer_id", "currency", "paid", "refunded"))
         == kept
@@ -160,11 +160,11 @@ def test_chart_over_the_cap_is_a_labelled_estimate(owner_client, business, setti
 @pytest.mark.django_db(transaction=True)
 def test_bulk_load_defers_then_rebuilds(business):
     with transaction.atomic():
-        defer_summaries()
+        summaries_defer()
         c = CustomerFactory(business=business)
         PaymentFactory(customer=c, total_amount=4200)
         assert not CustomerSpend.objects.filter(customer=c).exists()
-        rebuild_summaries(business)
+        summaries_rebuild(business)
         assert spend(c) == {"USD": (4200, 0, 4200)}
         # After the rebuild the triggers are on again for the rest of the transaction.
         PaymentFactory(customer=c, total_amount=800)

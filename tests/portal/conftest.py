@@ -73,7 +73,7 @@ def make_instance(key, name="MacBook Pro"):
 
 def portal_link(customer, **kw):
     """A fresh invite link URL path for the customer."""
-    _link, url = services.create_portal_session(customer=customer, actor=Actor.system(), **kw)
+    _link, url = services.portal_session_create(customer=customer, actor=Actor.system(), **kw)
     return urlsplit(url).path
 
 

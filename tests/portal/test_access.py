@@ -20,7 +20,7 @@ HOME = reverse("portal:home")
 
 def test_invite_link_signs_in_and_drops_the_token(client, portal_customer, settings):
     settings.PUBLIC_BASE_URL = "https://hub.example.com"
-    _link, url = services.create_portal_session(customer=portal_customer, actor=Actor.system())
+    _link, url = services.portal_session_create(customer=portal_customer, actor=Actor.system())
     assert url.startswith("https://hub.example.com/portal/session/")
     token = url.rstrip("/").rsplit("/", 1)[1]
     assert len(token) >= 22  # ≥ 128 bits
@@ -37,7 +37,7 @@ def test_invite_link_signs_in_and_drops_the_token(client, portal_customer, setti
 
 def test_invite_can_be_emailed(portal_customer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _link, url = services.create_portal_session(
+        _link, url = services.portal_session_create(
             customer=portal_customer, send_email=True, actor=Actor.system()
         )
     assert len(mail.outbox) == 1
@@ -49,7 +49,7 @@ def test_bad_return_url_is_refused(portal_customer):
     from portal.errors import InvalidReturnUrl
 
     with pytest.raises(InvalidReturnUrl):
-        services.create_portal_session(
+        services.portal_session_create(
             customer=portal_customer, return_url="javascript:alert(1)", actor=Actor.system()
         )
     assert not PortalLink.objects.exists()

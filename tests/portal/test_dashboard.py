@@ -116,7 +116,7 @@ def test_details_page_shows_invites_last_visit_and_revokes(owner_client, client,
     from customers.audit import Actor
     from portal import services
 
-    _link, url = services.create_portal_session(customer=customer, actor=Actor.system("api"))
+    _link, url = services.portal_session_create(customer=customer, actor=Actor.system("api"))
     detail = reverse("customers:detail", args=[customer.pk])
     html = owner_client.get(detail).content.decode()
     assert "Has not visited the portal yet." in html and "Invite link · Active" in html

@@ -35,7 +35,7 @@ def test_home_shows_profile_wallets_and_subscriptions(portal_client, portal_cust
 
 
 def test_return_button_when_a_return_url_is_set(client, portal_customer):
-    _link, url = services.create_portal_session(
+    _link, url = services.portal_session_create(
         customer=portal_customer,
         return_url="https://shop.example.com/account",
         actor=Actor.system(),

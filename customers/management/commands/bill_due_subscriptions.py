@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from customers.billing.subscriptions import bill_due_subscriptions
+from customers.billing.subscriptions import subscriptions_bill_due
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        run = bill_due_subscriptions()
+        run = subscriptions_bill_due()
         self.stdout.write(
             f"{run.renewed} renewed, {run.failed} failed (on hold), "
             f"{run.cancelled} cancelled as scheduled, {run.skipped} skipped."

@@ -10,7 +10,7 @@ from customers.core.ids import id_floor
 from customers.demo.billing import Counts, seed_billing
 from customers.demo.customers import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Business, Customer
-from customers.reports.summaries import defer_summaries, rebuild_summaries
+from customers.reports.summaries import summaries_defer, summaries_rebuild
 from wallets.demo import WalletCounts, seed_wallets
 
 NEIGHBOURS_FROM = 10_000  # customers in the main business from which neighbours are added
@@ -116,7 +116,7 @@ class Command(BaseCommand):
 
         floor = id_floor("cus", timezone.now())  # IDs of the customers added below are ≥ this
         with transaction.atomic():
-            defer_summaries()
+            summaries_defer()
             written = bulk_insert(
                 Customer,
                 CUSTOMER_COLUMNS,
@@ -135,5 +135,5 @@ class Command(BaseCommand):
                 customer_id_floor=floor,
                 progress=bar("wallets", written),
             )
-            rebuild_summaries(biz)
+            summaries_rebuild(biz)
         return Added(customers=written, billing=billing, wallets=wallets)
