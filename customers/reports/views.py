@@ -14,10 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from customers.accounts.permissions import business_required
 from customers.audit import Actor, event_record
+from customers.core.htmx import render_page
 from customers.listing import visible_columns
 from customers.models import SavedReport
 from customers.reports import exports
@@ -88,10 +88,7 @@ def _render_builder(request, report: ReportRequest, saved: SavedReport | None, s
         "save_form": save_form
         or SavedReportForm(initial={"name": saved.name if saved else "", "query": query}),
     }
-    template = "customers/report_builder.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#preview"
-    return render(request, template, context)
+    return render_page(request, "customers/report_builder.html", "preview", context)
 
 
 def _preview_cells(rows) -> list[list[tuple]]:
@@ -113,7 +110,6 @@ def _parse(request, params: QueryDict) -> ReportRequest:
 
 
 @business_required
-@vary_on_headers("HX-Request")
 def report_builder(request, report_id=None):
     """Pick columns and filters; HTMX gets only the preview (count, chart, rows)."""
     saved = None
