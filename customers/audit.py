@@ -7,7 +7,7 @@ table is also the outbox webhooks are sent from.
 
 from dataclasses import dataclass
 
-from customers.models import Business, Event
+from customers.models import Business, Customer, Event
 
 
 @dataclass(frozen=True)
@@ -37,32 +37,28 @@ class Actor:
         return cls(Event.ActorKind.SYSTEM, "", label)
 
 
-def event_record(
-    *,
-    business: Business,
-    type: str,
-    actor: Actor,
-    object_id: str,
-    payload=None,
-    customer_id: str = "",
-):
-    """Append one audit Event; call it inside the transaction of the change.
+def event_record(subject, *, type: str, actor: Actor, payload=None) -> Event:
+    """Append one audit Event about `subject` (one of a business's rows, or the
+    business itself); call it inside the transaction of the change.
 
-    `customer_id` names the customer the change concerns; it defaults to the
-    object itself when that is a customer, and to the actor when a customer acted.
+    The event's object is the subject. The customer it concerns, which the
+    customer's details page lists it under, is the subject when that is a
+    customer, else the subject's customer, else the customer who acted.
     """
-    if not customer_id:
-        if object_id.startswith("cus_"):
-            customer_id = object_id
-        elif actor.kind == Event.ActorKind.CUSTOMER:
-            customer_id = actor.id
+    business_id = subject.pk if isinstance(subject, Business) else subject.business_id
+    if isinstance(subject, Customer):
+        customer_id = subject.pk
+    else:
+        customer_id = getattr(subject, "customer_id", "") or ""
+    if not customer_id and actor.kind == Event.ActorKind.CUSTOMER:
+        customer_id = actor.id
     return Event.objects.create(
-        business=business,
+        business_id=business_id,
         type=type,
         actor_kind=actor.kind,
         actor_id=actor.id,
         actor_label=actor.label,
-        object_id=object_id,
+        object_id=subject.pk,
         customer_id=customer_id,
         payload=payload or {},
     )

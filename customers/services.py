@@ -63,10 +63,9 @@ def customer_create(
         with transaction.atomic():
             customer = Customer.objects.create(business=business, **fields)
             event_record(
-                business=business,
+                customer,
                 type="customer.created",
                 actor=actor,
-                object_id=customer.pk,
                 payload={"email": customer.email, "name": customer.name},
             )
     except IntegrityError as exc:  # a concurrent create won the race
@@ -100,10 +99,9 @@ def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
                 setattr(customer, field, new)
             customer.save(update_fields=[*diff, "updated_at"])
             event_record(
-                business=customer.business,
+                customer,
                 type="customer.updated",
                 actor=actor,
-                object_id=customer.pk,
                 payload={"changes": diff},
             )
     except IntegrityError as exc:

@@ -111,10 +111,9 @@ def portal_session_create(
             emailed_to=customer.email if send_email else "",
         )
         event_record(
-            business=customer.business,
+            customer,
             type="portal_session.created",
             actor=actor,
-            object_id=customer.pk,
             payload={
                 "link_id": link.pk,
                 "emailed": send_email,
@@ -135,7 +134,11 @@ def portal_session_create(
 
 def portal_link_revoke(*, link: PortalLink, actor: Actor) -> PortalLink:
     with transaction.atomic():
-        link = PortalLink.objects.select_for_update().get(pk=link.pk)
+        link = (
+            PortalLink.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=link.pk)
+        )
         if link.revoked_at is None:
             link.revoked_at = timezone.now()
             link.save(update_fields=["revoked_at"])
@@ -143,10 +146,9 @@ def portal_link_revoke(*, link: PortalLink, actor: Actor) -> PortalLink:
                 ended_at=timezone.now()
             )
             event_record(
-                business=link.business,
+                link.customer,
                 type="portal_session.revoked",
                 actor=actor,
-                object_id=link.customer_id,
                 payload={"link_id": link.pk},
             )
     return link
@@ -184,10 +186,9 @@ def magic_link_request(*, business: Business, email: str, client_ip: str) -> Non
             emailed_to=customer.email,
         )
         event_record(
-            business=business,
+            customer,
             type="portal.login_link_sent",
             actor=Actor.customer(customer),
-            object_id=customer.pk,
             payload={"link_id": link.pk},
         )
         _send(
@@ -227,10 +228,9 @@ def portal_login_start(*, token: str) -> tuple[PortalLogin, str]:
             last_seen_at=now,
         )
         event_record(
-            business=link.business,
+            link.customer,
             type="portal.login",
             actor=Actor.customer(link.customer),
-            object_id=link.customer_id,
             payload={"link_id": link.pk, "kind": link.kind},
         )
     return login, cookie_token
@@ -312,10 +312,9 @@ def email_change_request(*, customer: Customer, new_email: str) -> None:
     )
     with transaction.atomic():
         event_record(
-            business=customer.business,
+            customer,
             type="customer.email_change_requested",
             actor=Actor.customer(customer),
-            object_id=customer.pk,
             payload={"new_email": new_email},
         )
         _send(
@@ -356,10 +355,9 @@ def portal_settings_save(*, business: Business, actor: Actor, **values) -> Porta
         current.save()
         if changed:
             event_record(
-                business=business,
+                business,
                 type="portal_settings.updated",
                 actor=actor,
-                object_id=business.pk,
                 payload={"changes": changed},
             )
     return current

@@ -333,11 +333,9 @@ def _post(
     # only for the UPDATE+INSERT statement and COMMIT. If the post is refused, the
     # transaction (Event included) rolls back.
     event_record(
-        business=business,
+        entry,
         type=f"wallet.{direction}ed",
         actor=actor,
-        object_id=entry.pk,
-        customer_id=customer.pk,
         payload={
             "customer_id": customer.pk,
             "currency": currency,

@@ -57,10 +57,9 @@ def api_key_create(
             created_by=created_by,
         )
         event_record(
-            business=business,
+            key,
             type="api_key.created",
             actor=actor,
-            object_id=key.pk,
             payload={"name": key.name, "read_only": read_only, "shown": key.masked},
         )
     return key, raw
@@ -75,10 +74,9 @@ def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
         event_record(
-            business=locked.business,
+            locked,
             type="api_key.revoked",
             actor=actor,
-            object_id=locked.pk,
             payload={"name": locked.name, "shown": locked.masked},
         )
     return locked

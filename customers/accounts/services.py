@@ -28,10 +28,9 @@ def merchant_create(*, business_name: str, email: str, password: str) -> tuple[M
         )
         if membership_created:
             event_record(
-                business=business,
+                business,
                 type="membership.created",
                 actor=Actor.system("create_merchant"),
-                object_id=business.pk,
                 payload={"user": email, "role": membership.role},
             )
     return membership, business_created or user_created or membership_created

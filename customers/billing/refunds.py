@@ -171,11 +171,9 @@ def refund_create(
                     actor=actor,
                 )
             event_record(
-                business=locked.business,
+                refund,
                 type=f"refund.{refund.status}",
                 actor=actor,
-                object_id=refund.pk,
-                customer_id=refund.customer_id,
                 payload={
                     "payment_id": locked.pk,
                     "customer_id": locked.customer_id,

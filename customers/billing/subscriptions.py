@@ -94,11 +94,9 @@ def subscription_cancel(
             _end(sub, at=timezone.now(), actor=actor)
             event_type = "subscription.cancelled"
         event_record(
-            business=sub.business,
+            sub,
             type=event_type,
             actor=actor,
-            object_id=sub.pk,
-            customer_id=sub.customer_id,
             payload={
                 "customer_id": sub.customer_id,
                 "effective_at": (
@@ -125,11 +123,9 @@ def subscription_cancellation_revoke(*, subscription: Subscription, actor: Actor
         sub.cancelled_by_type = sub.cancelled_by_label = ""
         sub.save()
         event_record(
-            business=sub.business,
+            sub,
             type="subscription.cancellation_revoked",
             actor=actor,
-            object_id=sub.pk,
-            customer_id=sub.customer_id,
             payload={"customer_id": sub.customer_id},
         )
     return sub
@@ -175,11 +171,9 @@ def subscription_renew(
         if sub.cancel_at_next_billing_date:
             _end(sub, at=sub.next_billing_date, actor=actor)
             event_record(
-                business=sub.business,
+                sub,
                 type="subscription.cancelled",
                 actor=actor,
-                object_id=sub.pk,
-                customer_id=sub.customer_id,
                 payload={"customer_id": sub.customer_id, "scheduled": True},
             )
             return "cancelled"
@@ -250,11 +244,9 @@ def subscription_renew(
             )
             sub.save()
             event_record(
-                business=sub.business,
+                sub,
                 type="subscription.renewed",
                 actor=actor,
-                object_id=sub.pk,
-                customer_id=sub.customer_id,
                 payload={
                     "payment_id": payment.pk,
                     "amount": total,
@@ -289,11 +281,9 @@ def subscription_renew(
             actor=actor,
         )
         event_record(
-            business=sub.business,
+            sub,
             type="subscription.on_hold",
             actor=actor,
-            object_id=sub.pk,
-            customer_id=sub.customer_id,
             payload={
                 "payment_id": payment.pk,
                 "amount": total,

@@ -35,11 +35,9 @@ def license_key_disable(*, license_key: LicenseKey, actor: Actor) -> LicenseKey:
         key.disabled_reason = LicenseKey.DisabledReason.MANUAL
         key.save(update_fields=["status", "disabled_reason", "updated_at"])
         event_record(
-            business=key.business,
+            key,
             type="license_key.disabled",
             actor=actor,
-            object_id=key.pk,
-            customer_id=key.customer_id,
             payload={"reason": key.disabled_reason},
         )
     return key
@@ -55,11 +53,9 @@ def license_key_enable(*, license_key: LicenseKey, actor: Actor) -> LicenseKey:
         key.disabled_reason = ""
         key.save(update_fields=["status", "disabled_reason", "updated_at"])
         event_record(
-            business=key.business,
+            key,
             type="license_key.enabled",
             actor=actor,
-            object_id=key.pk,
-            customer_id=key.customer_id,
             payload={"status": key.status},
         )
     return key
@@ -84,11 +80,9 @@ def license_key_set_activations_limit(
         key.activations_limit = activations_limit
         key.save(update_fields=["activations_limit", "updated_at"])
         event_record(
-            business=key.business,
+            key,
             type="license_key.updated",
             actor=actor,
-            object_id=key.pk,
-            customer_id=key.customer_id,
             payload={"activations_limit": [old, activations_limit]},
         )
     return key
@@ -100,9 +94,9 @@ def license_keys_disable(*, keys: QuerySet, reason: str, actor: Actor) -> int:
     Call inside the caller's transaction; writes one Event per key disabled.
     """
     changed = list(
-        keys.select_for_update(of=("self",))
-        .filter(status__in=[LicenseKey.Status.ACTIVE, LicenseKey.Status.EXPIRED])
-        .select_related("business")
+        keys.select_for_update().filter(
+            status__in=[LicenseKey.Status.ACTIVE, LicenseKey.Status.EXPIRED]
+        )
     )
     if not changed:
         return 0
@@ -111,11 +105,9 @@ def license_keys_disable(*, keys: QuerySet, reason: str, actor: Actor) -> int:
     )
     for key in changed:
         event_record(
-            business=key.business,
+            key,
             type="license_key.disabled",
             actor=actor,
-            object_id=key.pk,
-            customer_id=key.customer_id,
             payload={"reason": reason},
         )
     return len(changed)
@@ -128,11 +120,9 @@ def license_key_instance_deactivate(*, instance: LicenseKeyInstance, actor: Acto
         deleted, _rows = LicenseKeyInstance.objects.filter(pk=instance.pk, license_key=key).delete()
         if deleted:
             event_record(
-                business=key.business,
+                key,
                 type="license_key_instance.deactivated",
                 actor=actor,
-                object_id=key.pk,
-                customer_id=key.customer_id,
                 payload={"instance_id": instance.pk, "name": instance.name},
             )
 
@@ -155,11 +145,9 @@ def license_key_set_expiry(*, license_key: LicenseKey, expires_at, actor: Actor)
             fields.append("status")
         key.save(update_fields=fields)
         event_record(
-            business=key.business,
+            key,
             type="license_key.updated",
             actor=actor,
-            object_id=key.pk,
-            customer_id=key.customer_id,
             payload={
                 "expires_at": [
                     old.isoformat() if old else None,
@@ -181,11 +169,9 @@ def license_key_instance_rename(
         old, locked.name = locked.name, name
         locked.save(update_fields=["name"])
         event_record(
-            business=locked.business,
+            locked.license_key,
             type="license_key_instance.updated",
             actor=actor,
-            object_id=locked.license_key_id,
-            customer_id=locked.license_key.customer_id,
             payload={"instance_id": locked.pk, "name": [old, name]},
         )
     return locked
@@ -221,11 +207,9 @@ def license_key_activate(*, key_string: str, name: str, actor: Actor) -> License
             business_id=key.business_id, license_key=key, name=name.strip()
         )
         event_record(
-            business=found.business,
+            key,
             type="license_key_instance.activated",
             actor=actor,
-            object_id=key.pk,
-            customer_id=key.customer_id,
             payload={"instance_id": instance.pk, "name": instance.name},
         )
     instance.license_key = found

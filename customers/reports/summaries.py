@@ -14,7 +14,7 @@ from django.db.models import Exists, Max, Min, OuterRef
 
 from customers.models import Business, CustomerSpend
 
-_DEFER = "SET LOCAL customerhub.summaries_defer = '{}'"
+_DEFER = "SET LOCAL customerhub.defer_summaries = '{}'"
 
 _SPEND = """
 INSERT INTO customers_customerspend

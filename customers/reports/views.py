@@ -237,10 +237,9 @@ def _filename(request, extension: str) -> str:
 
 def _record_export(request, report: ReportRequest, fmt: str) -> None:
     event_record(
-        business=request.business,
+        request.business,
         type="customers.exported",
         actor=Actor.user(request.user),
-        object_id=request.business.pk,
         payload={"format": fmt, **report.payload()},
     )
 
