@@ -28,6 +28,21 @@ class TableParamsForm(forms.Form):
         return page, per_page
 
 
+class PhoneNumberField(forms.CharField):
+    """An optional phone number, typed as people do, cleaned to E.164 (or "")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Phone number"))
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("International format, e.g. +82 10 1234 5678."))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return normalize_phone(super().clean(value))
+
+
 class MetadataField(forms.CharField):
     """A JSON object typed into a textarea."""
 
@@ -54,13 +69,7 @@ class MetadataField(forms.CharField):
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=255)
     email = forms.EmailField(label=_("E-mail"), max_length=254)
-    phone_number = forms.CharField(
-        label=_("Phone number"),
-        max_length=30,
-        required=False,
-        help_text=_("International format, e.g. +82 10 1234 5678."),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
+    phone_number = PhoneNumberField()
     preferred_locale = forms.ChoiceField(
         label=_("Preferred locale"),
         choices=[("", _("Not set (English e-mails)"))] + LOCALE_CHOICES,
@@ -77,9 +86,6 @@ class CustomerForm(forms.Form):
         if not name:
             raise ValidationError(_("Enter the customer's name."), code="required")
         return name
-
-    def clean_phone_number(self):
-        return normalize_phone(self.cleaned_data.get("phone_number", ""))
 
 
 class ColumnsForm(forms.Form):

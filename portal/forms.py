@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.core.validation import normalize_phone
+from customers.forms import PhoneNumberField
 from portal.models import PortalSettings
 
 LOGO_MAX_BYTES = 200 * 1024
@@ -36,22 +36,13 @@ class InviteForm(forms.Form):
 
 class ProfileForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=255)
-    phone_number = forms.CharField(
-        label=_("Phone number"),
-        max_length=30,
-        required=False,
-        help_text=_("International format, e.g. +82 10 1234 5678."),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
+    phone_number = PhoneNumberField()
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError(_("Enter your name."), code="required")
         return name
-
-    def clean_phone_number(self):
-        return normalize_phone(self.cleaned_data.get("phone_number", ""))
 
 
 class EmailChangeForm(forms.Form):

@@ -159,6 +159,23 @@ def _method_on_file(sub: Subscription) -> PaymentMethod | None:
     )
 
 
+def _wallet_post(payment: Payment, amount: int, event_type: str, reason, actor, key) -> None:
+    """Pay part of a renewal from the customer's wallet (a `payment` debit), or give it
+    back when the charge failed (a `payment_reversal` credit)."""
+    ledger_post(
+        business=payment.business,
+        customer=payment.customer,
+        currency=payment.currency,
+        amount=amount,
+        direction="debit" if event_type == "payment" else "credit",
+        event_type=event_type,
+        reason=reason,
+        reference_id=payment.pk,
+        actor=actor,
+        idempotency_key=key,
+    )
+
+
 def subscription_renew(
     *, subscription: Subscription, now: dt.datetime, gateway: PaymentGateway, actor: Actor
 ) -> str:
@@ -203,17 +220,8 @@ def subscription_renew(
         if from_wallet > 0:
             try:
                 with transaction.atomic():
-                    ledger_post(
-                        business=sub.business,
-                        customer=sub.customer,
-                        currency=sub.currency,
-                        amount=from_wallet,
-                        direction="debit",
-                        event_type="payment",
-                        reason=f"Renewal of {sub.pk}",
-                        reference_id=payment.pk,
-                        actor=actor,
-                        idempotency_key=key,
+                    _wallet_post(
+                        payment, from_wallet, "payment", f"Renewal of {sub.pk}", actor, key
                     )
             except InsufficientWalletFunds:
                 from_wallet = 0  # spent elsewhere since we looked: charge it all
@@ -261,18 +269,8 @@ def subscription_renew(
         payment.error_code, payment.error_message = error_code, error_message[:255]
         payment.save()
         if from_wallet:
-            ledger_post(
-                business=sub.business,
-                customer=sub.customer,
-                currency=sub.currency,
-                amount=from_wallet,
-                direction="credit",
-                event_type="payment_reversal",
-                reason=f"Renewal of {sub.pk} failed: {error_code}",
-                reference_id=payment.pk,
-                actor=actor,
-                idempotency_key=f"{key}:reversal",
-            )
+            reason = f"Renewal of {sub.pk} failed: {error_code}"
+            _wallet_post(payment, from_wallet, "payment_reversal", reason, actor, f"{key}:reversal")
         sub.status = Subscription.Status.ON_HOLD
         sub.save()
         license_keys_disable(

@@ -6,6 +6,7 @@ are shared by URL within the business; another business's report is a 404.
 """
 
 import datetime as dt
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -161,12 +162,23 @@ def report_save(request):
     return redirect("customers:report_detail", report_id=saved.pk)
 
 
-@business_required
-@require_POST
-def report_update(request, report_id):
-    saved = get_object_or_404(SavedReport.objects.for_business(request.business), pk=report_id)
-    if not saved.can_change(request.user, request.membership):
-        return _forbidden(request)
+def _changeable_report(view):
+    """A POST that changes one saved report: its creator, an owner or an admin only."""
+
+    @business_required
+    @require_POST
+    @wraps(view)
+    def wrapper(request, report_id):
+        saved = get_object_or_404(SavedReport.objects.for_business(request.business), pk=report_id)
+        if not saved.can_change(request.user, request.membership):
+            return _forbidden(request)
+        return view(request, saved)
+
+    return wrapper
+
+
+@_changeable_report
+def report_update(request, saved: SavedReport):
     form, report = _checked_save_form(request, saved)
     if report is None:
         return _render_save_error(request, form, saved)
@@ -178,12 +190,8 @@ def report_update(request, report_id):
     return redirect("customers:report_detail", report_id=saved.pk)
 
 
-@business_required
-@require_POST
-def report_delete(request, report_id):
-    saved = get_object_or_404(SavedReport.objects.for_business(request.business), pk=report_id)
-    if not saved.can_change(request.user, request.membership):
-        return _forbidden(request)
+@_changeable_report
+def report_delete(request, saved: SavedReport):
     saved.delete()
     messages.success(request, _("Report “%(name)s” deleted.") % {"name": saved.name})
     return redirect("customers:report")

@@ -38,6 +38,12 @@ def _render(request, template, context=None, status=200):
     return render(request, template, {**base, **(context or {})}, status=status)
 
 
+def _render_list(request, template, rows, **context):
+    """A portal page listing `rows`, PAGE_SIZE at a time (`?page=`)."""
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, template, {"page": page, **context})
+
+
 @portal_login_required
 def home(request):
     return _render(request, "portal/home.html", portal_home(request.customer))
@@ -47,20 +53,17 @@ def home(request):
 def billing(request):
     refunds = Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
     payments = customer_payments(request.customer).prefetch_related(refunds)
-    page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(request, "portal/billing.html", {"page": page})
+    return _render_list(request, "portal/billing.html", payments)
 
 
 @portal_login_required
 def invoice(request, payment_id):
-
     payment = get_object_or_404(Payment.objects.filter(customer=request.customer), pk=payment_id)
     return pdf_response(invoice_pdf(payment=payment), f"invoice-{payment.pk}.pdf")
 
 
 @portal_login_required
 def refund_receipt(request, refund_id):
-
     refund = get_object_or_404(Refund.objects.filter(customer=request.customer), pk=refund_id)
     return pdf_response(refund_receipt_pdf(refund=refund), f"refund-{refund.pk}.pdf")
 
@@ -68,8 +71,7 @@ def refund_receipt(request, refund_id):
 @portal_login_required
 def subscriptions(request):
     subs = customer_subscriptions(request.customer)
-    page = Paginator(subs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(request, "portal/subscriptions.html", {"page": page})
+    return _render_list(request, "portal/subscriptions.html", subs)
 
 
 @portal_login_required
@@ -116,7 +118,6 @@ def subscription_cancel(request, subscription_id):
 @portal_login_required
 @require_POST
 def subscription_keep(request, subscription_id):
-
     sub = get_object_or_404(
         Subscription.objects.filter(customer=request.customer), pk=subscription_id
     )
@@ -132,14 +133,12 @@ def subscription_keep(request, subscription_id):
 @portal_login_required
 def license_keys(request):
     keys = customer_license_keys(request.customer)
-    page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(request, "portal/license_keys.html", {"page": page})
+    return _render_list(request, "portal/license_keys.html", keys)
 
 
 @portal_login_required
 @require_POST
 def instance_deactivate(request, instance_id):
-
     instance = get_object_or_404(
         LicenseKeyInstance.objects.filter(license_key__customer=request.customer), pk=instance_id
     )
@@ -152,17 +151,12 @@ def instance_deactivate(request, instance_id):
 
 @portal_login_required
 def wallet(request):
-
     currency = request.GET.get("currency") or None
     wallets = wallets_for(request.customer)
     if currency not in {w.currency for w in wallets}:
         currency = None
-    page = Paginator(ledger_entries(request.customer, currency), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return _render(
-        request, "portal/wallet.html", {"wallets": wallets, "page": page, "currency": currency}
-    )
+    entries = ledger_entries(request.customer, currency)
+    return _render_list(request, "portal/wallet.html", entries, wallets=wallets, currency=currency)
 
 
 @portal_login_required
