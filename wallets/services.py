@@ -108,7 +108,7 @@ def wallet_supports(currency: str) -> bool:
     return currency.upper() in supported_currencies()
 
 
-def _validate(
+def _entry(
     *,
     business: Business,
     customer: Customer,
@@ -119,8 +119,11 @@ def _validate(
     reason,
     reference_id,
     idempotency_key,
-) -> tuple[str, str, str, str]:
-    """Check every parameter; returns (currency, reason, reference_id, key) normalised."""
+    actor: Actor,
+) -> LedgerEntry:
+    """The entry a request asks for, every parameter checked and normalised, with
+    the request's fingerprint; not saved (its wallet, sequence and balances are not
+    known until the wallet row is updated)."""
     if customer.business_id != business.pk:
         raise InvalidLedgerEntry(_("This customer belongs to another business."), field="customer")
     if not isinstance(currency, str) or currency.strip().upper() not in supported_currencies():
@@ -158,7 +161,31 @@ def _validate(
             % {"n": IDEMPOTENCY_KEY_MAX_LENGTH},
             field="idempotency_key",
         )
-    return currency.strip().upper(), reason, reference_id, key
+    currency = currency.strip().upper()
+    fingerprint = request_fingerprint(
+        customer_id=customer.pk,
+        currency=currency,
+        amount=amount,
+        direction=direction,
+        event_type=event_type,
+        reason=reason,
+        reference_id=reference_id,
+    )
+    return LedgerEntry(
+        business=business,
+        customer=customer,
+        currency=currency,
+        direction=direction,
+        event_type=event_type,
+        amount=amount,
+        reason=reason,
+        reference_id=reference_id,
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label,
+    )
 
 
 def request_fingerprint(
@@ -180,10 +207,12 @@ def request_fingerprint(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay(business: Business, key: str, fingerprint: str) -> LedgerEntry | None:
-    """The entry this key already posted, if the request is the same; else an error."""
-    entry = LedgerEntry.objects.for_business(business).filter(idempotency_key=key).first()
-    if entry is not None and entry.request_fingerprint != fingerprint:
+def _replay(request: LedgerEntry) -> LedgerEntry | None:
+    """The entry the request's key already posted, if the request is the same (by
+    fingerprint); an error if it was another; None if the key is new."""
+    entries = LedgerEntry.objects.for_business(request.business_id)
+    entry = entries.filter(idempotency_key=request.idempotency_key).first()
+    if entry is not None and entry.request_fingerprint != request.request_fingerprint:
         raise IdempotencyKeyReused(entry=entry)
     return entry
 
@@ -242,7 +271,7 @@ def ledger_post(
     nothing is written when it raises. Returns the new entry, or the original one
     for a replay of the same request with the same key.
     """
-    currency, reason, reference_id, key = _validate(
+    entry = _entry(
         business=business,
         customer=customer,
         currency=currency,
@@ -252,36 +281,17 @@ def ledger_post(
         reason=reason,
         reference_id=reference_id,
         idempotency_key=idempotency_key,
+        actor=actor,
     )
-    fingerprint = request_fingerprint(
-        customer_id=customer.pk,
-        currency=currency,
-        amount=amount,
-        direction=direction,
-        event_type=event_type,
-        reason=reason,
-        reference_id=reference_id,
-    )
-    if key and (existing := _replay(business, key, fingerprint)):
+    key = entry.idempotency_key
+    if key and (existing := _replay(entry)):
         return existing
     try:
         with transaction.atomic():
-            return _post(
-                business=business,
-                customer=customer,
-                currency=currency,
-                amount=amount,
-                direction=direction,
-                event_type=event_type,
-                reason=reason,
-                reference_id=reference_id,
-                actor=actor,
-                key=key,
-                fingerprint=fingerprint,
-            )
+            return _post(entry, actor)
     except IntegrityError:
         # A concurrent request with the same key committed first.
-        if key and (existing := _replay(business, key, fingerprint)):
+        if key and (existing := _replay(entry)):
             return existing
         raise
 
@@ -294,41 +304,17 @@ def _insufficient(currency: str, balance: int) -> InsufficientWalletFunds:
     )
 
 
-def _post(
-    *,
-    business,
-    customer,
-    currency,
-    amount,
-    direction,
-    event_type,
-    reason,
-    reference_id,
-    actor,
-    key,
-    fingerprint,
-) -> LedgerEntry:
+def _post(entry: LedgerEntry, actor: Actor) -> LedgerEntry:
+    """Apply `entry` to its wallet and insert it (creating the wallet on a first
+    credit); raise when the balance would leave its range."""
+    business, customer, currency = entry.business, entry.customer, entry.currency
+    amount, direction = entry.amount, entry.direction
     now = timezone.now()
     if direction == Direction.CREDIT:
         delta, lo, hi = amount, 0, MAX_MINOR_UNITS - amount
     else:
         delta, lo, hi = -amount, amount, MAX_MINOR_UNITS
     wallet_params = [delta, now, business.pk, customer.pk, currency, lo, hi]
-    entry = LedgerEntry(
-        business=business,
-        customer=customer,
-        currency=currency,
-        direction=direction,
-        event_type=event_type,
-        amount=amount,
-        reason=reason,
-        reference_id=reference_id,
-        idempotency_key=key,
-        request_fingerprint=fingerprint,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_label=actor.label,
-    )
     # The audit Event goes first: it takes no lock, so the wallet's row lock is held
     # only for the UPDATE+INSERT statement and COMMIT. If the post is refused, the
     # transaction (Event included) rolls back.
@@ -341,9 +327,9 @@ def _post(
             "currency": currency,
             "amount": amount,
             "direction": direction,
-            "event_type": event_type,
-            "reason": reason,
-            "reference_id": reference_id,
+            "event_type": entry.event_type,
+            "reason": entry.reason,
+            "reference_id": entry.reference_id,
         },
     )
     if not _update_and_insert(wallet_params=wallet_params, entry=entry, delta=delta):

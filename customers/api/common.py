@@ -127,6 +127,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 Text = Annotated[StrictStr, AfterValidator(_no_nul)]
 QueryText = Annotated[str, AfterValidator(_no_nul)]
+# An object's public ID as a query filter (customer_id=, product_id=, …).
+IdQuery = Annotated[QueryText, Field(max_length=64)]
 Email = Annotated[Text, Field(max_length=254), AfterValidator(_email)]
 Phone = Annotated[Text, Field(max_length=40), AfterValidator(_phone)]
 Metadata = Annotated[

@@ -5,8 +5,6 @@ import datetime as dt
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from ninja import Field, Query, Router, Status
 from pydantic import StrictBool, StrictInt
 
@@ -18,6 +16,7 @@ from customers.api.common import (
     BodySchema,
     CreatedRange,
     CustomerLimitedOut,
+    IdQuery,
     Out,
     PageParams,
     QueryText,
@@ -63,8 +62,8 @@ class LicenseKeyListOut(Out):
 
 
 class LicenseKeyFilters(PageParams, CreatedRange):
-    customer_id: QueryText | None = Field(None, max_length=64)
-    product_id: QueryText | None = Field(None, max_length=64)
+    customer_id: IdQuery | None = None
+    product_id: IdQuery | None = None
     status: LicenseKeyStatus | None = None
     source: Literal["auto", "import", "manual"] | None = None
 
@@ -109,7 +108,7 @@ class LicenseKeyInstanceListOut(Out):
 
 
 class LicenseKeyInstanceFilters(PageParams):
-    license_key_id: QueryText | None = Field(None, max_length=64)
+    license_key_id: IdQuery | None = None
     grant_id: QueryText | None = Field(
         None, max_length=64, description="No entitlement grants here: any value matches none."
     )
@@ -167,16 +166,7 @@ class LicenseValidationOut(Out):
 
 
 def _license_keys(request):
-    count = (
-        LicenseKeyInstance.objects.filter(license_key=OuterRef("pk"))
-        .order_by()
-        .values("license_key")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return LicenseKey.objects.for_business(request.auth.business_id).annotate(
-        instances_count=Coalesce(Subquery(count), 0)
-    )
+    return LicenseKey.objects.for_business(request.auth.business_id).with_instances_count()
 
 
 @router.get("/license_keys", response={200: LicenseKeyListOut, **ERRORS})

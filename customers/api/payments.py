@@ -12,6 +12,7 @@ from customers.api.common import (
     CreatedRange,
     Currency,
     CustomerLimitedOut,
+    IdQuery,
     Out,
     PageParams,
     QueryText,
@@ -122,9 +123,9 @@ class PaymentListOut(Out):
 
 
 class PaymentFilters(PageParams, CreatedRange):
-    customer_id: QueryText | None = Field(None, max_length=64)
-    subscription_id: QueryText | None = Field(None, max_length=64)
-    product_id: QueryText | None = Field(None, max_length=64)
+    customer_id: IdQuery | None = None
+    subscription_id: IdQuery | None = None
+    product_id: IdQuery | None = None
     brand_id: QueryText | None = Field(
         None, max_length=64, description="The business ID; any other value matches nothing."
     )

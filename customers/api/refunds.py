@@ -14,10 +14,10 @@ from customers.api.common import (
     CreatedRange,
     Currency,
     CustomerLimitedOut,
+    IdQuery,
     Metadata,
     Out,
     PageParams,
-    QueryText,
     Text,
     actor_of,
     created_between,
@@ -83,8 +83,8 @@ class RefundCreateIn(BodySchema):
 
 
 class RefundFilters(PageParams, CreatedRange):
-    customer_id: QueryText | None = Field(None, max_length=64)
-    subscription_id: QueryText | None = Field(None, max_length=64)
+    customer_id: IdQuery | None = None
+    subscription_id: IdQuery | None = None
     status: RefundStatus | None = None
 
 

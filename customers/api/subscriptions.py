@@ -14,6 +14,7 @@ from customers.api.common import (
     BodySchema,
     CreatedRange,
     CustomerLimitedOut,
+    IdQuery,
     Out,
     PageParams,
     QueryText,
@@ -115,9 +116,9 @@ class SubscriptionListOut(Out):
 
 
 class SubscriptionFilters(PageParams, CreatedRange):
-    customer_id: QueryText | None = Field(None, max_length=64)
-    product_id: QueryText | None = Field(None, max_length=64)
-    brand_id: QueryText | None = Field(None, max_length=64)
+    customer_id: IdQuery | None = None
+    product_id: IdQuery | None = None
+    brand_id: IdQuery | None = None
     status: SubscriptionStatus | None = None
     cancel_at_next_billing_date: bool | None = None
     locale: QueryText | None = Field(None, max_length=10, description="Accepted and ignored.")

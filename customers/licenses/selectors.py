@@ -1,6 +1,6 @@
 """Reads of a customer's license keys: the details page's tab and the portal page."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from customers.core.pagination import tab_context
 from customers.models import Customer, LicenseKey, LicenseKeyInstance
@@ -14,7 +14,7 @@ def customer_license_keys(customer: Customer, *, status: str = "") -> QuerySet:
         keys = keys.with_effective_status(status)
     return (
         keys.select_related("product")
-        .annotate(instances_count=Count("instances"))
+        .with_instances_count()
         .prefetch_related(
             Prefetch("instances", queryset=LicenseKeyInstance.objects.order_by("created_at", "id"))
         )

@@ -1,7 +1,8 @@
 """License keys a customer gets with a product, and the devices that activated them."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,17 @@ class LicenseKeyQuerySet(BusinessScopedQuerySet):
         if status == LicenseKey.Status.ACTIVE:
             return self.filter(status=status).exclude(past_expiry)
         return self.filter(status=status)
+
+    def with_instances_count(self):
+        """Annotate `instances_count`: the key's activations, one subquery per key."""
+        count = (
+            LicenseKeyInstance.objects.filter(license_key=OuterRef("pk"))
+            .order_by()
+            .values("license_key")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return self.annotate(instances_count=Coalesce(Subquery(count), 0))
 
 
 class LicenseKey(models.Model):
