@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.core.money import parse_amount
 from customers.models import Customer
-from customers.reports.columns import has_active_subscription
+from customers.selectors import has_active_subscription
 from wallets.selectors import with_wallet_balance
 
 SEARCH_MAX_LENGTH = 100

@@ -31,12 +31,12 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from customers import selectors
 from customers.accounts.preferences import table_columns_saved
 from customers.core.pagination import CappedPaginator
 from customers.filters import CustomerFilter, created_range
 from customers.forms import TableParamsForm
 from customers.models import Business, Customer
-from customers.reports import summaries
 from customers.tables import DEFAULT_SORT, CustomerTable
 
 # With only these in use, a minimum total paid can be paged from CustomerSpend alone.
@@ -220,12 +220,12 @@ class CustomerList:
         cap = settings.CUSTOMER_LIST_COUNT_CAP
         currency = used["min_paid_currency"]
         since, until = created_range(used.get("created_after"), used.get("created_before"))
-        ids = summaries.spenders(self.business, currency, minimum, cap, since=since, until=until)
+        ids = selectors.spenders(self.business, currency, minimum, cap, since=since, until=until)
         if ids is not None or self.paged_to <= cap or not self._by_signup:
             return ids, complete
         newest_first = (self.sort or DEFAULT_SORT).startswith("-")
         if complete:
-            ids = summaries.spenders_in_order(
+            ids = selectors.spenders_in_order(
                 self.business,
                 currency,
                 minimum,
@@ -237,7 +237,7 @@ class CustomerList:
             return ids, True
         # The other filters, checked on each spender's row in that order.
         others = self._filtered(Customer.objects.for_business(self.business))
-        ids = summaries.spenders_among(
+        ids = selectors.spenders_among(
             others, currency, minimum, self.paged_to, newest_first=newest_first
         )
         return ids, True
@@ -247,8 +247,8 @@ class CustomerList:
         page's own order; by sign-up date, only between the oldest and the newest of
         them (two index lookups), so a page starts where they are."""
         currency = self.used["min_paid_currency"]
-        queryset = queryset.filter(summaries.paid_at_least(currency, self._min_paid))
+        queryset = queryset.filter(selectors.paid_at_least(currency, self._min_paid))
         if self._by_signup:
-            first, last = summaries.spenders_span(self.business, currency, self._min_paid)
+            first, last = selectors.spenders_span(self.business, currency, self._min_paid)
             queryset = queryset.filter(created_at__gte=first, created_at__lte=last)
         return queryset

@@ -1,9 +1,12 @@
-"""Reads about one customer that every area's views share: the scoped lookup, and
-what the details page shows of the customer's portal use."""
+"""Reads about customers that several areas share: the scoped lookup, the
+per-customer conditions the list filters on (an active subscription, a minimum
+total paid, read off the kept spend figures), and what the details page shows of
+a customer's portal use."""
 
+from django.db.models import Exists, Max, Min, OuterRef
 from django.shortcuts import get_object_or_404
 
-from customers.models import Business, Customer
+from customers.models import Business, Customer, CustomerSpend, Subscription
 from portal.models import PortalLink, PortalLogin
 
 
@@ -20,3 +23,70 @@ def portal_activity(customer: Customer, *, limit: int = 5) -> dict:
         "portal_links": links,
         "portal_last_visit": last_login.last_seen_at if last_login else None,
     }
+
+
+def of_customer(model):
+    """Rows of `model` that belong to the outer customer of a subquery (business
+    first: the (business, customer, …) indexes serve it)."""
+    return model.objects.filter(business=OuterRef("business_id"), customer=OuterRef("pk"))
+
+
+def has_active_subscription():
+    return Exists(of_customer(Subscription).filter(status=Subscription.Status.ACTIVE))
+
+
+def paid_at_least(currency: str, minimum: int) -> Exists:
+    """Customers whose total paid in `currency` is at least `minimum` (> 0)."""
+    return Exists(of_customer(CustomerSpend).filter(currency=currency, net__gte=minimum))
+
+
+def spenders(business, currency: str, minimum: int, cap: int, *, since=None, until=None):
+    """All their IDs (signed up in [since, until)) if there are at most `cap`, else None:
+    counted, then read, on the (business, currency, net) index."""
+    matches = _spending(business, currency, minimum, since, until)
+    if matches[: cap + 1].count() > cap:
+        return None
+    return list(matches.values_list("customer_id", flat=True))
+
+
+def spenders_span(business, currency: str, minimum: int) -> tuple:
+    """When the oldest and the newest of them signed up (two index lookups)."""
+    span = _spending(business, currency, minimum).aggregate(
+        first=Min("customer_created_at"), last=Max("customer_created_at")
+    )
+    return span["first"], span["last"]
+
+
+def spenders_in_order(
+    business, currency: str, minimum: int, limit: int, *, newest_first: bool, since, until
+) -> list[str]:
+    """The IDs of the first `limit` of them by sign-up (newest or oldest first) who
+    signed up in [since, until): one walk along the (business, currency,
+    customer_created_at, customer) index, no table rows."""
+    order = _by_signup("", newest_first)
+    matches = _spending(business, currency, minimum, since, until).order_by(*order)
+    return list(matches.values_list("customer_id", flat=True)[:limit])
+
+
+def spenders_among(customers, currency: str, minimum: int, limit: int, *, newest_first: bool):
+    """Like spenders_in_order, for the customers of a filtered queryset: the spend
+    index is walked in sign-up order and each spender's customer row checked, so
+    the work grows with the spenders passed over, not with the customers table."""
+    matches = customers.filter(spend__currency=currency, spend__net__gte=minimum)
+    order = _by_signup("spend__", newest_first)
+    return list(matches.order_by(*order).values_list("id", flat=True)[:limit])
+
+
+def _by_signup(path: str, newest_first: bool) -> list[str]:
+    """CustomerSpend's sign-up order (the customer table's), reached through `path`."""
+    sign = "-" if newest_first else ""
+    return [f"{sign}{path}customer_created_at", f"{sign}{path}customer_id"]
+
+
+def _spending(business, currency: str, minimum: int, since=None, until=None):
+    matches = CustomerSpend.objects.filter(business=business, currency=currency, net__gte=minimum)
+    if since:
+        matches = matches.filter(customer_created_at__gte=since)
+    if until:
+        matches = matches.filter(customer_created_at__lt=until)
+    return matches

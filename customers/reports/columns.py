@@ -29,22 +29,18 @@ from functools import cache
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, TextField
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
 from customers.models import CustomerSpend, Payment, Subscription
+from customers.selectors import of_customer
 from customers.tables import CustomerTable
 from portal.models import PortalLogin
 from wallets.models import Wallet
 
 _BIGINT = models.BigIntegerField()
-
-
-def _mine(model):
-    """Rows of `model` that belong to the outer customer (business first: the index)."""
-    return model.objects.filter(business=OuterRef("business_id"), customer=OuterRef("pk"))
 
 
 def _total(queryset, expression) -> Subquery:
@@ -56,12 +52,8 @@ def _total(queryset, expression) -> Subquery:
 
 
 def active_subscriptions():
-    active = _mine(Subscription).filter(status=Subscription.Status.ACTIVE)
+    active = of_customer(Subscription).filter(status=Subscription.Status.ACTIVE)
     return Coalesce(_total(active, Count("id")), 0, output_field=_BIGINT)
-
-
-def has_active_subscription():
-    return Exists(_mine(Subscription).filter(status=Subscription.Status.ACTIVE))
 
 
 def portal_last_visit_at():
@@ -90,7 +82,7 @@ def _bundle(queryset, **figures) -> Subquery:
 
 def payment_figures():
     """Succeeded payments, any currency: count `n` and `last` time."""
-    succeeded = _mine(Payment).filter(status=Payment.Status.SUCCEEDED)
+    succeeded = of_customer(Payment).filter(status=Payment.Status.SUCCEEDED)
     return _bundle(succeeded, n=Count("id"), last=Max("created_at"))
 
 
@@ -100,13 +92,13 @@ def spend_figures(currencies):
     for c in currencies:
         figures[c.lower()] = Max("net", filter=Q(currency=c))
         figures[f"{c.lower()}_refunded"] = Max("refunded", filter=Q(currency=c))
-    return _bundle(_mine(CustomerSpend), **figures)
+    return _bundle(of_customer(CustomerSpend), **figures)
 
 
 def wallet_figures(currencies):
     """Wallet balances per currency (lower-case keys); one wallet per currency."""
     return _bundle(
-        _mine(Wallet), **{c.lower(): Max("balance", filter=Q(currency=c)) for c in currencies}
+        of_customer(Wallet), **{c.lower(): Max("balance", filter=Q(currency=c)) for c in currencies}
     )
 
 

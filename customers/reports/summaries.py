@@ -1,5 +1,4 @@
-"""The kept figures (CustomerSpend, SignupDay; see their models): reading them,
-and bulk loads.
+"""Bulk loads and the kept figures (CustomerSpend, SignupDay; see their models).
 
 Row triggers keep both tables right for every ordinary write. A bulk load of
 millions of rows (`seed_demo`) would pay one upsert per row, so on PostgreSQL it
@@ -10,9 +9,8 @@ other writer loading the same business.
 """
 
 from django.db import connection, transaction
-from django.db.models import Exists, Max, Min, OuterRef
 
-from customers.models import Business, CustomerSpend
+from customers.models import Business
 
 _DEFER = "SET LOCAL customerhub.defer_summaries = '{}'"
 
@@ -61,67 +59,3 @@ def summaries_rebuild(business: Business) -> None:
         cur.execute(_SPEND, params)
         cur.execute("DELETE FROM customers_signupday WHERE business_id = %(b)s", params)
         cur.execute(_signups(), params)
-
-
-# Reading: customers who paid at least an amount, from the spend indexes.
-
-
-def paid_at_least(currency: str, minimum: int) -> Exists:
-    """Customers whose total paid in `currency` is at least `minimum` (> 0)."""
-    return Exists(
-        CustomerSpend.objects.filter(
-            business=OuterRef("business_id"), customer=OuterRef("pk")
-        ).filter(currency=currency, net__gte=minimum)
-    )
-
-
-def spenders(business, currency: str, minimum: int, cap: int, *, since=None, until=None):
-    """All their IDs (signed up in [since, until)) if there are at most `cap`, else None:
-    counted, then read, on the (business, currency, net) index."""
-    matches = _spending(business, currency, minimum, since, until)
-    if matches[: cap + 1].count() > cap:
-        return None
-    return list(matches.values_list("customer_id", flat=True))
-
-
-def spenders_span(business, currency: str, minimum: int) -> tuple:
-    """When the oldest and the newest of them signed up (two index lookups)."""
-    span = _spending(business, currency, minimum).aggregate(
-        first=Min("customer_created_at"), last=Max("customer_created_at")
-    )
-    return span["first"], span["last"]
-
-
-def spenders_in_order(
-    business, currency: str, minimum: int, limit: int, *, newest_first: bool, since, until
-) -> list[str]:
-    """The IDs of the first `limit` of them by sign-up (newest or oldest first) who
-    signed up in [since, until): one walk along the (business, currency,
-    customer_created_at, customer) index, no table rows."""
-    order = _by_signup("", newest_first)
-    matches = _spending(business, currency, minimum, since, until).order_by(*order)
-    return list(matches.values_list("customer_id", flat=True)[:limit])
-
-
-def spenders_among(customers, currency: str, minimum: int, limit: int, *, newest_first: bool):
-    """Like spenders_in_order, for the customers of a filtered queryset: the spend
-    index is walked in sign-up order and each spender's customer row checked, so
-    the work grows with the spenders passed over, not with the customers table."""
-    matches = customers.filter(spend__currency=currency, spend__net__gte=minimum)
-    order = _by_signup("spend__", newest_first)
-    return list(matches.order_by(*order).values_list("id", flat=True)[:limit])
-
-
-def _by_signup(path: str, newest_first: bool) -> list[str]:
-    """CustomerSpend's sign-up order (the customer table's), reached through `path`."""
-    sign = "-" if newest_first else ""
-    return [f"{sign}{path}customer_created_at", f"{sign}{path}customer_id"]
-
-
-def _spending(business, currency: str, minimum: int, since=None, until=None):
-    matches = CustomerSpend.objects.filter(business=business, currency=currency, net__gte=minimum)
-    if since:
-        matches = matches.filter(customer_created_at__gte=since)
-    if until:
-        matches = matches.filter(customer_created_at__lt=until)
-    return matches
