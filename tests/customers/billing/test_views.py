@@ -1,5 +1,5 @@
-"""The details page's tabs, the payment page, refunds, cancellations and key actions
-as the dashboard serves them: fragments, isolation, permissions, query counts."""
+"""The payment page, refunds, invoices and cancellations as the dashboard serves them
+(customers.billing.views): isolation, permissions, forms, query counts."""
 
 import datetime as dt
 
@@ -7,23 +7,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.models import Event, LicenseKey, Payment, Refund, Subscription
+from customers.models import Event, LicenseKey, Refund, Subscription
+from tests.customers.helpers import detail
 from tests.factories import (
     CustomerFactory,
     LicenseKeyFactory,
-    LicenseKeyInstanceFactory,
     PaymentFactory,
+    RefundFactory,
     SubscriptionFactory,
 )
+from wallets.selectors import balance
 
 pytestmark = pytest.mark.django_db
-
-
-def detail(customer, **params) -> str:
-    url = reverse("customers:detail", args=[customer.pk])
-    if params:
-        url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
-    return url
 
 
 def refund_url(payment) -> str:
@@ -39,162 +34,6 @@ def refund_form(client, payment) -> dict:
         "destination": "original_payment_method",
         "token": form.initial["token"],
     }
-
-
-# --- Tabs -------------------------------------------------------------------------
-
-
-def test_transactions_tab_is_the_default_and_lists_payments(owner_client, customer):
-    payment = PaymentFactory(customer=customer, total_amount=1250)
-    response = owner_client.get(detail(customer))
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert response.context["tab"] == "transactions"
-    assert payment.pk in html and "$12.50" in html and "Successful" in html
-    assert "Visa ···· 4242" in html and customer.email in html
-    assert "HX-Request" in response["Vary"]
-
-
-def test_htmx_gets_only_the_tab_panel(owner_client, customer):
-    SubscriptionFactory(customer=customer)
-    response = owner_client.get(
-        detail(customer, tab="subscriptions"), headers={"HX-Request": "true"}
-    )
-    body = response.content.decode()
-    assert "<html" not in body
-    assert body.lstrip().startswith('<section id="tab-panel"')
-    assert "Pro plan" in body and "$10.00" in body
-
-
-@pytest.mark.parametrize("tab", ["transactions", "subscriptions", "wallet", "license-keys"])
-def test_every_tab_renders_without_javascript(owner_client, customer, tab):
-    response = owner_client.get(detail(customer, tab=tab))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "<html" in html and 'class="tab is-active"' in html
-    assert f'href="?tab={tab}"' in html
-
-
-def test_unknown_tab_falls_back_to_transactions(owner_client, customer):
-    assert owner_client.get(detail(customer, tab="nope")).context["tab"] == "transactions"
-
-
-def test_wallet_tab_includes_the_wallet_apps_fragment(owner_client, customer):
-    response = owner_client.get(detail(customer, tab="wallet"))
-    names = [t.name for t in response.templates]
-    assert "wallets/_wallet_tab.html" in names
-
-
-def _badge_statuses(response) -> list[str]:
-    return [p.display_status for p in response.context["payments"]]
-
-
-def test_transactions_filter_by_status(owner_client, customer):
-    now = timezone.now()
-    ok = PaymentFactory(customer=customer, created_at=now - dt.timedelta(minutes=1))
-    PaymentFactory(customer=customer, status="failed", created_at=now - dt.timedelta(minutes=2))
-    PaymentFactory(customer=customer, status="processing", created_at=now - dt.timedelta(minutes=3))
-    full = PaymentFactory(customer=customer, created_at=now - dt.timedelta(minutes=4))
-    part = PaymentFactory(customer=customer, created_at=now - dt.timedelta(minutes=5))
-    for payment, amount in ((full, 2500), (part, 100)):
-        Refund.objects.create(
-            business=payment.business,
-            payment=payment,
-            customer=customer,
-            amount=amount,
-            currency="USD",
-            status="succeeded",
-        )
-    expected = {
-        "successful": [ok.pk],
-        "failed": [],
-        "pending": [],
-        "refunded": [full.pk],
-        "partially_refunded": [part.pk],
-    }
-    for status, ids in expected.items():
-        response = owner_client.get(detail(customer, tab="transactions", status=status))
-        got = [p.pk for p in response.context["payments"]]
-        if ids:
-            assert got == ids, status
-        assert set(_badge_statuses(response)) <= {status}
-    everything = owner_client.get(detail(customer))
-    assert len(everything.context["payments"]) == 5
-    html = everything.content.decode()
-    for label in ("Successful", "Failed", "Pending", "Refunded", "Partially refunded"):
-        assert label in html
-
-
-@pytest.mark.parametrize(
-    ("tab", "status", "none", "no_match"),
-    [
-        ("transactions", "failed", "No payments yet", "No payments match"),
-        ("subscriptions", "cancelled", "No active subscriptions", "No subscriptions match"),
-        ("license-keys", "disabled", "No license keys", "No license keys match"),
-    ],
-)
-def test_empty_tabs_say_whether_the_filter_or_the_customer_has_nothing(
-    owner_client, customer, tab, status, none, no_match
-):
-    empty = owner_client.get(detail(customer, tab=tab)).content.decode()
-    assert none in empty and no_match not in empty
-    filtered = owner_client.get(detail(customer, tab=tab, status=status)).content.decode()
-    assert no_match in filtered and "Try another status, or clear the filter." in filtered
-
-
-def test_tabs_paginate(owner_client, customer):
-    for minutes in range(23):
-        PaymentFactory(customer=customer, created_at=timezone.now() - dt.timedelta(minutes=minutes))
-    first = owner_client.get(detail(customer))
-    assert len(first.context["payments"]) == 10
-    third = owner_client.get(detail(customer, tab="transactions", page=3))
-    assert len(third.context["payments"]) == 3
-    assert "21–23 of 23" in third.content.decode()
-
-
-def test_subscriptions_tab_shows_current_by_default(owner_client, customer):
-    active = SubscriptionFactory(customer=customer)
-    ended = SubscriptionFactory(customer=customer, status="cancelled")
-    shown = owner_client.get(detail(customer, tab="subscriptions")).context["subscriptions"]
-    assert [s.pk for s in shown] == [active.pk]
-    every = owner_client.get(detail(customer, tab="subscriptions", status="all"))
-    assert {s.pk for s in every.context["subscriptions"]} == {active.pk, ended.pk}
-    only = owner_client.get(detail(customer, tab="subscriptions", status="cancelled"))
-    assert [s.pk for s in only.context["subscriptions"]] == [ended.pk]
-
-
-def test_license_keys_tab_masks_and_reveals(owner_client, customer):
-    key = LicenseKeyFactory(customer=customer, key="db44b22c-fe9b-4a68-bf0d-b0e0d6c6c8c0")
-    LicenseKeyInstanceFactory(license_key=key, name="work-laptop")
-    html = owner_client.get(detail(customer, tab="license-keys")).content.decode()
-    assert "••••-••••-c8c0" in html
-    assert "db44b22c-fe9b-4a68-bf0d-b0e0d6c6c8c0" in html  # inside the <details> reveal
-    assert "work-laptop" in html and "1 instance" in html
-
-
-@pytest.mark.parametrize(
-    ("tab", "make"),
-    [
-        ("transactions", lambda c, n: PaymentFactory.create_batch(n, customer=c)),
-        ("subscriptions", lambda c, n: SubscriptionFactory.create_batch(n, customer=c)),
-        (
-            "license-keys",
-            lambda c, n: [
-                LicenseKeyInstanceFactory(license_key=LicenseKeyFactory(customer=c))
-                for _ in range(n)
-            ],
-        ),
-    ],
-)
-def test_tab_query_count_does_not_grow_with_rows(
-    owner_client, customer, tab, make, django_assert_max_num_queries
-):
-    make(customer, 1)
-    with django_assert_max_num_queries(12) as small:
-        owner_client.get(detail(customer, tab=tab))
-    make(customer, 9)
-    with django_assert_max_num_queries(len(small.captured_queries)):
-        owner_client.get(detail(customer, tab=tab))
 
 
 # --- Isolation and permissions ----------------------------------------------------
@@ -216,24 +55,20 @@ def _urls(payment, refund, sub, key) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.fixture
-def foreign_objects(other_business):
-    customer = CustomerFactory(business=other_business)
+def billing_objects(customer) -> tuple:
+    """A payment of the customer's with a refund, a subscription and a license key."""
     payment = PaymentFactory(customer=customer)
-    refund = Refund.objects.create(
-        business=other_business,
-        payment=payment,
-        customer=customer,
-        amount=100,
-        currency="USD",
-        status="succeeded",
-    )
     return (
         payment,
-        refund,
+        RefundFactory(payment=payment),
         SubscriptionFactory(customer=customer),
         LicenseKeyFactory(customer=customer),
     )
+
+
+@pytest.fixture
+def foreign_objects(other_business):
+    return billing_objects(CustomerFactory(business=other_business))
 
 
 def test_another_business_objects_are_404_everywhere(owner_client, foreign_objects):
@@ -255,21 +90,7 @@ def test_objects_of_another_customer_are_404_under_this_one(owner_client, busine
 
 @pytest.fixture
 def own_objects(customer):
-    payment = PaymentFactory(customer=customer)
-    refund = Refund.objects.create(
-        business=customer.business,
-        payment=payment,
-        customer=customer,
-        amount=100,
-        currency="USD",
-        status="succeeded",
-    )
-    return (
-        payment,
-        refund,
-        SubscriptionFactory(customer=customer),
-        LicenseKeyFactory(customer=customer),
-    )
+    return billing_objects(customer)
 
 
 def test_viewers_see_but_cannot_refund_cancel_or_change_keys(viewer_client, own_objects):
@@ -358,6 +179,25 @@ def test_refund_form_from_the_tab_returns_to_the_tab(owner_client, customer):
     assert response["Location"] == detail(customer, tab="transactions")
 
 
+def test_refund_form_to_the_wallet(owner_client, customer):
+    payment = PaymentFactory(customer=customer, total_amount=2500)
+    form = owner_client.get(refund_url(payment)).content.decode()
+    assert "Customer wallet (USD)" in form
+    data = refund_form(owner_client, payment) | {"amount": "5.00", "destination": "wallet"}
+    owner_client.post(refund_url(payment), data)
+    assert Refund.objects.get().destination == "wallet"
+    assert balance(customer, "USD") == 500
+
+
+def test_fully_refunded_payment_has_no_refund_form(owner_client, customer):
+    payment = PaymentFactory(customer=customer, total_amount=2500)
+    data = refund_form(owner_client, payment)
+    owner_client.post(refund_url(payment), data)
+    response = owner_client.get(refund_url(payment), follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"/payments/{payment.pk}/")
+    assert "already been refunded in full" in response.content.decode()
+
+
 # --- Payment page and invoices ----------------------------------------------------
 
 
@@ -393,7 +233,25 @@ def test_failed_payment_has_no_invoice(owner_client, customer):
     assert owner_client.get(url).status_code == 404
 
 
-# --- Subscriptions and keys -------------------------------------------------------
+def test_payment_page_query_count_does_not_grow_with_refunds(
+    owner_client, customer, django_assert_max_num_queries
+):
+    payment = PaymentFactory(customer=customer, total_amount=100000)
+    url = reverse("customers:payment_detail", args=[customer.pk, payment.pk])
+
+    def refund():
+        RefundFactory(payment=payment)
+
+    refund()
+    with django_assert_max_num_queries(12) as small:
+        owner_client.get(url)
+    for _ in range(5):
+        refund()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        owner_client.get(url)
+
+
+# --- Subscriptions ----------------------------------------------------------------
 
 
 def test_cancel_at_next_billing_date_then_revoke(owner_client, customer):
@@ -435,78 +293,3 @@ def test_cancel_form_rejects_a_bad_choice(owner_client, customer):
     assert "Select a valid choice" in response.content.decode()
     sub.refresh_from_db()
     assert sub.status == "active" and not sub.cancel_at_next_billing_date
-
-
-def test_license_key_disable_enable_and_limit(owner_client, customer):
-    key = LicenseKeyFactory(customer=customer)
-    LicenseKeyInstanceFactory.create_batch(2, license_key=key)
-    status_url = reverse("customers:license_key_status", args=[customer.pk, key.pk])
-    limit_url = reverse("customers:license_key_limit", args=[customer.pk, key.pk])
-    owner_client.post(status_url, {"action": "disable"})
-    key.refresh_from_db()
-    assert (key.status, key.disabled_reason) == ("disabled", "manual")
-    owner_client.post(status_url, {"action": "enable"})
-    key.refresh_from_db()
-    assert key.status == "active"
-    response = owner_client.post(limit_url, {"activations_limit": "1"}, follow=True)
-    assert "cannot be lower than the number of current activations" in response.content.decode()
-    key.refresh_from_db()
-    assert key.activations_limit == 3
-    owner_client.post(limit_url, {"activations_limit": "2"})
-    key.refresh_from_db()
-    assert key.activations_limit == 2
-    owner_client.post(limit_url, {"activations_limit": ""})
-    key.refresh_from_db()
-    assert key.activations_limit is None
-
-
-def test_payment_model_display_status():
-    payment = Payment(status="requires_customer_action", total_amount=100)
-    payment.refunded_amount = 0
-    assert payment.display_status == "pending"
-
-
-def test_refund_form_to_the_wallet(owner_client, customer):
-    from wallets.selectors import balance
-
-    payment = PaymentFactory(customer=customer, total_amount=2500)
-    form = owner_client.get(refund_url(payment)).content.decode()
-    assert "Customer wallet (USD)" in form
-    data = refund_form(owner_client, payment) | {"amount": "5.00", "destination": "wallet"}
-    owner_client.post(refund_url(payment), data)
-    assert Refund.objects.get().destination == "wallet"
-    assert balance(customer, "USD") == 500
-
-
-def test_fully_refunded_payment_has_no_refund_form(owner_client, customer):
-    payment = PaymentFactory(customer=customer, total_amount=2500)
-    data = refund_form(owner_client, payment)
-    owner_client.post(refund_url(payment), data)
-    response = owner_client.get(refund_url(payment), follow=True)
-    assert response.redirect_chain[-1][0].endswith(f"/payments/{payment.pk}/")
-    assert "already been refunded in full" in response.content.decode()
-
-
-def test_payment_page_query_count_does_not_grow_with_refunds(
-    owner_client, customer, django_assert_max_num_queries
-):
-    payment = PaymentFactory(customer=customer, total_amount=100000)
-    url = reverse("customers:payment_detail", args=[customer.pk, payment.pk])
-
-    def refund():
-        Refund.objects.create(
-            business=customer.business,
-            payment=payment,
-            customer=customer,
-            amount=100,
-            currency="USD",
-            status="succeeded",
-        )
-
-    refund()
-    with django_assert_max_num_queries(12) as small:
-        owner_client.get(url)
-    for _ in range(5):
-        refund()
-    with django_assert_max_num_queries(len(small.captured_queries)):
-        owner_client.get(url)
