@@ -1,3 +1,5 @@
+"""Fixtures for the tests of the customers app."""
+
 import pytest
 from django.db import connection
 

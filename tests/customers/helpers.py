@@ -1,3 +1,5 @@
+"""Small helpers the customers app's tests share: URLs, table rows, query plans."""
+
 from django.db import connection, transaction
 from django.urls import reverse
 

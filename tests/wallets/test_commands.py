@@ -1,3 +1,6 @@
+"""The wallet commands: verify_ledgers on consistent and forged ledgers, seed_demo's
+wallets, and bench_ledger (PostgreSQL)."""
+
 import datetime as dt
 import io
 

@@ -1,3 +1,5 @@
+"""Running billing services at once from separate connections (PostgreSQL races)."""
+
 import threading
 import time
 

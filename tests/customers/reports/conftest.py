@@ -1,3 +1,5 @@
+"""The shop every report test reads: customers with a bit of everything."""
+
 import datetime as dt
 
 import pytest
