@@ -63,17 +63,25 @@ class ProductFactory(factory.django.DjangoModelFactory):
         )
 
 
-class PaymentFactory(factory.django.DjangoModelFactory):
-    """A succeeded one-time card payment of $25.00 made just now."""
+class CustomerRowFactory(factory.django.DjangoModelFactory):
+    """A row of one customer's: its business is the customer's, and so is its product's."""
 
     class Meta:
-        model = "customers.Payment"
+        abstract = True
 
     customer = factory.SubFactory(CustomerFactory)
     business = factory.SelfAttribute("customer.business")
     product = factory.SubFactory(
         ProductFactory, business=factory.SelfAttribute("..customer.business")
     )
+
+
+class PaymentFactory(CustomerRowFactory):
+    """A succeeded one-time card payment of $25.00 made just now."""
+
+    class Meta:
+        model = "customers.Payment"
+
     status = "succeeded"
     total_amount = 2500
     tax = 0
@@ -85,14 +93,26 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
-class SubscriptionFactory(factory.django.DjangoModelFactory):
+class RefundFactory(factory.django.DjangoModelFactory):
+    """A succeeded $1.00 refund of a payment (of a new $25.00 one unless given)."""
+
+    class Meta:
+        model = "customers.Refund"
+
+    payment = factory.SubFactory(PaymentFactory)
+    business = factory.SelfAttribute("payment.business")
+    customer = factory.SelfAttribute("payment.customer")
+    amount = 100
+    currency = factory.SelfAttribute("payment.currency")
+    status = "succeeded"
+
+
+class SubscriptionFactory(CustomerRowFactory):
     """An active monthly $10.00 subscription in the middle of its period."""
 
     class Meta:
         model = "customers.Subscription"
 
-    customer = factory.SubFactory(CustomerFactory)
-    business = factory.SelfAttribute("customer.business")
     product = factory.SubFactory(
         ProductFactory, business=factory.SelfAttribute("..customer.business"), recurring=True
     )
@@ -104,15 +124,10 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     next_billing_date = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=20))
 
 
-class LicenseKeyFactory(factory.django.DjangoModelFactory):
+class LicenseKeyFactory(CustomerRowFactory):
     class Meta:
         model = "customers.LicenseKey"
 
-    customer = factory.SubFactory(CustomerFactory)
-    business = factory.SelfAttribute("customer.business")
-    product = factory.SubFactory(
-        ProductFactory, business=factory.SelfAttribute("..customer.business")
-    )
     key = factory.Faker("uuid4")
     activations_limit = 3
 

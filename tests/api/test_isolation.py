@@ -6,6 +6,7 @@ import pytest
 from customers.accounts.api_keys import api_key_revoke
 from customers.audit import Actor
 from customers.models import ApiKey, Customer, Event, LicenseKey, Refund, Subscription
+from tests.factories import RefundFactory
 from wallets.models import LedgerEntry
 
 
@@ -40,14 +41,7 @@ def _call(api, method, path, body, key):
 
 
 def test_another_business_gets_404_on_every_endpoint(api, customer, billing, other_key):
-    refund = Refund.objects.create(
-        business=customer.business,
-        payment=billing["payment"],
-        customer=customer,
-        amount=100,
-        currency="USD",
-        status="succeeded",
-    )
+    refund = RefundFactory(payment=billing["payment"])
     calls = [*endpoints(customer, billing), ("get", f"/refunds/{refund.pk}", None)]
     calls.append(("get", f"/invoices/refunds/{refund.pk}", None))
     events = Event.objects.count()

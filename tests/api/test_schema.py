@@ -13,7 +13,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from customers.models import Refund
+from tests.factories import RefundFactory
 
 EXAMPLES = 8  # per operation and per ID set: a minute or two for the whole schema
 # Schema-valid but semantically wrong input (an e-mail or phone number that does not
@@ -47,14 +47,7 @@ def _in_process(settings):
 
 @pytest.fixture
 def real_ids(customer, billing):
-    refund = Refund.objects.create(
-        business=customer.business,
-        payment=billing["payment"],
-        customer=customer,
-        amount=100,
-        currency="USD",
-        status="succeeded",
-    )
+    refund = RefundFactory(payment=billing["payment"])
     return {
         "customer_id": customer.pk,
         "payment_id": billing["payment"].pk,

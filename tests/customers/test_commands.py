@@ -1,3 +1,5 @@
+"""The customer commands: create_merchant and seed_demo's customers."""
+
 import pytest
 from django.core.management import CommandError, call_command
 

@@ -1,3 +1,6 @@
+"""The Customer model (customers.models.customers): IDs, unique e-mails, initials and
+search; on PostgreSQL, the indexes the search reads."""
+
 import re
 
 import pytest
@@ -5,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from customers.core.ids import new_id
 from customers.models import Customer
+from tests.customers.helpers import plan
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +69,35 @@ def test_short_search_matches_only_prefixes(business):
     qs = Customer.objects.for_business(business)
     # "ad" starts Ada's name; it is inside "Linda" but short terms match prefixes only.
     assert list(qs.search("ad")) == [ada]
+
+
+# PostgreSQL: the search's indexes exist and match the expressions the queries use.
+
+
+@pytest.mark.postgres
+def test_trigram_search_finds_substrings_any_case(business):
+    ada = CustomerFactory(business=business, name="Ada Lovelace", email="ADA@Example.com")
+    CustomerFactory(business=business, name="Grace Hopper", email="grace@example.com")
+    qs = Customer.objects.for_business(business)
+    assert list(qs.search("VELA")) == [ada]
+    assert list(qs.search("ada@exa")) == [ada]
+
+
+@pytest.mark.postgres
+def test_substring_search_uses_the_trigram_indexes(many):
+    # Django's icontains is UPPER(col::text) LIKE UPPER(...): the indexes must match it.
+    assert "customer_name_trgm" in plan(Customer.objects.filter(name__icontains="lovelace"))
+    assert "customer_email_trgm" in plan(Customer.objects.filter(email__icontains="lovelace"))
+
+
+@pytest.mark.postgres
+def test_short_search_uses_the_prefix_indexes(many):
+    text = plan(Customer.objects.for_business(many).search("zq"))
+    assert "customer_name_prefix" in text
+    assert "customer_email_prefix" in text
+
+
+@pytest.mark.postgres
+def test_short_search_reads_the_prefix_btrees_not_the_trigram_indexes(many):
+    text = plan(Customer.objects.for_business(many).search("jo"))
+    assert "trgm" not in text

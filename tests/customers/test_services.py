@@ -1,11 +1,12 @@
+"""The customer services (customers.services): create and update, with their events."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from customers import services
-from customers.accounts.services import merchant_create
 from customers.audit import Actor
 from customers.core.errors import CustomerEmailTaken
-from customers.models import Business, Customer, Event, Membership
+from customers.models import Customer, Event
 
 pytestmark = pytest.mark.django_db
 
@@ -71,15 +72,3 @@ def test_invalid_metadata_is_refused_before_writing(business):
             metadata={f"k{i}": "v" for i in range(51)},
         )
     assert not Customer.objects.exists()
-
-
-def test_merchant_create_is_idempotent_for_the_same_email(db):
-    first, created = merchant_create(
-        business_name="Acme", email="Owner@Acme.test", password="s3cret-pass-123"
-    )
-    assert created and first.role == Membership.Role.OWNER
-    again, created_again = merchant_create(
-        business_name="Acme", email="owner@acme.test", password="s3cret-pass-123"
-    )
-    assert not created_again and again.pk == first.pk
-    assert Business.objects.count() == 1

@@ -1,3 +1,6 @@
+"""The customer table, the details page and the customer form (customers.views):
+search, filters, sort, pages, columns, permissions and isolation."""
+
 import datetime as dt
 
 import pytest
@@ -5,28 +8,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Customer, Event, Membership, TablePreference
-from tests.factories import BusinessFactory, CustomerFactory, MembershipFactory
+from tests.customers.helpers import names
+from tests.factories import CustomerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("customers:list")
-
-
-def names(response) -> list[str]:
-    return [row.record.name for row in response.context["table"].paginated_rows]
 
 
 def test_anonymous_users_are_sent_to_login(client):
     response = client.get(LIST)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-
-
-def test_login_page_signs_a_merchant_in(client, owner):
-    response = client.post(
-        reverse("login"), {"username": owner.username, "password": "correct-horse-battery"}
-    )
-    assert response.status_code == 302
-    assert response["Location"] == LIST
 
 
 def test_full_page_and_htmx_fragment(owner_client, customer):
@@ -275,27 +267,6 @@ def test_viewers_can_look_but_not_change(viewer_client, customer):
         assert response.status_code == 403
         assert "View-only access" in response.content.decode()
     assert Customer.objects.count() == 1
-
-
-def test_user_without_business_gets_a_clear_page(client):
-    from tests.factories import UserFactory
-
-    client.force_login(UserFactory())
-    response = client.get(LIST)
-    assert response.status_code == 403
-    assert "not a member of any business" in response.content.decode()
-
-
-def test_switching_business(owner_client, owner, business):
-    second = BusinessFactory(name="Second Shop")
-    MembershipFactory(user=owner, business=second, role=Membership.Role.VIEWER)
-    CustomerFactory(business=second, name="Second customer")
-    owner_client.post(reverse("customers:switch_business"), {"business": second.pk})
-    assert names(owner_client.get(LIST)) == ["Second customer"]
-    # A business the user does not belong to cannot be chosen.
-    stranger = BusinessFactory(name="Stranger")
-    owner_client.post(reverse("customers:switch_business"), {"business": stranger.pk})
-    assert names(owner_client.get(LIST)) == ["Second customer"]
 
 
 def test_korean_interface(owner_client, customer):

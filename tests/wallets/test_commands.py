@@ -1,3 +1,6 @@
+"""The wallet commands: verify_ledgers on consistent and forged ledgers, seed_demo's
+wallets, and bench_ledger (PostgreSQL)."""
+
 import datetime as dt
 import io
 
@@ -41,25 +44,32 @@ def test_verify_ledgers_reports_a_balance_that_disagrees_with_its_entries(custom
     assert "FAIL balance_matches_entries" in out and "1 violation(s) found." in out
 
 
-def test_verify_ledgers_reports_a_broken_chain(customer):
-    first = credit(customer, 1000)
+def second_entry_past_the_service(first, *, balance_before: int, **fields) -> None:
+    """Write a $0.10 credit after `first` the way a bug or a hand edit would (not through
+    the service), and move the wallet's balance and sequence on to match the amounts."""
     wallet = first.wallet
-    # Written past the service: a second entry that does not start where the first ended.
     LedgerEntry.objects.create(
         business_id=wallet.business_id,
         wallet=wallet,
-        customer=customer,
-        currency="USD",
+        customer=first.customer,
+        currency=first.currency,
         sequence=2,
         direction="credit",
         event_type="merchant_adjustment",
         amount=10,
-        balance_before=900,
-        balance_after=910,
+        balance_before=balance_before,
+        balance_after=balance_before + 10,
         request_fingerprint="x",
         actor_kind="system",
+        **fields,
     )
-    Wallet.objects.filter(pk=wallet.pk).update(balance=1010, last_sequence=2)
+    Wallet.objects.filter(pk=wallet.pk).update(balance=first.balance_after + 10, last_sequence=2)
+
+
+def test_verify_ledgers_reports_a_broken_chain(customer):
+    first = credit(customer, 1000)
+    # A second entry that does not start where the first ended.
+    second_entry_past_the_service(first, balance_before=900)
     report = verify_ledgers()
     failed = {check.name: check.violations for check in report.checks if check.violations}
     assert failed == {"chain_is_continuous": 1}
@@ -73,34 +83,26 @@ def test_verify_ledgers_can_check_one_business(customer, other_business):
     assert code == 0 and "Checked 0 wallets" in out
 
 
-def test_seed_demo_adds_wallets_that_verify(db):
+def seed_quietly(customers: int, seed: int) -> None:
+    """seed_demo into the "Seeded" business, its progress and summary discarded."""
     call_command(
         "seed_demo",
-        "--business",
-        "Seeded",
-        "--customers",
-        "80",
-        "--seed",
-        "3",
+        business="Seeded",
+        customers=customers,
+        seed=seed,
         stdout=io.StringIO(),
         stderr=io.StringIO(),
     )
+
+
+def test_seed_demo_adds_wallets_that_verify(db):
+    seed_quietly(customers=80, seed=3)
     business = Business.objects.get(name="Seeded")
     assert Wallet.objects.filter(business=business).exists()
     assert LedgerEntry.objects.filter(business=business).exists()
     assert verify_ledgers().ok
     # Running it again adds customers and wallets for the new ones only; still consistent.
-    call_command(
-        "seed_demo",
-        "--business",
-        "Seeded",
-        "--customers",
-        "40",
-        "--seed",
-        "4",
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
+    seed_quietly(customers=40, seed=4)
     assert verify_ledgers().ok
 
 
@@ -126,22 +128,9 @@ def test_bench_ledger_reports_both_ratios_and_zero_violations():
 
 def test_verify_ledgers_reports_entries_out_of_created_order(customer):
     first = credit(customer, 1000)
-    wallet = first.wallet
-    LedgerEntry.objects.create(  # next in the chain, but dated before the first entry
-        business_id=wallet.business_id,
-        wallet=wallet,
-        customer=customer,
-        currency="USD",
-        sequence=2,
-        direction="credit",
-        event_type="merchant_adjustment",
-        amount=10,
-        balance_before=1000,
-        balance_after=1010,
-        request_fingerprint="x",
-        actor_kind="system",
-        created_at=first.created_at - dt.timedelta(seconds=1),
+    # Next in the chain, but dated before the first entry.
+    second_entry_past_the_service(
+        first, balance_before=1000, created_at=first.created_at - dt.timedelta(seconds=1)
     )
-    Wallet.objects.filter(pk=wallet.pk).update(balance=1010, last_sequence=2)
     failed = {c.name: c.violations for c in verify_ledgers().checks if c.violations}
     assert failed == {"created_order_is_sequence_order": 1}

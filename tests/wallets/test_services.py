@@ -7,7 +7,7 @@ from customers.audit import Actor
 from customers.core.errors import DomainError
 from customers.models import Event
 from tests.factories import CustomerFactory
-from tests.wallets.helpers import ACTOR, credit, debit
+from tests.wallets.helpers import credit, debit, ledger_args
 from wallets import selectors
 from wallets.errors import (
     IdempotencyKeyReused,
@@ -104,17 +104,7 @@ def test_debit_on_an_empty_wallet_is_refused_without_creating_it(customer):
     ],
 )
 def test_bad_input_is_a_clear_error_and_writes_nothing(customer, changes, field):
-    params = dict(
-        business=customer.business,
-        customer=customer,
-        currency="USD",
-        amount=100,
-        direction="credit",
-        event_type="merchant_adjustment",
-        reason="r",
-        actor=ACTOR,
-    )
-    params.update(changes)
+    params = ledger_args(customer, 100, reason="r") | changes
     with pytest.raises(InvalidLedgerEntry) as info:
         ledger_post(**params)
     assert info.value.field == field
@@ -126,16 +116,7 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(customer, changes, field)
 def test_customer_of_another_business_is_refused(customer, other_business):
     stranger = CustomerFactory(business=other_business)
     with pytest.raises(InvalidLedgerEntry):
-        ledger_post(
-            business=customer.business,
-            customer=stranger,
-            currency="USD",
-            amount=1,
-            direction="credit",
-            event_type="merchant_adjustment",
-            reason="",
-            actor=ACTOR,
-        )
+        ledger_post(**ledger_args(customer, 1, reason="") | {"customer": stranger})
     assert not Wallet.objects.exists()
 
 

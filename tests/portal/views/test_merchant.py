@@ -1,3 +1,6 @@
+"""The merchant's side of the portal (portal.views.merchant): the Invite action, the
+portal settings, and invites and visits on the details page."""
+
 import pytest
 from django.core import mail
 from django.urls import reverse

@@ -1,3 +1,6 @@
+"""Getting into the portal (portal.views.access): invite and magic links, sessions,
+rate limits, and tokens that never leak."""
+
 import datetime as dt
 import logging
 

@@ -1,3 +1,6 @@
+"""The signed-in customer's own pages (portal.views.self_service): billing, cancelling,
+license keys, the wallet and the profile; nothing of another customer's."""
+
 import io
 
 import pytest

@@ -1,14 +1,17 @@
-"""PDF invoices and refund receipts: real text, sequential numbers per business."""
+"""PDF invoices and refund receipts: real text, sequential numbers per business, gapless
+even when taken at once (PostgreSQL)."""
 
 import io
+import threading
 
 import pytest
+from django.db import connection
 from pypdf import PdfReader
 
 from customers.audit import Actor
 from customers.billing import invoices, refunds
 from customers.models import InvoiceCounter
-from tests.factories import CustomerFactory, PaymentFactory, ProductFactory
+from tests.factories import BusinessFactory, CustomerFactory, PaymentFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +99,27 @@ def test_inr_and_korean_names_are_real_text(business):
     assert "1,23,456.00" in content
     if invoices._font_paths()[2] is not None:  # a CJK font is installed
         assert "김민준" in content
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_invoice_numbers_taken_at_once_are_distinct_and_gapless():
+    business = BusinessFactory(name="Invoices Co")
+    customer = CustomerFactory(business=business)
+    payments = PaymentFactory.create_batch(6, customer=customer)
+    barrier = threading.Barrier(len(payments))
+    numbers = []
+
+    def number(p):
+        try:
+            barrier.wait()
+            numbers.append(invoices.invoice_number_assign(payment=p))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=number, args=(p,)) for p in payments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(numbers) == [1, 2, 3, 4, 5, 6]

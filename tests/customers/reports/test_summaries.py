@@ -8,23 +8,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from customers.models import CustomerSpend, Payment, Refund, SignupDay
+from customers.models import CustomerSpend, Payment, SignupDay
 from customers.reports.summaries import summaries_defer, summaries_rebuild
-from tests.factories import CustomerFactory, PaymentFactory
+from tests.factories import CustomerFactory, PaymentFactory, RefundFactory
 
 pytestmark = pytest.mark.django_db
 REPORT = "/customers/report/"
-
-
-def refund(payment, amount, status="succeeded"):
-    return Refund.objects.create(
-        business=payment.business,
-        payment=payment,
-        customer=payment.customer,
-        amount=amount,
-        currency=payment.currency,
-        status=status,
-    )
 
 
 def spend(customer) -> dict:
@@ -40,7 +29,7 @@ def test_spend_follows_payments_and_refunds_through_every_status_change(customer
     PaymentFactory(customer=customer, total_amount=70000, currency="INR")
     assert spend(customer) == {"USD": (15000, 0, 15000), "INR": (70000, 0, 70000)}
 
-    pending = refund(paid, 6000, status="pending")
+    pending = RefundFactory(payment=paid, amount=6000, status="pending")
     assert spend(customer)["USD"] == (15000, 0, 15000)  # pending refunds do not count
     pending.status = "succeeded"
     pending.save()
@@ -63,7 +52,7 @@ def test_rebuild_gives_the_same_figures_as_the_triggers(business):
     for i, c in enumerate(customers):
         p = PaymentFactory(customer=c, total_amount=1000 * (i + 1))
         if i % 2:
-            refund(p, 100 * i)
+            RefundFactory(payment=p, amount=100 * i)
     kept = sorted(CustomerSpend.objects.values_list("customer_id", "currency", "paid", "refunded"))
     days = sorted(SignupDay.objects.values_list("business_id", "day", "customers"))
     summaries_rebuild(business)
@@ -92,7 +81,7 @@ def test_min_paid_reads_the_kept_total(owner_client, business):
     big = CustomerFactory(business=business, name="Big spender")
     refunded = CustomerFactory(business=business, name="Mostly refunded")
     PaymentFactory(customer=big, total_amount=15000)
-    refund(PaymentFactory(customer=refunded, total_amount=15000), 6000)
+    RefundFactory(payment=PaymentFactory(customer=refunded, total_amount=15000), amount=6000)
     html = owner_client.get("/customers/", {"min_paid": "100"}).content.decode()
     assert "Big spender" in html and "Mostly refunded" not in html
     html = owner_client.get("/customers/", {"min_paid": "90"}).content.decode()
@@ -101,7 +90,7 @@ def test_min_paid_reads_the_kept_total(owner_client, business):
 
 def test_report_total_paid_column_matches_the_filter(owner_client, business):
     c = CustomerFactory(business=business, name="Ada")
-    refund(PaymentFactory(customer=c, total_amount=15000), 6000)
+    RefundFactory(payment=PaymentFactory(customer=c, total_amount=15000), amount=6000)
     response = owner_client.get(
         "/customers/export.csv",
         {"columns": "name,total_paid_usd,refunds_total_usd,total_paid_inr,refunds_total_inr"},

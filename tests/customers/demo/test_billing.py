@@ -9,16 +9,10 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from customers.billing import subscriptions
-from customers.models import (
-    Business,
-    Customer,
-    InvoiceCounter,
-    LicenseKey,
-    LicenseKeyInstance,
-    Payment,
-    Refund,
-    Subscription,
-)
+from customers.models import Business, Customer
+from customers.models.billing import InvoiceCounter, Payment, Refund
+from customers.models.licenses import LicenseKey, LicenseKeyInstance
+from customers.models.subscriptions import Subscription
 from wallets.models import LedgerEntry, Wallet
 from wallets.verify import verify_ledgers
 

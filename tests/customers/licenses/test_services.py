@@ -1,22 +1,16 @@
-"""License key operations."""
+"""License key operations (customers.licenses.services)."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
-from customers.audit import Actor
 from customers.core import errors
 from customers.licenses import services as licenses
 from customers.models import Event, LicenseKeyInstance
 from tests.factories import LicenseKeyFactory, LicenseKeyInstanceFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def actor(owner):
-    return Actor.user(owner)
 
 
 def test_disable_and_enable(customer, actor):

@@ -1,10 +1,18 @@
+"""Merchant sign-in and the current business (customers.accounts: auth views,
+middleware, permissions, business_switch), and the headers every page sends."""
+
 import re
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 
+from customers.models import Membership
+from tests.customers.helpers import names
+from tests.factories import BusinessFactory, CustomerFactory, MembershipFactory, UserFactory
+
 pytestmark = pytest.mark.django_db
+LIST = reverse("customers:list")
 
 
 def test_password_reset_link_uses_the_public_base_url(client, owner, settings):
@@ -44,3 +52,30 @@ def test_pages_send_a_strict_content_security_policy(owner_client):
     policy = owner_client.get(reverse("customers:list"))["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+def test_login_page_signs_a_merchant_in(client, owner):
+    response = client.post(
+        reverse("login"), {"username": owner.username, "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == LIST
+
+
+def test_user_without_business_gets_a_clear_page(client):
+    client.force_login(UserFactory())
+    response = client.get(LIST)
+    assert response.status_code == 403
+    assert "not a member of any business" in response.content.decode()
+
+
+def test_switching_business(owner_client, owner, business):
+    second = BusinessFactory(name="Second Shop")
+    MembershipFactory(user=owner, business=second, role=Membership.Role.VIEWER)
+    CustomerFactory(business=second, name="Second customer")
+    owner_client.post(reverse("customers:switch_business"), {"business": second.pk})
+    assert names(owner_client.get(LIST)) == ["Second customer"]
+    # A business the user does not belong to cannot be chosen.
+    stranger = BusinessFactory(name="Stranger")
+    owner_client.post(reverse("customers:switch_business"), {"business": stranger.pk})
+    assert names(owner_client.get(LIST)) == ["Second customer"]

@@ -4,8 +4,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from customers.models import Refund
-from tests.factories import LicenseKeyInstanceFactory, PaymentFactory, SubscriptionFactory
+from tests.factories import (
+    LicenseKeyInstanceFactory,
+    PaymentFactory,
+    RefundFactory,
+    SubscriptionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -14,14 +18,7 @@ def test_admin_pages_for_billing_models(client, customer):
     admin = get_user_model().objects.create_superuser("root@example.com", "root@example.com", "pw")
     client.force_login(admin)
     payment = PaymentFactory(customer=customer)
-    refund = Refund.objects.create(
-        business=customer.business,
-        payment=payment,
-        customer=customer,
-        amount=100,
-        currency="USD",
-        status="succeeded",
-    )
+    refund = RefundFactory(payment=payment)
     sub = SubscriptionFactory(customer=customer)
     instance = LicenseKeyInstanceFactory(license_key__customer=customer)
     objects = {

@@ -1,4 +1,5 @@
-"""refund_create: every rule, on whatever database the suite runs."""
+"""refund_create: every rule, on whatever database the suite runs; and on PostgreSQL,
+refunds racing for one payment from separate connections."""
 
 import datetime as dt
 
@@ -10,14 +11,10 @@ from customers.billing import refunds
 from customers.billing.gateway import RefundResult
 from customers.core import errors
 from customers.models import Event, LicenseKey, Refund
+from tests.customers.billing.helpers import SlowGateway, race
 from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def actor(owner):
-    return Actor.user(owner)
 
 
 @pytest.fixture
@@ -174,3 +171,49 @@ def test_refund_to_wallet_in_a_currency_without_wallets_is_refused(customer, act
         refunds.refund_create(payment=payment, amount=None, destination="wallet", actor=actor)
     assert exc_info.value.code == "WALLET_UNAVAILABLE"
     assert not Refund.objects.exists()
+
+
+# --- At once (PostgreSQL, real concurrency) ---------------------------------------
+
+
+def refunds_at_once(payment, n: int, **kwargs) -> list:
+    """n refund_create calls for `payment` released together, each through a gateway
+    slow enough to make the others wait; the refunds or the errors they raised."""
+    actor = Actor.system("test")
+    return race(
+        lambda: refunds.refund_create(
+            payment=payment, actor=actor, gateway=SlowGateway(), **kwargs
+        ),
+        n,
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_full_refunds_at_once_refund_once(payment):
+    results = refunds_at_once(payment, 2, amount=2500)
+    made = [r for r in results if isinstance(r, Refund)]
+    refused = [r for r in results if isinstance(r, errors.DomainError)]
+    assert len(made) == 1 and len(refused) == 1, results
+    assert isinstance(refused[0], errors.NothingToRefund)
+    assert Refund.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_partial_refunds_at_once_never_exceed_the_payment(payment):
+    results = refunds_at_once(payment, 4, amount=1000)
+    assert sum(isinstance(r, Refund) for r in results) == 2
+    assert all(isinstance(r, Refund | errors.RefundAmountExceedsPaidAmount) for r in results), (
+        results
+    )
+    assert sum(Refund.objects.values_list("amount", flat=True)) == 2000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_double_submit_of_one_form_at_once_refunds_once(payment):
+    results = refunds_at_once(payment, 3, amount=500, idempotency_key="form:same-token")
+    assert all(isinstance(r, Refund) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert Refund.objects.count() == 1

@@ -1,4 +1,5 @@
-"""Cancelling subscriptions and the renewal run (bill_due_subscriptions)."""
+"""Cancelling subscriptions and the renewal run (bill_due_subscriptions), the wallet
+first; and on PostgreSQL, two renewal runs at once."""
 
 import datetime as dt
 
@@ -6,19 +7,30 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from customers.audit import Actor
 from customers.billing import subscriptions
 from customers.billing.gateway import ChargeResult, PaymentMethod
 from customers.core import errors
 from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
-from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
+from tests.customers.billing.helpers import SlowGateway, race
+from tests.factories import (
+    BusinessFactory,
+    CustomerFactory,
+    LicenseKeyFactory,
+    PaymentFactory,
+    SubscriptionFactory,
+)
+from tests.wallets.helpers import credit
+from wallets.models import LedgerEntry
+from wallets.selectors import balance
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def actor(owner):
-    return Actor.user(owner)
+def keyed(customer):
+    """An active subscription and the license key it grants."""
+    sub = SubscriptionFactory(customer=customer)
+    return sub, LicenseKeyFactory(customer=customer, subscription=sub)
 
 
 @pytest.fixture
@@ -48,33 +60,11 @@ class Declines:
         return ChargeResult(False, PaymentMethod(), "card_declined", "The card was declined.")
 
 
-def credit_wallet(customer, currency: str, amount: int) -> None:
-    from wallets.services import ledger_post
-
-    ledger_post(
-        business=customer.business,
-        customer=customer,
-        currency=currency,
-        amount=amount,
-        direction="credit",
-        event_type="merchant_adjustment",
-        reason="test",
-        actor=Actor.system("test"),
-    )
-
-
-def wallet_balance(customer, currency: str) -> int:
-    from wallets.selectors import balance
-
-    return balance(customer, currency)
-
-
 # --- Cancel / revoke --------------------------------------------------------------
 
 
-def test_cancel_now(customer, actor):
-    sub = SubscriptionFactory(customer=customer)
-    key = LicenseKeyFactory(customer=customer, subscription=sub)
+def test_cancel_now(keyed, actor):
+    sub, key = keyed
     sub = subscriptions.subscription_cancel(
         subscription=sub, actor=actor, at_next_billing_date=False, feedback="unused"
     )
@@ -86,9 +76,8 @@ def test_cancel_now(customer, actor):
     assert Event.objects.filter(type="subscription.cancelled", object_id=sub.pk).exists()
 
 
-def test_cancel_at_next_billing_date_keeps_access_until_then(customer, actor):
-    sub = SubscriptionFactory(customer=customer)
-    key = LicenseKeyFactory(customer=customer, subscription=sub)
+def test_cancel_at_next_billing_date_keeps_access_until_then(keyed, actor):
+    sub, key = keyed
     sub = subscriptions.subscription_cancel(
         subscription=sub, actor=actor, at_next_billing_date=True, comment=" Moving on "
     )
@@ -221,19 +210,17 @@ def test_a_subscription_many_periods_behind_catches_up_one_period_per_run(custom
 
 
 def test_wallet_covers_the_whole_renewal(due):
-    credit_wallet(due.customer, "USD", 1500)
+    credit(due.customer, 1500, "USD")
     subscriptions.subscriptions_bill_due(gateway=Declines())  # the gateway is never asked
     renewal = Payment.objects.get(charge_type="renewal")
     assert (renewal.status, renewal.payment_method) == ("succeeded", "wallet")
-    assert wallet_balance(due.customer, "USD") == 500
-    from wallets.models import LedgerEntry
-
+    assert balance(due.customer, "USD") == 500
     debit = LedgerEntry.objects.get(direction="debit")
     assert (debit.event_type, debit.reference_id, debit.amount) == ("payment", renewal.pk, 1000)
 
 
 def test_wallet_covers_part_and_the_card_the_rest(due):
-    credit_wallet(due.customer, "USD", 300)
+    credit(due.customer, 300, "USD")
     charged = {}
 
     class Records:
@@ -250,17 +237,15 @@ def test_wallet_covers_part_and_the_card_the_rest(due):
         "card",
     )
     assert renewal.metadata == {"wallet_amount": 300}
-    assert wallet_balance(due.customer, "USD") == 0
+    assert balance(due.customer, "USD") == 0
 
 
 def test_failed_charge_after_a_wallet_debit_gives_the_money_back(due):
-    credit_wallet(due.customer, "USD", 300)
+    credit(due.customer, 300, "USD")
     gateway = Declines()
     subscriptions.subscriptions_bill_due(gateway=gateway)
     assert gateway.charged == 700
-    assert wallet_balance(due.customer, "USD") == 300
-    from wallets.models import LedgerEntry
-
+    assert balance(due.customer, "USD") == 300
     failed = Payment.objects.get(charge_type="renewal")
     kinds = list(
         LedgerEntry.objects.filter(reference_id=failed.pk)
@@ -271,10 +256,10 @@ def test_failed_charge_after_a_wallet_debit_gives_the_money_back(due):
 
 
 def test_wallet_in_another_currency_is_not_used(due):
-    credit_wallet(due.customer, "INR", 100000)
+    credit(due.customer, 100000, "INR")
     subscriptions.subscriptions_bill_due()
     assert Payment.objects.get(charge_type="renewal").payment_method == "card"
-    assert wallet_balance(due.customer, "INR") == 100000
+    assert balance(due.customer, "INR") == 100000
 
 
 def test_license_keys_of_other_subscriptions_are_untouched(due, customer):
@@ -283,3 +268,23 @@ def test_license_keys_of_other_subscriptions_are_untouched(due, customer):
     subscriptions.subscriptions_bill_due(gateway=Declines())
     key.refresh_from_db()
     assert key.status == LicenseKey.Status.ACTIVE
+
+
+# --- At once (PostgreSQL, real concurrency) ---------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_renewal_runs_at_once_bill_once():
+    customer = CustomerFactory(business=BusinessFactory(name="Renewals Co"))
+    start = timezone.now() - dt.timedelta(days=32)
+    sub = SubscriptionFactory(
+        customer=customer,
+        previous_billing_date=start,
+        next_billing_date=start + dt.timedelta(days=31),
+    )
+    PaymentFactory(customer=customer, subscription=sub, pricing_type="subscription")
+
+    results = race(lambda: subscriptions.subscriptions_bill_due(gateway=SlowGateway()))
+    assert sum(r.renewed for r in results) == 1, results
+    assert Payment.objects.filter(charge_type="renewal").count() == 1

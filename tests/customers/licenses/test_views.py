@@ -1,0 +1,42 @@
+"""License keys on the details page: the tab, and disabling, enabling and limiting a key
+(customers.licenses.views)."""
+
+import pytest
+from django.urls import reverse
+
+from tests.customers.helpers import detail
+from tests.factories import LicenseKeyFactory, LicenseKeyInstanceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_license_keys_tab_masks_and_reveals(owner_client, customer):
+    key = LicenseKeyFactory(customer=customer, key="db44b22c-fe9b-4a68-bf0d-b0e0d6c6c8c0")
+    LicenseKeyInstanceFactory(license_key=key, name="work-laptop")
+    html = owner_client.get(detail(customer, tab="license-keys")).content.decode()
+    assert "••••-••••-c8c0" in html
+    assert "db44b22c-fe9b-4a68-bf0d-b0e0d6c6c8c0" in html  # inside the <details> reveal
+    assert "work-laptop" in html and "1 instance" in html
+
+
+def test_license_key_disable_enable_and_limit(owner_client, customer):
+    key = LicenseKeyFactory(customer=customer)
+    LicenseKeyInstanceFactory.create_batch(2, license_key=key)
+    status_url = reverse("customers:license_key_status", args=[customer.pk, key.pk])
+    limit_url = reverse("customers:license_key_limit", args=[customer.pk, key.pk])
+    owner_client.post(status_url, {"action": "disable"})
+    key.refresh_from_db()
+    assert (key.status, key.disabled_reason) == ("disabled", "manual")
+    owner_client.post(status_url, {"action": "enable"})
+    key.refresh_from_db()
+    assert key.status == "active"
+    response = owner_client.post(limit_url, {"activations_limit": "1"}, follow=True)
+    assert "cannot be lower than the number of current activations" in response.content.decode()
+    key.refresh_from_db()
+    assert key.activations_limit == 3
+    owner_client.post(limit_url, {"activations_limit": "2"})
+    key.refresh_from_db()
+    assert key.activations_limit == 2
+    owner_client.post(limit_url, {"activations_limit": ""})
+    key.refresh_from_db()
+    assert key.activations_limit is None

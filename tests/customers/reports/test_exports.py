@@ -1,0 +1,129 @@
+"""The CSV and XLSX files (customers.reports.exports): money and text cells, formula
+injection, streaming chunk by chunk, the export event and the table's Export button."""
+
+import io
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from customers.models import Event
+from customers.reports import exports
+from tests.customers.reports.helpers import ALL_COLUMNS, CSV, XLSX, expected_row, read_csv
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_money_is_decimal_text_in_major_units_with_the_currency_in_the_name(owner_client, shop):
+    rows = read_csv(owner_client.get(CSV, {"columns": "name,total_paid_usd,total_paid_inr"}))
+    ada = next(r for r in rows if r["name"] == "Ada")
+    bob = next(r for r in rows if r["name"] == "Bob")
+    # Ada: 12.50 + 9.99 succeeded, 2.50 refunded (the pending 1.00 and failed 50.00 do not count).
+    assert ada == {"name": "Ada", "total_paid_usd": "19.99", "total_paid_inr": "0.00"}
+    assert bob["total_paid_inr"] == "2000.00"
+
+
+# Safety: formula injection -------------------------------------------------------
+
+NASTY = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tTab", "\rReturn", "plain"]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_escape_formula(value):
+    escaped = exports.escape_formula(value)
+    assert escaped == (value if value == "plain" else "'" + value)
+
+
+def test_csv_cells_cannot_start_a_formula(owner_client, business):
+    for i, name in enumerate(NASTY):
+        CustomerFactory(business=business, name=name, email=f"n{i}@example.com")
+    rows = read_csv(owner_client.get(CSV, {"columns": "name,phone_number", "sort": "name"}))
+    for row in rows:
+        assert row["name"][:1] not in "=+-@\t\r" or row["name"] == ""
+        assert row["phone_number"] == "'+14155550134"  # E.164 starts with "+"
+    assert {r["name"] for r in rows} == {exports.escape_formula(n) for n in NASTY}
+
+
+def test_xlsx_opens_and_has_the_right_cells(owner_client, shop):
+    response = owner_client.get(XLSX, {"columns": ",".join(ALL_COLUMNS)})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="customers-')
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == ALL_COLUMNS
+    by_id = {row[1]: dict(zip(ALL_COLUMNS, row, strict=True)) for row in rows[1:]}
+    assert set(by_id) == {c.pk for c in shop}
+    for customer in shop:
+        customer.refresh_from_db()
+        expected = expected_row(customer)
+        got = by_id[customer.pk]
+        # XLSX keeps the text exactly (write_string: never evaluated), so no quote.
+        assert got["name"] == customer.name
+        assert got["payments_count"] == int(expected["payments_count"])
+        for name in ("total_paid_usd", "total_paid_inr", "wallet_balance_usd", "last_payment_at"):
+            assert (got[name] or "") == expected[name]
+    cy = next(c for c in shop if c.name.startswith("="))
+    assert sheet.cell(row=[r[1] for r in rows].index(cy.pk) + 1, column=1).data_type == "s"
+
+
+# Streaming -------------------------------------------------------------------
+
+
+def test_csv_streams_chunk_by_chunk(owner_client, business, settings):
+    settings.REPORT_EXPORT_CHUNK_SIZE = 50
+    CustomerFactory.create_batch(220, business=business)
+    response = owner_client.get(CSV, {"columns": "id,total_paid_usd"})
+    assert response.streaming
+    chunks = iter(response.streaming_content)
+    header, first = next(chunks), next(chunks)
+    assert header.decode("utf-8-sig").startswith("id,total_paid_usd")
+    # One chunk holds only the first 50 rows; the rest is still to be fetched.
+    assert first.count(b"\r\n") == 50
+    rest = list(chunks)
+    assert [chunk.count(b"\r\n") for chunk in rest] == [50, 50, 50, 20]
+
+
+@pytest.mark.postgres
+def test_csv_reads_through_a_server_side_cursor(owner_client, business, settings):
+    settings.REPORT_EXPORT_CHUNK_SIZE = 20
+    CustomerFactory.create_batch(100, business=business)
+    response = owner_client.get(CSV, {"columns": "id,payments_count"})
+    chunks = iter(response.streaming_content)
+    next(chunks), next(chunks)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+        assert cursor.fetchone()[0] == 1  # still open: the query has not finished
+    assert sum(chunk.count(b"\r\n") for chunk in chunks) == 80
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+        assert cursor.fetchone()[0] == 0
+
+
+# The table's Export button, events ---------------------------------------------
+
+
+def test_export_button_carries_the_tables_search_sort_and_columns(owner_client, shop):
+    page = owner_client.get(reverse("customers:list"), {"q": "ada", "sort": "name", "page": "1"})
+    html = page.content.decode()
+    assert f'{CSV}?q=ada&amp;sort=name&amp;columns=name,id,email,phone_number,created_at"' in html
+    fragment = owner_client.get(
+        reverse("customers:list"), {"q": "bob"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert 'id="export-menu" hx-swap-oob="true"' in fragment
+    assert f"{XLSX}?q=bob&amp;columns=" in fragment
+
+
+def test_export_records_who_exported_what(owner_client, owner, shop):
+    read_csv(owner_client.get(CSV, {"columns": "name,total_paid_usd", "has_phone": "true"}))
+    event = Event.objects.get(type="customers.exported")
+    assert event.actor_kind == "user" and event.actor_label == owner.username
+    assert event.business == shop[0].business
+    assert event.payload == {
+        "format": "csv",
+        "columns": ["name", "total_paid_usd"],
+        "filters": {"has_phone": "true"},
+        "sort": "",
+    }
