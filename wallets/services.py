@@ -163,13 +163,7 @@ def _entry(
         )
     currency = currency.strip().upper()
     fingerprint = request_fingerprint(
-        customer_id=customer.pk,
-        currency=currency,
-        amount=amount,
-        direction=direction,
-        event_type=event_type,
-        reason=reason,
-        reference_id=reference_id,
+        customer.pk, currency, amount, direction, event_type, reason, reference_id
     )
     return LedgerEntry(
         business=business,
@@ -189,7 +183,6 @@ def _entry(
 
 
 def request_fingerprint(
-    *,
     customer_id: str,
     currency: str,
     amount: int,
@@ -198,7 +191,8 @@ def request_fingerprint(
     reason: str,
     reference_id: str,
 ) -> str:
-    """A stable hash of what a request asks for, to tell a replay from a key reuse."""
+    """A stable hash of what a request asks for, to tell a replay from a key reuse:
+    the request's values in this order, as JSON, through SHA-256."""
     canonical = json.dumps(
         [customer_id, currency, amount, direction, event_type, reason, reference_id],
         separators=(",", ":"),
