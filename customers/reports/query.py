@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from customers.filters import CustomerFilter
-from customers.listing import CustomerList, sort_names
+from customers.listing import CustomerList, clean_sort, sort_names
 from customers.models import Business
 from customers.reports.columns import ReportColumn, column_sources, report_columns
 
@@ -114,7 +114,7 @@ def parse_report_request(
         if name not in columns:
             columns.append(name)
     sort = params.get("sort", "").strip()
-    if sort and sort.lstrip("-") not in sort_names():
+    if sort and not clean_sort(sort):
         raise ReportParamError(
             _("Unknown sort “%(name)s”. Sort by one of: %(known)s (“-” first for descending).")
             % {"name": sort, "known": ", ".join(sort_names())}
