@@ -190,6 +190,10 @@ class CreatedRange(Schema):
     )
 
 
+class ListFilters(PageParams, CreatedRange):
+    """What every list takes: the page, and a range of creation times."""
+
+
 class CustomerLimitedOut(Out):
     customer_id: str = Field(..., examples=["cus_0NXqXc9RmC4JeVHhp3oSuLBOt"])
     email: str

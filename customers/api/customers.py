@@ -11,12 +11,11 @@ from customers.api.common import (
     ERRORS,
     ApiRequestError,
     BodySchema,
-    CreatedRange,
     Email,
+    ListFilters,
     Locale,
     Metadata,
     Out,
-    PageParams,
     Phone,
     QueryText,
     Text,
@@ -48,7 +47,7 @@ class CustomerListOut(Out):
     items: list[CustomerOut]
 
 
-class CustomerFilters(PageParams, CreatedRange):
+class CustomerFilters(ListFilters):
     email: QueryText | None = Field(
         None, max_length=254, description="Exact e-mail, compared case-insensitively."
     )

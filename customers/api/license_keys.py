@@ -14,9 +14,9 @@ from customers.api.common import (
     PUBLIC_ERRORS,
     AwareDatetime,
     BodySchema,
-    CreatedRange,
     CustomerLimitedOut,
     IdQuery,
+    ListFilters,
     Out,
     PageParams,
     QueryText,
@@ -61,7 +61,7 @@ class LicenseKeyListOut(Out):
     items: list[LicenseKeyOut]
 
 
-class LicenseKeyFilters(PageParams, CreatedRange):
+class LicenseKeyFilters(ListFilters):
     customer_id: IdQuery | None = None
     product_id: IdQuery | None = None
     status: LicenseKeyStatus | None = None

@@ -9,12 +9,11 @@ from ninja import Field, Query, Router
 from customers.api.common import (
     ERRORS,
     BillingAddressOut,
-    CreatedRange,
     Currency,
     CustomerLimitedOut,
     IdQuery,
+    ListFilters,
     Out,
-    PageParams,
     QueryText,
     billing_out,
     created_between,
@@ -122,7 +121,7 @@ class PaymentListOut(Out):
     items: list[PaymentOut]
 
 
-class PaymentFilters(PageParams, CreatedRange):
+class PaymentFilters(ListFilters):
     customer_id: IdQuery | None = None
     subscription_id: IdQuery | None = None
     product_id: IdQuery | None = None

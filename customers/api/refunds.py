@@ -11,13 +11,12 @@ from customers.api.common import (
     INT64_MAX,
     ApiRequestError,
     BodySchema,
-    CreatedRange,
     Currency,
     CustomerLimitedOut,
     IdQuery,
+    ListFilters,
     Metadata,
     Out,
-    PageParams,
     Text,
     actor_of,
     created_between,
@@ -82,7 +81,7 @@ class RefundCreateIn(BodySchema):
     currency: Currency | None = Field(None, description="If given, must be the payment's.")
 
 
-class RefundFilters(PageParams, CreatedRange):
+class RefundFilters(ListFilters):
     customer_id: IdQuery | None = None
     subscription_id: IdQuery | None = None
     status: RefundStatus | None = None

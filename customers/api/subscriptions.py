@@ -12,11 +12,10 @@ from customers.api.common import (
     ApiRequestError,
     BillingAddressOut,
     BodySchema,
-    CreatedRange,
     CustomerLimitedOut,
     IdQuery,
+    ListFilters,
     Out,
-    PageParams,
     QueryText,
     Text,
     actor_of,
@@ -115,7 +114,7 @@ class SubscriptionListOut(Out):
     items: list[SubscriptionOut]
 
 
-class SubscriptionFilters(PageParams, CreatedRange):
+class SubscriptionFilters(ListFilters):
     customer_id: IdQuery | None = None
     product_id: IdQuery | None = None
     brand_id: IdQuery | None = None
