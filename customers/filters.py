@@ -124,6 +124,14 @@ class CustomerFilter(django_filters.FilterSet):
         self.business = business
         super().__init__(data, queryset=Customer.objects.for_business(business), **kwargs)
 
+    def filter_queryset(self, queryset):
+        """`queryset` with the search and every valid filter in use; unbound, all of it.
+        (Invalid values are left out: the form shows their errors.)"""
+        if not self.is_bound:
+            return queryset
+        self.errors  # noqa: B018 - validate first, as FilterSet.qs does
+        return super().filter_queryset(queryset)
+
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
 

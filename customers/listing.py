@@ -201,10 +201,6 @@ class CustomerList:
 
     def _filtered(self, queryset: QuerySet) -> QuerySet:
         """`queryset` with the search and every filter but the minimum total paid."""
-        if isinstance(self.filters, CustomerFilter):
-            if not self.filters.is_bound:
-                return queryset
-            self.filters.errors  # noqa: B018 - validate before filtering, as FilterSet.qs
         return self.filters.filter_queryset(queryset)
 
     @cached_property

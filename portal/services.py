@@ -3,7 +3,6 @@ writes an Event; e-mails go out with transaction.on_commit."""
 
 import datetime as dt
 import secrets
-from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core import signing
@@ -366,7 +365,3 @@ def portal_settings_save(*, business: Business, actor: Actor, **values) -> Porta
 def client_ip(request) -> str:
     """REMOTE_ADDR; behind a proxy, configure it to set REMOTE_ADDR (not trusted headers)."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def is_safe_return_url(url: str) -> bool:
-    return urlparse(url).scheme in ("http", "https")

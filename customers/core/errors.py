@@ -14,12 +14,6 @@ class DomainError(Exception):
         super().__init__(str(self.message))
 
 
-class PermissionDenied(DomainError):
-    code = "FORBIDDEN"
-    status = 403
-    default_message = _("Your role does not allow this change.")
-
-
 class CustomerEmailTaken(DomainError):
     code = "CUSTOMER_ALREADY_EXISTS"
     status = 409

@@ -15,8 +15,8 @@ from portal.forms import MagicLinkForm
 from portal.models import PortalLink, PortalSettings, token_hash
 
 
-def _no_referrer(response):
-    # Pages reached through a token URL must not leak it to other sites.
+def no_referrer(response):
+    """Pages reached through a token URL must not leak it to other sites."""
     response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -39,15 +39,15 @@ def open_link(request, token):
             {"link_business": link.business if link else None, "form": MagicLinkForm()},
             status=410 if link else 404,
         )
-        return _no_referrer(response)
+        return no_referrer(response)
     if link.kind == PortalLink.Kind.MAGIC and request.method != "POST":
-        return _no_referrer(
+        return no_referrer(
             render(request, "portal/link_confirm.html", {"link_business": link.business})
         )
     try:
         _login, cookie_token = services.portal_login_start(token=token)
     except PortalLinkInvalid:
-        return _no_referrer(
+        return no_referrer(
             render(
                 request,
                 "portal/link_invalid.html",
@@ -57,7 +57,7 @@ def open_link(request, token):
         )
     response = redirect("portal:home")
     set_login_cookie(response, cookie_token)
-    return _no_referrer(response)
+    return no_referrer(response)
 
 
 @never_cache

@@ -21,7 +21,7 @@ from portal.auth import portal_login_required
 from portal.errors import PortalLinkInvalid
 from portal.forms import EmailChangeForm, MagicLinkForm, ProfileForm
 from portal.selectors import portal_home
-from portal.views.access import _no_referrer
+from portal.views.access import no_referrer
 from wallets.selectors import ledger_entries, wallets_for
 
 PAGE_SIZE = 20
@@ -194,10 +194,10 @@ def email_confirm(request, token):
     try:
         customer = services.email_change_confirm(token=token)
     except (PortalLinkInvalid, CustomerEmailTaken):
-        return _no_referrer(
+        return no_referrer(
             render(request, "portal/link_invalid.html", {"form": MagicLinkForm()}, status=410)
         )
     messages.success(
         request, _("Your e-mail address is now %(email)s.") % {"email": customer.email}
     )
-    return _no_referrer(redirect("portal:profile"))
+    return no_referrer(redirect("portal:profile"))
