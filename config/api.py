@@ -20,7 +20,7 @@ from ninja.security import HttpBearer
 from customers.accounts.api_keys import api_key_authenticate
 from customers.api import customers, invoices, license_keys, payments, refunds, subscriptions
 from customers.core.errors import ApiRateLimited, DomainError, ReadOnlyApiKey
-from customers.core.ratelimit import hit
+from customers.core.ratelimit import Verdict, client_ip, ip_bucket, take, take_all
 from portal import api as portal_api
 from wallets import api as wallets_api
 
@@ -39,9 +39,13 @@ the official `dodopayments` client works with `base_url="https://HOST/api"`.
 `/licenses/*` and `/invoices/*` need no key and ignore the header (an invoice
 needs the owning business's key or the signed `token` from `invoice_url`).
 
-**Rate limit.** Per key, a fixed window: 240 requests a minute by default
-(`API_RATE_LIMIT`, `API_RATE_WINDOW`). Over it: `429 TOO_MANY_REQUESTS` with
-`Retry-After` (seconds).
+**Rate limits.** Per key: 240 requests in any 60 seconds by default
+(`API_RATE_LIMIT`, `API_RATE_WINDOW`), counted in a sliding window shared by every
+server. The key-less endpoints (`/licenses/*`, `/invoices/*`) are limited per client
+IP: 100 requests a minute and 20 a second (`PUBLIC_API_RATE_LIMITS`). Every answer
+carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds
+until the whole limit is available again). Over a limit: `429 TOO_MANY_REQUESTS`
+with `Retry-After` (seconds until a request is admitted again).
 
 **Errors** are always `{"code": "UPPER_SNAKE", "message": "..."}`. Schema and
 type errors are `422` (`INVALID_REQUEST_BODY` for the body,
@@ -93,11 +97,12 @@ class ApiKeyAuth(HttpBearer):
         key = api_key_authenticate(token.strip())
         if key is None:
             return None
-        retry_after = hit(
+        verdict = take(
             f"api:{key.pk}", limit=settings.API_RATE_LIMIT, window=settings.API_RATE_WINDOW
         )
-        if retry_after:
-            raise ApiRateLimited(retry_after)
+        request.rate_limit = verdict
+        if not verdict.allowed:
+            raise ApiRateLimited(verdict.retry_after)
         if key.read_only and request.method not in SAFE_METHODS:
             raise ReadOnlyApiKey()
         return key
@@ -198,14 +203,19 @@ def _query_names() -> dict[tuple[str, str], frozenset[str]]:
     return names
 
 
+def _openapi_route(request) -> str:
+    """The request's operation path as the OpenAPI schema writes it (`/customers/{id}`)."""
+    match = request.resolver_match
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", match.route) if match else ""
+
+
 def reject_unknown_query_parameters(run):
     """A query parameter the operation does not declare is a 422, not silently ignored:
     a typo in a filter must not return an unfiltered list."""
 
     @functools.wraps(run)
     def wrapper(request, *args, **kwargs):
-        match = request.resolver_match
-        route = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", match.route) if match else ""
+        route = _openapi_route(request)
         declared = _query_names().get((request.method, route))
         if declared is not None:
             unknown = sorted(set(request.GET) - declared)
@@ -222,6 +232,58 @@ def reject_unknown_query_parameters(run):
 
 
 api.add_decorator(reject_unknown_query_parameters, mode="view")
+
+
+@functools.cache
+def _public_routes() -> frozenset[tuple[str, str]]:
+    """(METHOD, OpenAPI path) of the operations that need no key."""
+    return frozenset(
+        (method.upper(), path)
+        for path, operations in api.get_openapi_schema()["paths"].items()
+        for method, operation in operations.items()
+        if not operation.get("security")
+    )
+
+
+def rate_limited(run):
+    """Key-less operations count per client IP (`PUBLIC_API_RATE_LIMITS`); keyed ones
+    were counted per key by `ApiKeyAuth`. Either way the answer says where it stands."""
+
+    @functools.wraps(run)
+    def wrapper(request, *args, **kwargs):
+        if (request.method, _openapi_route(request)) in _public_routes():
+            bucket = ip_bucket(client_ip(request))
+            verdict = take_all(
+                [
+                    (f"api-ip:{bucket}", limit, window)
+                    for limit, window in settings.PUBLIC_API_RATE_LIMITS
+                ]
+            )
+            request.rate_limit = verdict
+            if not verdict.allowed:
+                response = error(
+                    request,
+                    429,
+                    "TOO_MANY_REQUESTS",
+                    "Too many requests from this address; retry after the Retry-After delay.",
+                    {"Retry-After": str(verdict.retry_after)},
+                )
+                return _with_limit_headers(response, verdict)
+        response = run(request, *args, **kwargs)
+        verdict = getattr(request, "rate_limit", None)
+        return _with_limit_headers(response, verdict) if verdict else response
+
+    return wrapper
+
+
+def _with_limit_headers(response, verdict: Verdict):
+    response["X-RateLimit-Limit"] = str(verdict.limit)
+    response["X-RateLimit-Remaining"] = str(verdict.remaining)
+    response["X-RateLimit-Reset"] = str(verdict.reset)
+    return response
+
+
+api.add_decorator(rate_limited, mode="view")
 
 
 def not_found(request, rest=""):

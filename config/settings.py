@@ -208,7 +208,7 @@ PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "customers.billing.gateway.BuiltinG
 # Keys are stored as HMAC-SHA256 with this secret; empty = derived from SECRET_KEY
 # (then rotating SECRET_KEY invalidates every API key).
 API_KEY_HMAC_SECRET = env_str("API_KEY_HMAC_SECRET")
-# Per-key fixed-window rate limit: API_RATE_LIMIT requests per API_RATE_WINDOW seconds.
+# Per-key rate limit (a sliding window): API_RATE_LIMIT requests per API_RATE_WINDOW seconds.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 240)
 API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60)
 # Lists never skip more than this many rows (OFFSET); deeper pages come back empty.
@@ -224,3 +224,54 @@ USD_PER_CURRENCY = {
         )
     },
 }
+
+# ---------------------------------------------------------------------------------------
+# Shared cache, rate limits, client IPs and merchant sessions (README, Security).
+# Kept together in this block on purpose.
+
+# REDIS_URL set: Django's Redis cache, shared by every worker (rate limits live there).
+# Unset (`make run`): local memory, counted per process; `check --deploy` warns.
+REDIS_URL = env_str("REDIS_URL")
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "hub")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # A stopped Redis fails fast instead of holding requests (limits fail open).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the header
+# is ignored and REMOTE_ADDR is the client (customers.core.ratelimit.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+
+def _rate_rules(name: str, default: str) -> list[tuple[int, int]]:
+    """Parse "100/60,20/1" into [(100, 60), (20, 1)]: requests per seconds."""
+    rules = []
+    for item in env_list(name, default.split(",")):
+        count, _sep, window = item.partition("/")
+        try:
+            rules.append((int(count), int(window)))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must look like 100/60,20/1, not {item!r}") from exc
+    return rules
+
+
+# Key-less API endpoints (/api/licenses/*, /api/invoices/*): per client IP, as Dodo.
+PUBLIC_API_RATE_LIMITS = _rate_rules("PUBLIC_API_RATE_LIMITS", "100/60,20/1")
+# Merchant and admin sign-in: failed attempts per account and per IP in a window.
+LOGIN_ATTEMPTS_PER_ACCOUNT = env_int("LOGIN_ATTEMPTS_PER_ACCOUNT", 5)
+LOGIN_ATTEMPTS_PER_IP = env_int("LOGIN_ATTEMPTS_PER_IP", 20)
+LOGIN_ATTEMPTS_WINDOW = env_int("LOGIN_ATTEMPTS_WINDOW", 15 * 60)
+
+# Merchant sessions end after this many seconds without a request, and in any case
+# SESSION_COOKIE_AGE seconds after sign-in.
+MERCHANT_SESSION_IDLE_TIMEOUT = env_int("MERCHANT_SESSION_IDLE_TIMEOUT", 2 * 3600)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from customers.models import Membership
@@ -12,6 +13,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with empty rate-limit windows: no test depends on another's."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
