@@ -3,6 +3,7 @@ writes an Event; e-mails go out with transaction.on_commit."""
 
 import datetime as dt
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.core import signing
@@ -17,7 +18,6 @@ from django.utils import timezone, translation
 from customers.audit import Actor, event_record
 from customers.billing.subscriptions import subscription_cancel
 from customers.core import ratelimit
-from customers.core.errors import CustomerEmailTaken
 from customers.models import Business, Customer, Subscription
 from customers.services import customer_update
 from portal.errors import (
@@ -37,10 +37,14 @@ LOGIN_ABSOLUTE = dt.timedelta(hours=12)
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)  # avoid a write on every page view
 EMAIL_CHANGE_MAX_AGE = 24 * 3600
 EMAIL_CHANGE_SALT = "portal.email-change"
-# Login page limits: per e-mail address and per client IP, in a 15-minute window.
+# Login page limits: per e-mail address and per client IP (per business), in a 15-minute
+# window; and at most that many sign-in e-mails to one customer, whatever was typed.
 LOGIN_LIMIT_PER_EMAIL = 5
 LOGIN_LIMIT_PER_IP = 20
 LOGIN_WINDOW = 15 * 60
+# E-mail changes: confirmation requests per signed-in customer per hour.
+EMAIL_CHANGE_LIMIT = 5
+EMAIL_CHANGE_WINDOW = 3600
 
 
 def public_url(path: str) -> str:
@@ -153,27 +157,45 @@ def portal_link_revoke(*, link: PortalLink, actor: Actor) -> PortalLink:
     return link
 
 
+def email_fold(email: str) -> str:
+    """One spelling for every way of typing an address that may reach the same customer:
+    NFKC, then upper case (the database's case-insensitive match compares UPPER(), which
+    turns `ſ` into S and `ı` into I), then casefold."""
+    return unicodedata.normalize("NFKC", email.strip()).upper().casefold()
+
+
 def magic_link_request(*, business: Business, email: str, client_ip: str) -> None:
     """E-mail a 30-minute, single-use sign-in link if `email` is a customer's.
 
     Says nothing about whether it was: callers show the same answer either way.
-    Raises RateLimited when this address or IP has asked too often.
+    Raises RateLimited when this address (however spelt) or this IP has asked this
+    business too often. Beyond LOGIN_LIMIT_PER_EMAIL e-mails to one customer in the
+    window, further requests answer the same but send nothing, so the limit that
+    shows depends only on what was typed, never on whether a customer matched.
     """
     email = email.strip()
-    wait = max(
-        ratelimit.hit(
-            f"portal-login-ip:{client_ip}", limit=LOGIN_LIMIT_PER_IP, window=LOGIN_WINDOW
-        ),
-        ratelimit.hit(
-            f"portal-login-email:{business.pk}:{email.lower()}",
-            limit=LOGIN_LIMIT_PER_EMAIL,
-            window=LOGIN_WINDOW,
-        ),
+    verdict = ratelimit.take_all(
+        [
+            (
+                f"portal-login-ip:{business.pk}:{ratelimit.ip_bucket(client_ip)}",
+                LOGIN_LIMIT_PER_IP,
+                LOGIN_WINDOW,
+            ),
+            (
+                f"portal-login-email:{business.pk}:{email_fold(email)}",
+                LOGIN_LIMIT_PER_EMAIL,
+                LOGIN_WINDOW,
+            ),
+        ]
     )
-    if wait:
-        raise RateLimited(wait)
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)
     customer = Customer.objects.for_business(business).filter(email__iexact=email).first()
     if customer is None:
+        return
+    if not ratelimit.take(
+        f"portal-login-customer:{customer.pk}", limit=LOGIN_LIMIT_PER_EMAIL, window=LOGIN_WINDOW
+    ).allowed:
         return
     with transaction.atomic():
         link, url = _new_link(
@@ -294,18 +316,26 @@ def portal_subscription_cancel(
 
 
 def email_change_request(*, customer: Customer, new_email: str) -> None:
-    """Send a confirmation link to the new address; nothing changes until it is opened."""
+    """Send a confirmation link to the new address; nothing changes until it is opened.
+
+    An address that is another customer's gets no link, and the caller cannot tell:
+    the answer is the same, so the portal does not reveal who else is a customer.
+    Raises RateLimited after EMAIL_CHANGE_LIMIT requests in EMAIL_CHANGE_WINDOW.
+    """
     if not PortalSettings.for_business(customer.business).allow_profile_updates:
         raise ProfileUpdatesDisabled()
+    verdict = ratelimit.take(
+        f"portal-email-change:{customer.pk}", limit=EMAIL_CHANGE_LIMIT, window=EMAIL_CHANGE_WINDOW
+    )
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)
     new_email = new_email.strip()
     taken = (
         Customer.objects.for_business(customer.business)
         .filter(email__iexact=new_email)
         .exclude(pk=customer.pk)
-        .first()
+        .exists()
     )
-    if taken:
-        raise CustomerEmailTaken(taken)
     token = signing.dumps(
         {"c": customer.pk, "old": customer.email, "new": new_email}, salt=EMAIL_CHANGE_SALT
     )
@@ -314,8 +344,10 @@ def email_change_request(*, customer: Customer, new_email: str) -> None:
             customer,
             type="customer.email_change_requested",
             actor=Actor.customer(customer),
-            payload={"new_email": new_email},
+            payload={"new_email": new_email, "sent": not taken},
         )
+        if taken:
+            return
         _send(
             customer,
             to=new_email,
@@ -360,8 +392,3 @@ def portal_settings_save(*, business: Business, actor: Actor, **values) -> Porta
                 payload={"changes": changed},
             )
     return current
-
-
-def client_ip(request) -> str:
-    """REMOTE_ADDR; behind a proxy, configure it to set REMOTE_ADDR (not trusted headers)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from customers.core.ratelimit import client_ip
 from customers.models import Business
 from portal import services
 from portal.auth import clear_login_cookie, set_login_cookie
@@ -71,7 +72,7 @@ def login_page(request, business_id):
             services.magic_link_request(
                 business=business,
                 email=form.cleaned_data["email"],
-                client_ip=services.client_ip(request),
+                client_ip=client_ip(request),
             )
         except RateLimited as exc:
             retry_after = exc.retry_after

@@ -18,7 +18,7 @@ from customers.licenses.services import license_key_instance_deactivate
 from customers.models import LicenseKeyInstance, Payment, Refund, Subscription
 from portal import services
 from portal.auth import portal_login_required
-from portal.errors import PortalLinkInvalid
+from portal.errors import PortalLinkInvalid, RateLimited
 from portal.forms import EmailChangeForm, MagicLinkForm, ProfileForm
 from portal.selectors import portal_home
 from portal.views.access import no_referrer
@@ -178,8 +178,17 @@ def profile(request):
         new_email = email_form.cleaned_data["new_email"]
         try:
             services.email_change_request(customer=customer, new_email=new_email)
-        except CustomerEmailTaken:
-            email_form.add_error("new_email", _("That address cannot be used. Choose another."))
+        except RateLimited as exc:
+            minutes = max(1, -(-exc.retry_after // 60))
+            email_form.add_error(
+                None,
+                _("Too many attempts. Try again in %(minutes)d minutes.") % {"minutes": minutes},
+            )
+            response = _render(
+                request, "portal/profile.html", {"form": form, "email_form": email_form}, 429
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         else:
             messages.success(
                 request,
