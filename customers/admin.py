@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from customers.accounts.signin import AdminSignInForm
 from customers.models import (
     ApiKey,
     Business,
@@ -18,6 +19,9 @@ from customers.models import (
     Subscription,
     TablePreference,
 )
+
+# Operators sign in under the same per-account and per-IP limits as merchants.
+admin.site.login_form = AdminSignInForm
 
 
 class MembershipInline(admin.TabularInline):

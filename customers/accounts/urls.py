@@ -3,14 +3,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from customers.accounts.views import PasswordResetView
+from customers.accounts.views import PasswordResetConfirmView, PasswordResetView, SignInView
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -20,7 +16,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

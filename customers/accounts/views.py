@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from customers.accounts.api_keys import api_key_create, api_key_revoke
 from customers.accounts.middleware import SESSION_KEY
 from customers.accounts.permissions import business_required, editor_required
+from customers.accounts.signin import SignInForm, account_unlock
 from customers.audit import Actor
 from customers.models import ApiKey
 
@@ -24,6 +25,30 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         self.extra_email_context = {"public_base_url": settings.PUBLIC_BASE_URL}
         return super().form_valid(form)
+
+
+class SignInView(auth_views.LoginView):
+    """Sign-in, throttled per account and per IP (customers.accounts.signin): a refusal
+    is a 429 with Retry-After and a way out through the password reset."""
+
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked_for:
+            response.status_code = 429
+            response["Retry-After"] = str(form.locked_for)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password also lifts the account's sign-in lock."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account_unlock(self.user.get_username())
+        return response
 
 
 @business_required

@@ -32,7 +32,7 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-SLOTS = 6
+SLOTS = 10
 
 
 @dataclasses.dataclass(frozen=True)
