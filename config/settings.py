@@ -275,3 +275,5 @@ LOGIN_ATTEMPTS_WINDOW = env_int("LOGIN_ATTEMPTS_WINDOW", 15 * 60)
 # SESSION_COOKIE_AGE seconds after sign-in.
 MERCHANT_SESSION_IDLE_TIMEOUT = env_int("MERCHANT_SESSION_IDLE_TIMEOUT", 2 * 3600)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+# Where Django's file-based e-mail backend writes (the multi-worker tests count mails).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None

@@ -1,9 +1,13 @@
-"""Keep portal tokens out of logs: request lines name /portal/session/<token>/."""
+"""Keep tokens out of logs: request lines name /portal/session/<token>/, the e-mail
+change link /portal/profile/email/<token>/ and the password reset link
+/accounts/reset/<uidb64>/<token>/."""
 
 import logging
 import re
 
-_TOKEN_PATHS = re.compile(r"(/portal/(?:session|profile/email)/)[^/\s\"']+")
+_TOKEN_PATHS = re.compile(
+    r"(/portal/(?:session|profile/email)/|/accounts/reset/[^/\s\"']+/)[^/\s\"'?]+"
+)
 
 
 def redact(text: str) -> str:
