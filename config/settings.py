@@ -277,3 +277,14 @@ MERCHANT_SESSION_IDLE_TIMEOUT = env_int("MERCHANT_SESSION_IDLE_TIMEOUT", 2 * 360
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 # Where Django's file-based e-mail backend writes (the multi-worker tests count mails).
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
+
+# Every answer without its own Cache-Control gets `private, no-store` (right after
+# whitenoise, whose static files keep theirs); merchant sessions end when idle.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "config.middleware.PrivateNoStoreMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "customers.accounts.middleware.MerchantSessionTimeoutMiddleware",
+)

@@ -1,12 +1,49 @@
-"""Sets `request.business` and `request.membership` for a signed-in merchant user.
+"""Merchant sessions: `request.business` and `request.membership` for a signed-in
+user, and the end of a session that sat idle or lived too long.
 
 The business is the one chosen in the session (see `business_switch`), or the
 user's first. One query per request, whatever the page.
 """
 
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.utils.translation import gettext as _
+
 from customers.models import Membership
 
 SESSION_KEY = "business_id"
+SIGNED_IN_AT = "signed_in_at"  # epoch seconds of the first request after sign-in
+SEEN_AT = "seen_at"  # epoch seconds of the latest request, to the minute
+SEEN_RESOLUTION = 60  # write the session at most once a minute, not on every request
+NOT_MERCHANT_PATHS = ("/static/", "/portal/", "/api/")
+
+
+class MerchantSessionTimeoutMiddleware:
+    """Signs a merchant (or operator) out after MERCHANT_SESSION_IDLE_TIMEOUT seconds
+    without a request, and SESSION_COOKIE_AGE seconds after signing in whatever the
+    activity: the cookie's own expiry moves forward each time the session is saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(NOT_MERCHANT_PATHS) and request.user.is_authenticated:
+            session, now = request.session, int(time.time())
+            signed_in_at, seen_at = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+            if signed_in_at is None or seen_at is None:
+                session[SIGNED_IN_AT] = session[SEEN_AT] = now
+            elif (
+                now - seen_at > settings.MERCHANT_SESSION_IDLE_TIMEOUT
+                or now - signed_in_at > settings.SESSION_COOKIE_AGE
+            ):
+                logout(request)
+                messages.info(request, _("Your session has expired. Please sign in again."))
+            elif now - seen_at >= SEEN_RESOLUTION:
+                session[SEEN_AT] = now
+        return self.get_response(request)
 
 
 class CurrentBusinessMiddleware:

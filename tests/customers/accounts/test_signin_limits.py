@@ -14,6 +14,13 @@ pytestmark = pytest.mark.django_db
 RIGHT = "correct-horse-battery"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Dozens of sign-ins per test: hash with MD5 here (the rules under test are the
+    limits, not the hasher)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def sign_in(client, username, password, ip="198.51.100.7", url=None):
     return client.post(
         url or reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
