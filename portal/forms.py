@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from customers.forms import PhoneNumberField
@@ -15,6 +16,14 @@ LOGO_SIGNATURES = {
 }
 
 
+class HttpUrlField(forms.URLField):
+    """A URL the portal may send a customer's browser to: http(s) only, as the API."""
+
+    default_validators = [
+        URLValidator(schemes=["http", "https"], message=_("Enter an http:// or https:// URL."))
+    ]
+
+
 class MagicLinkForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail"),
@@ -25,10 +34,10 @@ class MagicLinkForm(forms.Form):
 
 class InviteForm(forms.Form):
     send_email = forms.BooleanField(label=_("Also e-mail the link to the customer"), required=False)
-    return_url = forms.URLField(
+    return_url = HttpUrlField(
         label=_("Return URL"),
         required=False,
-        max_length=1000,
+        max_length=200,  # the model field's length
         assume_scheme="https",
         help_text=_("Shown as a “Return to …” button in the portal. Leave empty for the default."),
     )
@@ -57,9 +66,10 @@ class PortalSettingsForm(forms.ModelForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
-    default_return_url = forms.URLField(
+    default_return_url = HttpUrlField(
         label=_("Default return URL"),
         required=False,
+        max_length=200,  # the model field's length
         assume_scheme="https",
         help_text=_("Where the portal's “Return to …” button goes, e.g. your app's account page."),
     )

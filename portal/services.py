@@ -374,6 +374,8 @@ def email_change_confirm(*, token: str) -> Customer:
 
 
 def portal_settings_save(*, business: Business, actor: Actor, **values) -> PortalSettings:
+    if "default_return_url" in values:  # http(s) only, as for a link's own return URL
+        values["default_return_url"] = _clean_return_url(values["default_return_url"])
     with transaction.atomic():
         current = PortalSettings.objects.select_for_update().filter(business=business).first()
         current = current or PortalSettings(business=business)

@@ -252,7 +252,9 @@ PUBLIC_ACTOR = Actor.system("licenses API")
 def activate_license(request, payload: LicenseActivateIn):
     """Public: no API key (an Authorization header is ignored). 201 with the new
     instance; 404 `LICENSE_KEY_NOT_FOUND`; 403 `INACTIVE_LICENSE_KEY` (disabled or
-    expired); 422 `LICENSE_KEY_LIMIT_REACHED`."""
+    expired); 422 `LICENSE_KEY_LIMIT_REACHED`. Whoever holds a key string learns no
+    more about its customer than the contract requires: `customer.email` and
+    `customer.name` (required), `phone_number` and `metadata` null."""
     instance = licenses.license_key_activate(
         key_string=payload.license_key, name=payload.name, actor=PUBLIC_ACTOR
     )
@@ -265,7 +267,11 @@ def activate_license(request, payload: LicenseActivateIn):
             "name": instance.name,
             "business_id": key.business_id,
             "created_at": instance.created_at,
-            "customer": customer_limited(key.customer),
+            "customer": {
+                **customer_limited(key.customer),
+                "phone_number": None,
+                "metadata": None,
+            },
             "product": {"product_id": key.product_id, "name": key.product.name},
         },
     )

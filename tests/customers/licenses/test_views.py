@@ -40,3 +40,12 @@ def test_license_key_disable_enable_and_limit(owner_client, customer):
     owner_client.post(limit_url, {"activations_limit": ""})
     key.refresh_from_db()
     assert key.activations_limit is None
+
+
+def test_viewers_see_license_keys_masked(viewer_client, customer):
+    LicenseKeyFactory(customer=customer, key="db44b22c-fe9b-4a68-bf0d-b0e0d6c6c8c0")
+    url = detail(customer, tab="license-keys")
+    for headers in ({}, {"HX-Request": "true"}):  # the page and the tab's fragment
+        html = viewer_client.get(url, headers=headers).content.decode()
+        assert "••••-••••-c8c0" in html
+        assert "db44b22c" not in html and "Copy key" not in html

@@ -5,8 +5,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from customers.audit import Actor
 from customers.models import Event
+from portal.errors import InvalidReturnUrl
 from portal.models import PortalLink, PortalSettings
+from portal.services import portal_settings_save
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +137,17 @@ def test_details_page_shows_invites_last_visit_and_revokes(owner_client, client,
     assert response.status_code == 302
     assert "Invite link · Revoked" in owner_client.get(detail).content.decode()
     assert visitor.get(reverse("portal:home")).status_code == 302  # signed out
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://shop.example.com/", "javascript:alert(1)", "data:text/html,x", "file:///etc"]
+)
+def test_default_return_url_is_http_or_https_only(owner_client, business, url):
+    response = owner_client.post(
+        reverse("portal_settings"),
+        {"allow_cancellation": "both", "brand_color": "#4f46e5", "default_return_url": url},
+    )
+    assert response.status_code == 200
+    assert not PortalSettings.objects.filter(business=business).exists()
+    with pytest.raises(InvalidReturnUrl):
+        portal_settings_save(business=business, actor=Actor.system(), default_return_url=url)
