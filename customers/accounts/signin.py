@@ -24,6 +24,11 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.core import ratelimit
 
+# Password reset e-mails: per typed address and per client IP, in a window (seconds).
+RESET_MAILS_PER_ADDRESS = 5
+RESET_MAILS_PER_IP = 20
+RESET_MAILS_WINDOW = 15 * 60
+
 LOCKED_MESSAGE = _(
     "Too many failed sign-in attempts. Try again in %(minutes)d minutes, or reset your password."
 )
@@ -36,6 +41,21 @@ def account_key(username: str) -> str:
 def account_unlock(username: str) -> None:
     """Forget an account's failures (after its password was reset)."""
     ratelimit.forget(account_key(username), window=settings.LOGIN_ATTEMPTS_WINDOW)
+
+
+def password_reset_allowed(request, email: str) -> bool:
+    """Whether this reset request may send mail (the way out must not mail-bomb)."""
+    fold = unicodedata.normalize("NFKC", email.strip()).upper().casefold()
+    return ratelimit.take_all(
+        [
+            ("reset-address:" + fold, RESET_MAILS_PER_ADDRESS, RESET_MAILS_WINDOW),
+            (
+                "reset-ip:" + ratelimit.ip_bucket(ratelimit.client_ip(request)),
+                RESET_MAILS_PER_IP,
+                RESET_MAILS_WINDOW,
+            ),
+        ]
+    ).allowed
 
 
 class ThrottledSignInMixin:

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,15 +15,20 @@ from django.views.decorators.http import require_POST
 from customers.accounts.api_keys import api_key_create, api_key_revoke
 from customers.accounts.middleware import SESSION_KEY
 from customers.accounts.permissions import business_required, editor_required
-from customers.accounts.signin import SignInForm, account_unlock
+from customers.accounts.signin import SignInForm, account_unlock, password_reset_allowed
 from customers.audit import Actor
 from customers.models import ApiKey
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Reset links are built from PUBLIC_BASE_URL (read per request), never the Host."""
+    """Reset links are built from PUBLIC_BASE_URL (read per request), never the Host.
+    At most RESET_MAILS_PER_ADDRESS requests per address and RESET_MAILS_PER_IP per
+    client IP in RESET_MAILS_WINDOW send mail; beyond, the answer is the same and
+    nothing is sent (the page never says whether an account exists)."""
 
     def form_valid(self, form):
+        if not password_reset_allowed(self.request, form.cleaned_data["email"]):
+            return HttpResponseRedirect(self.get_success_url())
         self.extra_email_context = {"public_base_url": settings.PUBLIC_BASE_URL}
         return super().form_valid(form)
 

@@ -89,3 +89,11 @@ def test_admin_sign_in_is_throttled_too(client):
     assert "Too many failed sign-in attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert sign_in(client, "someone@example.com", "x", url=url).status_code == 200
+
+
+def test_the_password_reset_cannot_be_used_to_flood_a_mailbox(client, owner):
+    answers = {
+        client.post(reverse("password_reset"), {"email": owner.email})["Location"] for _ in range(8)
+    }
+    assert answers == {reverse("password_reset_done")}  # the same answer every time
+    assert len(mail.outbox) == 5
