@@ -1,7 +1,9 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.core.checks import Tags, register
 from django.utils.translation import gettext_lazy as _
 
+from customers.accounts.sessions import session_started
 from customers.core.checks import shared_cache_check
 
 
@@ -11,3 +13,4 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         register(shared_cache_check, Tags.caches, deploy=True)
+        user_logged_in.connect(session_started, dispatch_uid="customers.session_started")

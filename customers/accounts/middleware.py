@@ -12,11 +12,10 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils.translation import gettext as _
 
+from customers.accounts.sessions import SEEN_AT, SIGNED_IN_AT
 from customers.models import Membership
 
 SESSION_KEY = "business_id"
-SIGNED_IN_AT = "signed_in_at"  # epoch seconds of the first request after sign-in
-SEEN_AT = "seen_at"  # epoch seconds of the latest request, to the minute
 SEEN_RESOLUTION = 60  # write the session at most once a minute, not on every request
 NOT_MERCHANT_PATHS = ("/static/", "/portal/", "/api/")
 
