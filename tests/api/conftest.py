@@ -11,9 +11,11 @@ from tests.portal.conftest import make_subscription as make_sub
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(settings):
-    """Each test starts with empty rate-limit windows and a generous limit."""
+    """Each test starts with empty rate-limit windows and generous limits (per key and
+    per IP: schemathesis and the SDK tests call the key-less endpoints many times)."""
     cache.clear()
     settings.API_RATE_LIMIT = 100_000
+    settings.PUBLIC_API_RATE_LIMITS = [(100_000, 60)]
     yield
     cache.clear()
 

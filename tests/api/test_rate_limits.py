@@ -3,8 +3,19 @@ the key-less endpoints (/licenses/*, invoice downloads), as Dodo documents them.
 
 import pytest
 
+from config import settings as settings_module
 from customers.api.invoices import invoice_url
 from customers.core import ratelimit
+
+
+@pytest.fixture(autouse=True)
+def _dodo_limits(settings):
+    """The shipped per-IP limits (the package's conftest raises them for other tests)."""
+    settings.PUBLIC_API_RATE_LIMITS = [(100, 60), (20, 1)]
+
+
+def test_the_shipped_per_ip_limits_are_dodo_s():
+    assert settings_module.PUBLIC_API_RATE_LIMITS == [(100, 60), (20, 1)]
 
 
 @pytest.fixture
