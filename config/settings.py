@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "template_partials",
     "csp",
+    "django_celery_results",  # failed tasks, kept for admin (CELERY_RESULT_BACKEND)
     "ninja",  # its templates and static files: /api/docs serves Swagger UI from our origin
     "customers",
     "wallets",
@@ -222,5 +223,57 @@ USD_PER_CURRENCY = {
         for code, _sep, rate in (
             item.partition("=") for item in env_list("USD_PER_CURRENCY", ["INR=12000"])
         )
+    },
+}
+
+
+# The background engine (config/celery.py, README "The worker"). Redis in production;
+# with no broker configured, Kombu's filesystem transport on local folders, so
+# `make run` needs no server and retries and schedules behave as in production.
+REDIS_URL = env_str("REDIS_URL")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+if CELERY_BROKER_URL == "filesystem://":
+    _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "control_folder": str(VAR_DIR / "broker-control"),
+        "store_processed": False,
+    }
+else:
+    # A task unacknowledged for this long is handed to another worker; longer than
+    # the longest countdown we schedule on the broker, so none runs twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 3600}
+# Unit tests run tasks in-process (pytest env); the integration tests start a worker.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is run again
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+# Results are not kept, failures are: a task that ends failed (after its retries) is a
+# TaskResult row, listed in admin under "Celery Results".
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
+CELERY_RESULT_EXTENDED = True
+# Every module that defines tasks (a worker imports them at start).
+CELERY_IMPORTS = (
+    "customers.emails.tasks",
+    "customers.billing.tasks",
+    "portal.tasks",
+)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "renewals": {
+        "task": "customers.billing.tasks.subscriptions_bill_due_task",
+        "schedule": env_int("RENEWALS_EVERY_SECONDS", 15 * 60),
+    },
+    "emails-requeue-stale": {
+        "task": "customers.emails.tasks.emails_requeue_stale_task",
+        "schedule": 5 * 60,
     },
 }

@@ -4,8 +4,10 @@ Settings → API keys (list, create — the secret is shown once — and revoke)
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -15,11 +17,38 @@ from customers.accounts.api_keys import api_key_create, api_key_revoke
 from customers.accounts.middleware import SESSION_KEY
 from customers.accounts.permissions import business_required, editor_required
 from customers.audit import Actor
+from customers.emails.services import email_queue
 from customers.models import ApiKey
+
+
+class QueuedPasswordResetForm(auth_forms.PasswordResetForm):
+    """The reset e-mail goes through the outbox: the worker sends it, so a slow or dead
+    SMTP server neither fails the page nor tells whether the address has an account."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = render_to_string(subject_template_name, context)
+        email_queue(
+            business=None,
+            to=to_email,
+            subject=subject,
+            body=render_to_string(email_template_name, context),
+            category="auth",
+            email_type="password_reset",
+        )
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Reset links are built from PUBLIC_BASE_URL (read per request), never the Host."""
+
+    form_class = QueuedPasswordResetForm
 
     def form_valid(self, form):
         self.extra_email_context = {"public_base_url": settings.PUBLIC_BASE_URL}
