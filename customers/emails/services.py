@@ -9,6 +9,8 @@ and a dead SMTP server never fails the request. The worker's side is
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from customers.core.tasks import enqueue_on_commit
 from customers.emails.tasks import email_send
@@ -46,3 +48,19 @@ def email_queue(
     )
     enqueue_on_commit(email_send, email.pk)
     return email
+
+
+def email_retry(*, email_ids: list[str]) -> int:
+    """Send failed e-mails again (an operator's action in admin); returns how many."""
+    with transaction.atomic():
+        ids = list(
+            EmailLog.objects.filter(pk__in=email_ids, status=EmailLog.Status.FAILED).values_list(
+                "pk", flat=True
+            )
+        )
+        EmailLog.objects.filter(pk__in=ids).update(
+            status=EmailLog.Status.QUEUED, updated_at=timezone.now()
+        )
+        for pk in ids:
+            enqueue_on_commit(email_send, pk)
+    return len(ids)
