@@ -26,7 +26,12 @@ run: $(STAMP) compilemessages
 	@echo
 	@echo "  Customer Hub is running at http://127.0.0.1:8000/"
 	@echo "  Log in as $(DEMO_EMAIL) / $(DEMO_PASSWORD)"
+	@echo "  The worker (e-mails, webhooks, exports, renewals) runs beside it: var/worker.log"
 	@echo
+	@mkdir -p var
+	DEBUG=1 $(PY) -m celery -A config worker --beat --loglevel info --pool threads --concurrency 4 \
+		--without-mingle --without-gossip >var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) compilemessages

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "template_partials",
     "csp",
+    "django_celery_results",  # failed tasks, kept for admin (CELERY_RESULT_BACKEND)
     "ninja",  # its templates and static files: /api/docs serves Swagger UI from our origin
     "customers",
     "wallets",
@@ -92,6 +93,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The worker writes beside the web server (make run): wait for the lock instead
+    # of failing, take it at the start of each transaction, let readers read meanwhile.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -143,6 +152,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Customer Hub <no-reply@localhost>")
+# The worker tries an e-mail this many more times (backing off) before it is `failed`.
+EMAIL_MAX_RETRIES = env_int("EMAIL_MAX_RETRIES", 6)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))  # filebased backend
 
 # Security. Secure by default; a TLS-terminating proxy must set X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -225,13 +238,69 @@ USD_PER_CURRENCY = {
     },
 }
 
+# The background engine (config/celery.py, README "The worker"). Redis in production;
+# with no broker configured, Kombu's filesystem transport on local folders, so
+# `make run` needs no server and retries and schedules behave as in production.
+REDIS_URL = env_str("REDIS_URL")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+if CELERY_BROKER_URL == "filesystem://":
+    _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "control_folder": str(VAR_DIR / "broker-control"),
+        "store_processed": False,
+    }
+else:
+    # A task unacknowledged for this long is handed to another worker; longer than
+    # the longest countdown we schedule on the broker, so none runs twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 3600}
+# Unit tests run tasks in-process (pytest env); the integration tests start a worker.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Eager (tests): a retry runs again at once, and a task that fails for good ends
+# failed as it would on a worker instead of raising into the caller.
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# The first retry of a failed task waits this long, then twice as long each time.
+TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 10)
+CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is run again
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+# Results are not kept, failures are: a task that ends failed (after its retries) is a
+# TaskResult row, listed in admin under "Celery Results".
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
+CELERY_RESULT_EXTENDED = True
+# Every module that defines tasks (a worker imports them at start).
+CELERY_IMPORTS = (
+    "customers.emails.tasks",
+    "customers.billing.tasks",
+    "portal.tasks",
+)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "renewals": {
+        "task": "customers.billing.tasks.subscriptions_bill_due_task",
+        "schedule": env_int("RENEWALS_EVERY_SECONDS", 15 * 60),
+    },
+    "emails-requeue-stale": {
+        "task": "customers.emails.tasks.emails_requeue_stale_task",
+        "schedule": 5 * 60,
+    },
+}
+
+
 # ---------------------------------------------------------------------------------------
 # Shared cache, rate limits, client IPs and merchant sessions (README, Security).
 # Kept together in this block on purpose.
 
-# REDIS_URL set: Django's Redis cache, shared by every worker (rate limits live there).
-# Unset (`make run`): local memory, counted per process; `check --deploy` warns.
-REDIS_URL = env_str("REDIS_URL")
+# REDIS_URL (above) set: Django's Redis cache, shared by every worker (rate limits live
+# there). Unset (`make run`): local memory, counted per process; `check --deploy` warns.
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "hub")
 CACHES = {
     "default": (
@@ -275,8 +344,6 @@ LOGIN_ATTEMPTS_WINDOW = env_int("LOGIN_ATTEMPTS_WINDOW", 15 * 60)
 # SESSION_COOKIE_AGE seconds after sign-in.
 MERCHANT_SESSION_IDLE_TIMEOUT = env_int("MERCHANT_SESSION_IDLE_TIMEOUT", 2 * 3600)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
-# Where Django's file-based e-mail backend writes (the multi-worker tests count mails).
-EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
 
 # Every answer without its own Cache-Control gets `private, no-store` (right after
 # whitenoise, whose static files keep theirs); merchant sessions end when idle.

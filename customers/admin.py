@@ -1,11 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from customers.accounts.signin import AdminSignInForm
+from customers.emails.services import email_retry
 from customers.models import (
     ApiKey,
     Business,
     Customer,
     CustomerSpend,
+    EmailLog,
     Event,
     InvoiceCounter,
     LicenseKey,
@@ -78,6 +82,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(EmailLog)
+class EmailLogAdmin(ReadOnlyAdmin):
+    """Every e-mail and where it got to; failed ones can be sent again."""
+
+    list_display = ["created_at", "email_type", "recipient", "status", "attempts", "failure_reason"]
+    list_filter = ["status", "category", "email_type"]
+    search_fields = ["=recipient", "=customer_id", "=id"]
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send the selected failed e-mails again"))
+    def send_again(self, request, queryset):
+        count = email_retry(email_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%d e-mail queued again.", "%d e-mails queued again.", count) % count,
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Event)

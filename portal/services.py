@@ -5,19 +5,17 @@ import datetime as dt
 import secrets
 import unicodedata
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from customers.audit import Actor, event_record
 from customers.billing.subscriptions import subscription_cancel
 from customers.core import ratelimit
+from customers.core.tasks import enqueue_on_commit
 from customers.models import Business, Customer, Subscription
 from customers.services import customer_update
 from portal.errors import (
@@ -28,10 +26,10 @@ from portal.errors import (
     ProfileUpdatesDisabled,
     RateLimited,
 )
+from portal.links import INVITE_TTL, link_email, link_new, public_url
 from portal.models import PortalLink, PortalLogin, PortalSettings, token_hash
+from portal.tasks import portal_magic_link_send
 
-INVITE_TTL = dt.timedelta(hours=24)
-MAGIC_TTL = dt.timedelta(minutes=30)
 LOGIN_IDLE = dt.timedelta(hours=1)
 LOGIN_ABSOLUTE = dt.timedelta(hours=12)
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)  # avoid a write on every page view
@@ -47,11 +45,6 @@ EMAIL_CHANGE_LIMIT = 5
 EMAIL_CHANGE_WINDOW = 3600
 
 
-def public_url(path: str) -> str:
-    """Links we hand out are built from PUBLIC_BASE_URL, never the request's Host."""
-    return settings.PUBLIC_BASE_URL + path
-
-
 def _clean_return_url(return_url: str | None) -> str:
     value = (return_url or "").strip()
     if not value:
@@ -65,36 +58,6 @@ def _clean_return_url(return_url: str | None) -> str:
     return value
 
 
-def _send(customer: Customer, *, to: str, subject: str, template: str, context: dict) -> None:
-    with translation.override(
-        customer.preferred_locale if customer.preferred_locale == "ko" else "en"
-    ):
-        body = render_to_string(template, {"customer": customer, **context})
-        subject_text = str(subject)
-    transaction.on_commit(
-        lambda: send_mail(
-            subject_text, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False
-        )
-    )
-
-
-def _new_link(
-    *, customer: Customer, kind: str, ttl, return_url: str, created_by: str, emailed_to=""
-):
-    token = secrets.token_urlsafe(32)  # 256 bits
-    link = PortalLink.objects.create(
-        business=customer.business,
-        customer=customer,
-        kind=kind,
-        token_hash=token_hash(token),
-        return_url=return_url,
-        emailed_to=emailed_to,
-        created_by=created_by,
-        expires_at=timezone.now() + ttl,
-    )
-    return link, public_url(reverse("portal:open", args=[token]))
-
-
 def portal_session_create(
     *, customer: Customer, send_email: bool = False, return_url: str | None = None, actor: Actor
 ) -> tuple[PortalLink, str]:
@@ -105,7 +68,7 @@ def portal_session_create(
     portal_settings = PortalSettings.for_business(customer.business)
     return_url = _clean_return_url(return_url) or portal_settings.default_return_url
     with transaction.atomic():
-        link, url = _new_link(
+        link, url = link_new(
             customer=customer,
             kind=PortalLink.Kind.INVITE,
             ttl=INVITE_TTL,
@@ -124,13 +87,14 @@ def portal_session_create(
             },
         )
         if send_email:
-            _send(
+            link_email(
                 customer,
                 to=customer.email,
                 subject=translation.gettext_lazy("Your %(business)s customer portal")
                 % {"business": customer.business.name},
                 template="portal/email/invite.txt",
                 context={"url": url, "business": customer.business, "hours": 24},
+                email_type="portal_invite",
             )
     return link, url
 
@@ -165,13 +129,13 @@ def email_fold(email: str) -> str:
 
 
 def magic_link_request(*, business: Business, email: str, client_ip: str) -> None:
-    """E-mail a 30-minute, single-use sign-in link if `email` is a customer's.
+    """Ask for a 30-minute, single-use sign-in link for `email`.
 
-    Says nothing about whether it was: callers show the same answer either way.
-    Raises RateLimited when this address (however spelt) or this IP has asked this
-    business too often. Beyond LOGIN_LIMIT_PER_EMAIL e-mails to one customer in the
-    window, further requests answer the same but send nothing, so the limit that
-    shows depends only on what was typed, never on whether a customer matched.
+    The same work whatever the address: count it against the limits, then enqueue one
+    task that decides (`portal.links.magic_link_send`), so neither the answer nor its
+    timing says whether the address is a customer's. Raises RateLimited when this
+    address (however spelt) or this IP has asked this business too often; the limit
+    that shows depends only on what was typed, never on whether a customer matched.
     """
     email = email.strip()
     verdict = ratelimit.take_all(
@@ -190,36 +154,7 @@ def magic_link_request(*, business: Business, email: str, client_ip: str) -> Non
     )
     if not verdict.allowed:
         raise RateLimited(verdict.retry_after)
-    customer = Customer.objects.for_business(business).filter(email__iexact=email).first()
-    if customer is None:
-        return
-    if not ratelimit.take(
-        f"portal-login-customer:{customer.pk}", limit=LOGIN_LIMIT_PER_EMAIL, window=LOGIN_WINDOW
-    ).allowed:
-        return
-    with transaction.atomic():
-        link, url = _new_link(
-            customer=customer,
-            kind=PortalLink.Kind.MAGIC,
-            ttl=MAGIC_TTL,
-            return_url=PortalSettings.for_business(business).default_return_url,
-            created_by=customer.email,
-            emailed_to=customer.email,
-        )
-        event_record(
-            customer,
-            type="portal.login_link_sent",
-            actor=Actor.customer(customer),
-            payload={"link_id": link.pk},
-        )
-        _send(
-            customer,
-            to=customer.email,
-            subject=translation.gettext_lazy("Sign in to %(business)s")
-            % {"business": business.name},
-            template="portal/email/magic_link.txt",
-            context={"url": url, "business": business, "minutes": 30},
-        )
+    enqueue_on_commit(portal_magic_link_send, business.pk, email)
 
 
 def portal_login_start(*, token: str) -> tuple[PortalLogin, str]:
@@ -348,11 +283,12 @@ def email_change_request(*, customer: Customer, new_email: str) -> None:
         )
         if taken:
             return
-        _send(
+        link_email(
             customer,
             to=new_email,
             subject=translation.gettext_lazy("Confirm your new e-mail address"),
             template="portal/email/confirm_email.txt",
+            email_type="email_change_confirmation",
             context={
                 "url": public_url(reverse("portal:email_confirm", args=[token])),
                 "business": customer.business,

@@ -55,6 +55,9 @@ class Gunicorn:
             "DB_CONN_MAX_AGE": "0",
             "REDIS_URL": "",
             "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",  # never another run's keys
+            # No worker here: tasks (the sign-in e-mails) run inside the request.
+            "CELERY_TASK_ALWAYS_EAGER": "1",
+            "CELERY_BROKER_URL": "memory://",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),
             **(env or {}),

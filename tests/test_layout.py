@@ -5,8 +5,9 @@ The layers, lowest first. A module may import its own layer and the layers
 below it, never one above:
 
 1. `customers.core`: the shared building blocks;
-2. the rows: `customers.models`, `customers.audit`, and the models of the other
-   apps (`wallets.models`, `portal.models`), which only add rows beside them;
+2. the rows: `customers.models`, `customers.audit`, the e-mail outbox
+   `customers.emails`, and the models of the other apps (`wallets.models`,
+   `portal.models`), which only add rows beside them;
 3. the wallet domain: `wallets` (services, selectors, errors, forms, verify, demo);
 4. the customer areas and every dashboard interface: `customers` (the customer
    itself, accounts, billing, licenses, reports, api, demo, admin, template tags)
@@ -30,6 +31,7 @@ LAYERS = {
     "customers.core": 1,
     "customers.models": 2,
     "customers.audit": 2,
+    "customers.emails": 2,
     "wallets.models": 2,
     "portal.models": 2,
     "wallets": 3,

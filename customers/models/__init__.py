@@ -11,6 +11,7 @@ from customers.models.api_keys import ApiKey
 from customers.models.billing import InvoiceCounter, Payment, PaymentQuerySet, Refund
 from customers.models.catalog import Product, TimeInterval, add_interval
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
+from customers.models.emails import EmailLog
 from customers.models.events import Event
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
 from customers.models.reports import SavedReport
@@ -26,6 +27,7 @@ __all__ = [
     "Customer",
     "CustomerQuerySet",
     "CustomerSpend",
+    "EmailLog",
     "Event",
     "InvoiceCounter",
     "LicenseKey",

@@ -15,12 +15,15 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("customers:list")
 
 
-def test_password_reset_link_uses_the_public_base_url(client, owner, settings):
+def test_password_reset_link_uses_the_public_base_url(
+    client, owner, settings, django_capture_on_commit_callbacks
+):
     settings.PUBLIC_BASE_URL = "https://hub.example.com"
     settings.ALLOWED_HOSTS = ["*"]  # even where any Host is accepted
-    response = client.post(
-        reverse("password_reset"), {"email": owner.email}, headers={"host": "evil.example"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("password_reset"), {"email": owner.email}, headers={"host": "evil.example"}
+        )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
