@@ -22,16 +22,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def redis_url():
-    """TEST_REDIS_URL: a Redis database the tests may write to (keys get a unique prefix
-    and expire; nothing is flushed)."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379/N")
+    """TEST_REDIS_URL (as tests/worker.py): a Redis database the tests may write to; keys
+    get a unique prefix and expire, nothing is flushed."""
+    url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
     redis = pytest.importorskip("redis")
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.RedisError as exc:
-        pytest.skip(f"needs Redis at TEST_REDIS_URL ({exc})")
+        pytest.skip(f"needs Redis at {url} (set TEST_REDIS_URL): {exc}")
     return url
 
 
