@@ -11,7 +11,7 @@ requests. So no stretch of W seconds ever admits more than N, wherever it starts
 a fixed window admits up to 2N across its boundary — at the price of forgetting a
 request up to W/SLOTS seconds later than an exact log would.
 
-**Atomic.** A request first increments its slot (one Redis INCR), then reads the
+**Atomic.** A request first increments its slot (Redis INCR), then reads the
 others (one MGET); if the sum is over the limit it gives its count back and is
 refused. Two racing requests near the limit can both be refused; they can never
 both be admitted over it.

@@ -91,6 +91,20 @@ def test_a_cache_outage_fails_open_and_is_logged(monkeypatch, caplog):
     assert "Rate-limit cache unavailable" in caplog.text
 
 
+def test_a_stopped_redis_fails_open_and_fast(settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    with caplog.at_level(logging.ERROR, logger="customers.core.ratelimit"):
+        verdicts = [ratelimit.take("down", limit=1, window=60) for _ in range(3)]
+    assert all(v.allowed for v in verdicts)
+    assert "Rate-limit cache unavailable" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("proxies", "forwarded", "expected"),
     [
