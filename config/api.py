@@ -18,7 +18,15 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from customers.accounts.api_keys import api_key_authenticate
-from customers.api import customers, invoices, license_keys, payments, refunds, subscriptions
+from customers.api import (
+    customers,
+    invoices,
+    license_keys,
+    payments,
+    refunds,
+    subscriptions,
+    webhooks,
+)
 from customers.core.errors import ApiRateLimited, DomainError, ReadOnlyApiKey
 from customers.core.ratelimit import hit
 from portal import api as portal_api
@@ -115,7 +123,7 @@ class CustomerHubApi(NinjaAPI):
 api = CustomerHubApi(
     title="Customer Hub API",
     version="1.0.0",
-    description=DESCRIPTION,
+    description=DESCRIPTION + webhooks.DESCRIPTION,
     auth=ApiKeyAuth(),
     docs=Swagger(settings={"persistAuthorization": False}),
     docs_url="/docs",
@@ -238,3 +246,4 @@ api.add_router("", subscriptions.router)
 api.add_router("", license_keys.router)
 api.add_router("", license_keys.public_router)
 api.add_router("", invoices.router)
+api.add_router("", webhooks.router)
