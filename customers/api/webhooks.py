@@ -7,7 +7,7 @@ which the API's OpenAPI description includes.
 
 from typing import Any
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictBool, StrictInt, StrictStr
 
 from customers.api.common import ERRORS, BodySchema, Out, Text, actor_of, get_scoped
@@ -194,7 +194,7 @@ def delete_webhook(request, webhook_id: str):
     services.webhook_endpoint_delete(
         endpoint=_endpoint(request, webhook_id), actor=actor_of(request)
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/webhooks/{webhook_id}/secret", response={200: SecretOut, **ERRORS})

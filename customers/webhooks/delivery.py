@@ -170,10 +170,10 @@ def _tell_owners(endpoint: WebhookEndpoint) -> None:
         )
 
 
-def _drain(endpoint_id: str, lease: dt.datetime, now: dt.datetime | None) -> float | None:
+def _drain(endpoint_id: str, lease: list, now: dt.datetime | None) -> float | None:
     """Send due deliveries in order; seconds until the head is due, 0 for "more",
     EMPTY when the queue ran empty, None when the endpoint is disabled or gone or the
-    lease was lost."""
+    lease was lost. `lease` holds the lease's current end, renewed before each try."""
     for _sent in range(BATCH):
         endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
         if endpoint is None or endpoint.disabled:
@@ -184,9 +184,10 @@ def _drain(endpoint_id: str, lease: dt.datetime, now: dt.datetime | None) -> flo
         moment = _clock(now)
         if head.next_attempt_at and head.next_attempt_at > moment:
             return max((head.next_attempt_at - moment).total_seconds(), 0.001)
-        lease = _renew(endpoint_id, lease, moment)
-        if lease is None:
+        renewed = _renew(endpoint_id, lease[0], moment)
+        if renewed is None:
             return None
+        lease[0] = renewed
         body = head.message.body
         headers = request_headers(endpoint, msg_id=head.message_id, body=body, now=moment)
         result = safe_post(endpoint.url, body=body.encode(), headers=headers)
@@ -199,13 +200,14 @@ def endpoint_send(*, endpoint_id: str, now: dt.datetime | None = None) -> float 
     due (0: more is due now), or None if nothing is pending or another worker holds
     the endpoint. Safe to run twice and on two workers: the lease decides."""
     while True:
-        lease = _lease(endpoint_id, _clock(now))
-        if lease is None:
+        taken = _lease(endpoint_id, _clock(now))
+        if taken is None:
             return None
+        lease = [taken]
         try:
             wait = _drain(endpoint_id, lease, now)
         finally:
-            _release(endpoint_id, lease)
+            _release(endpoint_id, lease[0])
         if wait != EMPTY:
             return wait
         # A delivery committed while we held the lease found it taken; look once more.
