@@ -119,6 +119,12 @@ class CustomerHubApi(NinjaAPI):
         app = operation.view_func.__module__.split(".")[0]
         return f"{app}_api_{operation.view_func.__name__}"
 
+    def get_openapi_schema(self, *args, **kwargs):
+        """The paths, and under `webhooks` every event type we POST with its payload."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema["webhooks"] = webhooks.openapi_webhooks()
+        return schema
+
 
 api = CustomerHubApi(
     title="Customer Hub API",

@@ -45,6 +45,54 @@ Event types (`type`) and their `data`:
 
 FilterType = StrictStr
 
+# `data` of each type, as a schema of the API's components (OpenAPI 3.1 `webhooks`).
+_DATA_SCHEMA = {
+    "payment": "PaymentOut",
+    "refund": "RefundOut",
+    "subscription": "SubscriptionOut",
+    "license_key": "LicenseKeyOut",
+    "customer": "CustomerOut",
+}
+
+
+def _data_schema(webhook_type: str) -> dict:
+    family = webhook_type.rsplit(".", 1)[0]
+    if family == "customer.wallet":
+        return {
+            "type": "object",
+            "required": ["entry", "wallet"],
+            "properties": {
+                "entry": {"$ref": "#/components/schemas/LedgerEntryOut"},
+                "wallet": {"$ref": "#/components/schemas/WalletOut"},
+            },
+        }
+    return {"$ref": f"#/components/schemas/{_DATA_SCHEMA[family]}"}
+
+
+def openapi_webhooks() -> dict:
+    """The OpenAPI 3.1 `webhooks` object: one POST per event type we send."""
+    found = {}
+    for name, text in WEBHOOK_TYPES.items():
+        body = {
+            "type": "object",
+            "required": ["business_id", "type", "timestamp", "data"],
+            "properties": {
+                "business_id": {"type": "string"},
+                "type": {"const": name},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "data": _data_schema(name),
+            },
+        }
+        found[name] = {
+            "post": {
+                "summary": name,
+                "description": text + " Signed per Standard Webhooks (see the description).",
+                "requestBody": {"content": {"application/json": {"schema": body}}},
+                "responses": {"200": {"description": "Any 2xx ends the retries."}},
+            }
+        }
+    return found
+
 
 class WebhookOut(Out):
     id: str = Field(..., examples=["ep_0NXqZ7dO3tS0fX6pE9zV4yRcG"])

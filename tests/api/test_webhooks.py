@@ -138,3 +138,25 @@ def test_rotating_the_secret_keeps_the_old_one_signing(client, live_server, api_
     for key in (old, new):
         event = client.webhooks.unwrap(request.body, headers=request.headers, key=key)
         assert event.data.customer_id == customer.customer_id
+
+
+def test_the_openapi_schema_documents_every_event_type(client):
+    schema = client.get("/openapi.json", cast_to=object)
+    hooks = schema["webhooks"]
+    assert "refund.succeeded" in hooks and "customer.wallet.credited" in hooks
+    body = hooks["refund.succeeded"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["properties"]["data"] == {"$ref": "#/components/schemas/RefundOut"}
+    for hook in hooks.values():
+        data = hook["post"]["requestBody"]["content"]["application/json"]["schema"]
+        for ref in _refs(data):
+            assert ref.split("/")[-1] in schema["components"]["schemas"]
+    assert "customer.wallet.debited" in schema["info"]["description"]
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
