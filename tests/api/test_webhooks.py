@@ -160,3 +160,16 @@ def _refs(node):
                 yield value
             else:
                 yield from _refs(value)
+
+
+def test_a_bad_update_changes_nothing(client):
+    created = client.webhooks.create(url="https://a.example.com/", description="A")
+    for bad in ({"url": "javascript:alert(1)"}, {"filter_types": ["nope"]}, {"rate_limit": 0}):
+        with pytest.raises(UnprocessableEntityError):
+            client.webhooks.update(created.id, description="B", **bad)
+    again = client.webhooks.retrieve(created.id)
+    assert (again.url, again.description) == ("https://a.example.com/", "A")
+    with pytest.raises(NotFoundError):
+        client.webhooks.retrieve("not-an-id")
+    with pytest.raises(UnprocessableEntityError):
+        client.webhooks.headers.update(created.id, headers={"X-A": "a\nb"})
