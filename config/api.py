@@ -18,7 +18,15 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from customers.accounts.api_keys import api_key_authenticate
-from customers.api import customers, invoices, license_keys, payments, refunds, subscriptions
+from customers.api import (
+    customers,
+    invoices,
+    license_keys,
+    payments,
+    refunds,
+    subscriptions,
+    webhooks,
+)
 from customers.core.errors import ApiRateLimited, DomainError, ReadOnlyApiKey
 from customers.core.ratelimit import Verdict, client_ip, ip_bucket, take, take_all
 from portal import api as portal_api
@@ -116,11 +124,17 @@ class CustomerHubApi(NinjaAPI):
         app = operation.view_func.__module__.split(".")[0]
         return f"{app}_api_{operation.view_func.__name__}"
 
+    def get_openapi_schema(self, *args, **kwargs):
+        """The paths, and under `webhooks` every event type we POST with its payload."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema["webhooks"] = webhooks.openapi_webhooks()
+        return schema
+
 
 api = CustomerHubApi(
     title="Customer Hub API",
     version="1.0.0",
-    description=DESCRIPTION,
+    description=DESCRIPTION + webhooks.DESCRIPTION,
     auth=ApiKeyAuth(),
     docs=Swagger(settings={"persistAuthorization": False}),
     docs_url="/docs",
@@ -300,3 +314,4 @@ api.add_router("", subscriptions.router)
 api.add_router("", license_keys.router)
 api.add_router("", license_keys.public_router)
 api.add_router("", invoices.router)
+api.add_router("", webhooks.router)

@@ -281,6 +281,7 @@ CELERY_IMPORTS = (
     "customers.emails.tasks",
     "customers.billing.tasks",
     "portal.tasks",
+    "customers.webhooks.tasks",
 )
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -291,6 +292,10 @@ CELERY_BEAT_SCHEDULE = {
     "emails-requeue-stale": {
         "task": "customers.emails.tasks.emails_requeue_stale_task",
         "schedule": 5 * 60,
+    },
+    "webhooks-sweep": {
+        "task": "customers.webhooks.tasks.webhooks_sweep_task",
+        "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 30),
     },
 }
 
@@ -355,3 +360,17 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "customers.accounts.middleware.MerchantSessionTimeoutMiddleware",
 )
+
+# Webhooks (README "Webhooks"). Seconds between tries after the first, immediate one:
+# Dodo's schedule, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 tries in all).
+WEBHOOK_RETRY_DELAYS = [
+    int(seconds)
+    for seconds in env_list(
+        "WEBHOOK_RETRY_DELAYS", ["5", "300", "1800", "7200", "18000", "36000", "36000"]
+    )
+]
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15)
+# Retries due within this many seconds wait on the broker; later ones, for the sweep.
+WEBHOOK_COUNTDOWN_MAX_SECONDS = env_int("WEBHOOK_COUNTDOWN_MAX_SECONDS", 60)
+# Deliveries to loopback, private, link-local and reserved addresses: only in DEBUG.
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", DEBUG)

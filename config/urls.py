@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from config.api import api, not_found
 from customers.accounts import views as accounts_views
+from customers.webhooks import views as webhook_views
 from portal.urls import merchant_urlpatterns as portal_merchant_urls
 from portal.views import merchant as portal_merchant
 
@@ -19,6 +20,30 @@ urlpatterns = [
         "settings/api-keys/<str:key_id>/revoke/",
         accounts_views.api_key_revoke_view,
         name="api_key_revoke",
+    ),
+    path("settings/webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path(
+        "settings/webhooks/<str:endpoint_id>/",
+        webhook_views.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "settings/webhooks/<str:endpoint_id>/secret/",
+        webhook_views.webhook_secret,
+        name="webhook_secret",
+    ),
+    path(
+        "settings/webhooks/<str:endpoint_id>/test/", webhook_views.webhook_test, name="webhook_test"
+    ),
+    path(
+        "settings/webhooks/<str:endpoint_id>/delete/",
+        webhook_views.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "settings/webhooks/<str:endpoint_id>/deliveries/<int:delivery_id>/replay/",
+        webhook_views.webhook_replay,
+        name="webhook_replay",
     ),
     path("portal/", include("portal.urls")),
     path("api/", api.urls),

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from customers.accounts.signin import AdminSignInForm
+from customers.audit import Actor
 from customers.emails.services import email_retry
 from customers.models import (
     ApiKey,
@@ -22,7 +23,12 @@ from customers.models import (
     SignupDay,
     Subscription,
     TablePreference,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
 )
+from customers.webhooks.services import webhook_delivery_replay
 
 # Operators sign in under the same per-account and per-IP limits as merchants.
 admin.site.login_form = AdminSignInForm
@@ -268,3 +274,75 @@ class SavedReportAdmin(admin.ModelAdmin):
     search_fields = ["name", "business__name"]
     list_select_related = ["business", "created_by"]
     raw_id_fields = ["business", "created_by"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    """Endpoints, read-only; the secrets are not shown (the merchant's dashboard and
+    API reveal them to the business)."""
+
+    list_display = ["url", "id", "business", "disabled", "failing_since", "created_at"]
+    list_filter = ["disabled"]
+    search_fields = ["=id", "url", "business__name"]
+    list_select_related = ["business"]
+    exclude = ["secret", "previous_secret"]
+
+
+@admin.register(WebhookMessage)
+class WebhookMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "type", "id", "business", "event_id"]
+    list_filter = ["type"]
+    search_fields = ["=id", "=event_id"]
+    list_select_related = ["business"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["attempted_at", "status_code", "duration_ms", "error", "next_attempt_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """A message on its way to an endpoint, with every try; replay sends it again."""
+
+    list_display = ["created_at", "message", "endpoint", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status"]
+    search_fields = ["=message__id", "=endpoint__id"]
+    list_select_related = ["message", "endpoint"]
+    inlines = [WebhookAttemptInline]
+    actions = ["replay"]
+
+    @admin.action(description=_("Replay the selected deliveries"))
+    def replay(self, request, queryset):
+        deliveries = list(queryset.select_related("business"))
+        for delivery in deliveries:
+            webhook_delivery_replay(delivery=delivery, actor=Actor.user(request.user))
+        count = len(deliveries)
+        self.message_user(
+            request,
+            ngettext("%d delivery queued again.", "%d deliveries queued again.", count) % count,
+            messages.SUCCESS,
+        )
+
+
+@admin.register(WebhookAttempt)
+class WebhookAttemptAdmin(ReadOnlyAdmin):
+    list_display = [
+        "attempted_at",
+        "event_type",
+        "endpoint",
+        "status_code",
+        "duration_ms",
+        "error",
+        "next_attempt_at",
+    ]
+    list_filter = ["succeeded", "event_type"]
+    search_fields = ["=endpoint__id", "=delivery__message__id"]
+    list_select_related = ["endpoint"]

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
 from django.core.checks import Tags, register
@@ -14,3 +16,5 @@ class CustomersConfig(AppConfig):
     def ready(self):
         register(shared_cache_check, Tags.caches, deploy=True)
         user_logged_in.connect(session_started, dispatch_uid="customers.session_started")
+        # The webhook outbox listens to `customers.audit.event_recorded`.
+        import_module("customers.webhooks.outbox")

@@ -2,12 +2,20 @@
 
 Every service that moves money or access calls `event_record` inside its own
 transaction, so the Event commits (or rolls back) with the change; the Event
-table is also the outbox webhooks are sent from.
+table is also the outbox webhooks are sent from: `event_record` sends the
+`event_recorded` signal (still inside the transaction), and the webhooks area's
+receiver writes the webhook message and its deliveries beside the Event.
 """
 
 from dataclasses import dataclass
 
+from django.dispatch import Signal
+
 from customers.models import Business, Customer, Event
+
+# Sent by `event_record` inside the caller's transaction, with `event` (the new row)
+# and `subject` (the object it is about, as the service holds it).
+event_recorded = Signal()
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ def event_record(subject, *, type: str, actor: Actor, payload=None) -> Event:
         customer_id = getattr(subject, "customer_id", "") or ""
     if not customer_id and actor.kind == Event.ActorKind.CUSTOMER:
         customer_id = actor.id
-    return Event.objects.create(
+    event = Event.objects.create(
         business_id=business_id,
         type=type,
         actor_kind=actor.kind,
@@ -62,3 +70,5 @@ def event_record(subject, *, type: str, actor: Actor, payload=None) -> Event:
         customer_id=customer_id,
         payload=payload or {},
     )
+    event_recorded.send(sender=Event, event=event, subject=subject)
+    return event

@@ -309,23 +309,6 @@ def _post(entry: LedgerEntry, actor: Actor) -> LedgerEntry:
     else:
         delta, lo, hi = -amount, amount, MAX_MINOR_UNITS
     wallet_params = [delta, now, business.pk, customer.pk, currency, lo, hi]
-    # The audit Event goes first: it takes no lock, so the wallet's row lock is held
-    # only for the UPDATE+INSERT statement and COMMIT. If the post is refused, the
-    # transaction (Event included) rolls back.
-    event_record(
-        entry,
-        type=f"wallet.{direction}ed",
-        actor=actor,
-        payload={
-            "customer_id": customer.pk,
-            "currency": currency,
-            "amount": amount,
-            "direction": direction,
-            "event_type": entry.event_type,
-            "reason": entry.reason,
-            "reference_id": entry.reference_id,
-        },
-    )
     if not _update_and_insert(wallet_params=wallet_params, entry=entry, delta=delta):
         # No row matched: the balance is out of range, the wallet does not exist
         # yet, or it was created by a transaction that committed after this
@@ -355,6 +338,23 @@ def _post(entry: LedgerEntry, actor: Actor) -> LedgerEntry:
                     currency, wallets.values_list("balance", flat=True).first() or 0
                 )
             raise WalletBalanceLimit()
+    # The audit Event comes last, once the entry knows its balances: the webhook
+    # outbox (the `event_recorded` receiver) snapshots the entry and the wallet after
+    # it. If the post is refused, nothing is recorded and the transaction rolls back.
+    event_record(
+        entry,
+        type=f"wallet.{direction}ed",
+        actor=actor,
+        payload={
+            "customer_id": customer.pk,
+            "currency": currency,
+            "amount": amount,
+            "direction": direction,
+            "event_type": entry.event_type,
+            "reason": entry.reason,
+            "reference_id": entry.reference_id,
+        },
+    )
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry

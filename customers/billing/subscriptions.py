@@ -252,6 +252,12 @@ def subscription_renew(
             )
             sub.save()
             event_record(
+                payment,
+                type="payment.succeeded",
+                actor=actor,
+                payload={"subscription_id": sub.pk, "amount": total, "currency": sub.currency},
+            )
+            event_record(
                 sub,
                 type="subscription.renewed",
                 actor=actor,
@@ -271,6 +277,12 @@ def subscription_renew(
         if from_wallet:
             reason = f"Renewal of {sub.pk} failed: {error_code}"
             _wallet_post(payment, from_wallet, "payment_reversal", reason, actor, f"{key}:reversal")
+        event_record(
+            payment,
+            type="payment.failed",
+            actor=actor,
+            payload={"subscription_id": sub.pk, "amount": total, "error_code": error_code},
+        )
         sub.status = Subscription.Status.ON_HOLD
         sub.save()
         license_keys_disable(

@@ -122,3 +122,10 @@ class ApiRateLimited(DomainError):
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
         super().__init__()
+
+
+# Webhooks.
+class InvalidWebhookEndpoint(DomainError):
+    code = "INVALID_REQUEST_BODY"
+    status = 422
+    default_message = _("This webhook endpoint is not valid.")

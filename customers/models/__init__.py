@@ -17,6 +17,12 @@ from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKey
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
 from customers.models.summaries import CustomerSpend, SignupDay
+from customers.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 
 __all__ = [
     "LOCALE_CHOICES",
@@ -44,5 +50,9 @@ __all__ = [
     "SubscriptionQuerySet",
     "TablePreference",
     "TimeInterval",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
     "add_interval",
 ]

@@ -13,6 +13,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from customers.audit import Actor
+from customers.webhooks.services import webhook_endpoint_create
 from tests.factories import RefundFactory
 
 EXAMPLES = 8  # per operation and per ID set: a minute or two for the whole schema
@@ -48,6 +50,9 @@ def _in_process(settings):
 @pytest.fixture
 def real_ids(customer, billing):
     refund = RefundFactory(payment=billing["payment"])
+    endpoint = webhook_endpoint_create(
+        business=customer.business, actor=Actor.system("tests"), url="https://hooks.example.com/"
+    )
     return {
         "customer_id": customer.pk,
         "payment_id": billing["payment"].pk,
@@ -55,6 +60,7 @@ def real_ids(customer, billing):
         "subscription_id": billing["subscription"].pk,
         "license_key": billing["license_key"].pk,
         "license_key_instance": billing["instance"].pk,
+        "webhook_id": endpoint.pk,
     }
 
 

@@ -1,0 +1,138 @@
+"""Which audit Events become webhooks, under which type, and what their `data` is.
+
+A webhook's `data` is the object the API returns for it, built by the API's own
+functions and schemas (so a refund payload's `data` is `GET /refunds/{id}`), and
+rendered with the API's JSON encoder, so dates and numbers read the same. The wallet
+types (our extension) carry `{"entry": <ledger entry>, "wallet": <wallet after it>}`.
+"""
+
+import json
+from collections.abc import Callable
+
+from django.db.models import Exists, OuterRef, Prefetch
+from ninja.responses import NinjaJSONEncoder
+
+from customers.api.common import Out
+from customers.api.customers import CustomerOut, customer_out
+from customers.api.license_keys import LicenseKeyOut, license_key_out
+from customers.api.payments import PaymentOut, _payment_out
+from customers.api.refunds import RefundOut, refund_out
+from customers.api.subscriptions import SubscriptionOut, subscription_out
+from customers.models import Customer, Event, LicenseKey, Payment, Refund, Subscription
+from wallets.models import LedgerEntry, Wallet
+from wallets.schemas import LedgerEntryOut, WalletOut, entry_out, wallet_out
+
+# Our Event types → the webhook type they are sent as.
+WEBHOOK_TYPE_OF = {
+    "customer.created": "customer.created",
+    "customer.updated": "customer.updated",
+    "payment.succeeded": "payment.succeeded",
+    "payment.failed": "payment.failed",
+    "refund.succeeded": "refund.succeeded",
+    "refund.failed": "refund.failed",
+    "subscription.active": "subscription.active",
+    "subscription.renewed": "subscription.renewed",
+    "subscription.on_hold": "subscription.on_hold",
+    "subscription.cancelled": "subscription.cancelled",
+    "subscription.expired": "subscription.expired",
+    "subscription.updated": "subscription.updated",
+    "subscription.cancellation_scheduled": "subscription.updated",
+    "subscription.cancellation_revoked": "subscription.updated",
+    "license_key.created": "license_key.created",
+    "wallet.credited": "customer.wallet.credited",
+    "wallet.debited": "customer.wallet.debited",
+}
+
+# Every type an endpoint can receive, with what its `data` is (the OpenAPI text and
+# the dashboard's filter use it).
+WEBHOOK_TYPES = {
+    "payment.succeeded": "Payment (GET /payments/{id}): a renewal charge succeeded.",
+    "payment.failed": "Payment (GET /payments/{id}): a renewal charge failed.",
+    "refund.succeeded": "Refund (GET /refunds/{id}).",
+    "refund.failed": "Refund (GET /refunds/{id}).",
+    "subscription.active": "Subscription (GET /subscriptions/{id}).",
+    "subscription.renewed": "Subscription, after its new period was billed.",
+    "subscription.on_hold": "Subscription, after a renewal charge failed.",
+    "subscription.cancelled": "Subscription, cancelled now or at the period's end.",
+    "subscription.expired": "Subscription.",
+    "subscription.updated": "Subscription: a cancellation was scheduled or revoked.",
+    "license_key.created": "LicenseKey (GET /license_keys/{id}).",
+    "customer.created": "Customer (GET /customers/{id}). Extension.",
+    "customer.updated": "Customer (GET /customers/{id}). Extension.",
+    "customer.wallet.credited": '{"entry": CustomerWalletTransaction, "wallet": CustomerWallet '
+    "after it}. Extension.",
+    "customer.wallet.debited": '{"entry": CustomerWalletTransaction, "wallet": CustomerWallet '
+    "after it}. Extension.",
+}
+TEST_TYPE = "webhook.test"  # the dashboard's "Send test event"; never filtered out
+
+
+def to_json(schema: type[Out], value: dict) -> dict:
+    """`value` exactly as the API would answer it with `schema`."""
+    dumped = schema.model_validate(value).model_dump()
+    return json.loads(json.dumps(dumped, cls=NinjaJSONEncoder))
+
+
+def _customer(subject: Customer) -> dict:
+    return to_json(CustomerOut, customer_out(subject))
+
+
+def _refund(subject: Refund) -> dict:
+    refund = Refund.objects.select_related("customer").get(pk=subject.pk)
+    return to_json(RefundOut, refund_out(refund))
+
+
+def _payment(subject: Payment) -> dict:
+    payment = (
+        Payment.objects.select_related("customer", "subscription")
+        .with_refund_totals()
+        .annotate(has_license_key=Exists(LicenseKey.objects.filter(payment=OuterRef("pk"))))
+        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.newest_first()))
+        .get(pk=subject.pk)
+    )
+    return to_json(PaymentOut, _payment_out(payment))
+
+
+def _subscription(subject: Subscription) -> dict:
+    method_on_file = Payment.objects.filter(
+        subscription=OuterRef("pk"), status=Payment.Status.SUCCEEDED
+    ).exclude(payment_method__in=["", "wallet"])
+    sub = (
+        Subscription.objects.select_related("customer", "product")
+        .annotate(has_payment_method=Exists(method_on_file))
+        .get(pk=subject.pk)
+    )
+    return to_json(SubscriptionOut, subscription_out(sub))
+
+
+def _license_key(subject: LicenseKey) -> dict:
+    key = LicenseKey.objects.with_instances_count().get(pk=subject.pk)
+    return to_json(LicenseKeyOut, license_key_out(key))
+
+
+def _wallet_entry(subject: LedgerEntry) -> dict:
+    wallet = Wallet.objects.select_related("customer").get(pk=subject.wallet_id)
+    return {
+        "entry": to_json(LedgerEntryOut, entry_out(subject)),
+        "wallet": to_json(WalletOut, wallet_out(wallet, wallet.customer)),
+    }
+
+
+_DATA: dict[str, Callable[[object], dict]] = {
+    "customer": _customer,
+    "payment": _payment,
+    "refund": _refund,
+    "subscription": _subscription,
+    "license_key": _license_key,
+    "customer.wallet": _wallet_entry,
+}
+
+
+def webhook_data(webhook_type: str, subject) -> dict:
+    """The payload's `data` for an Event of `webhook_type` about `subject`."""
+    family = webhook_type.rsplit(".", 1)[0]
+    return _DATA[family](subject)
+
+
+def webhook_type_of(event: Event) -> str | None:
+    return WEBHOOK_TYPE_OF.get(event.type)

@@ -1,0 +1,98 @@
+"""Billing events as webhook types: renewals (payment + subscription), failures,
+cancellations and their scheduling; each `data` as the API returns the object."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.audit import Actor
+from customers.billing import subscriptions
+from customers.models import WebhookDelivery, WebhookMessage, add_interval
+from tests.api.conftest import make_key
+from tests.customers.billing.test_subscriptions import Declines
+from tests.factories import PaymentFactory, SubscriptionFactory
+
+SYSTEM = Actor.system("tests")
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def due(customer):
+    start = timezone.now() - dt.timedelta(days=31, hours=1)
+    sub = SubscriptionFactory(
+        customer=customer,
+        previous_billing_date=start,
+        next_billing_date=add_interval(start, "Month"),
+    )
+    PaymentFactory(
+        customer=customer,
+        subscription=sub,
+        product=sub.product,
+        pricing_type="subscription",
+        payment_method="card",
+        card_last_four="4242",
+    )
+    return sub
+
+
+def sent(webhook_type) -> dict:
+    return json.loads(WebhookMessage.objects.get(type=webhook_type).body)
+
+
+def api_get(client, business, path) -> dict:
+    key = make_key(business, name="reader")
+    return client.get(f"/api{path}", headers={"Authorization": f"Bearer {key}"}).json()
+
+
+def test_a_renewal_sends_payment_succeeded_and_subscription_renewed(
+    client, business, due, endpoint
+):
+    subscriptions.subscriptions_bill_due()
+    payment = sent("payment.succeeded")["data"]
+    answered = api_get(client, business, f"/payments/{payment['payment_id']}")
+    # The invoice link carries a timed signature; the rest is the API's payment.
+    assert payment.pop("invoice_url").split("?")[0] == answered.pop("invoice_url").split("?")[0]
+    assert payment == answered
+    assert payment["subscription_id"] == due.pk and payment["status"] == "succeeded"
+    renewed = sent("subscription.renewed")["data"]
+    assert renewed == api_get(client, business, f"/subscriptions/{due.pk}")
+
+
+def test_a_failed_renewal_sends_payment_failed_and_on_hold(due, endpoint):
+    subscriptions.subscriptions_bill_due(gateway=Declines())
+    assert sent("payment.failed")["data"]["error_code"] == "card_declined"
+    assert sent("subscription.on_hold")["data"]["status"] == "on_hold"
+
+
+def test_cancellations(customer, endpoint):
+    scheduled = SubscriptionFactory(customer=customer)
+    subscriptions.subscription_cancel(
+        subscription=scheduled, actor=SYSTEM, at_next_billing_date=True
+    )
+    assert sent("subscription.updated")["data"]["cancel_at_next_billing_date"] is True
+    now = SubscriptionFactory(customer=customer)
+    subscriptions.subscription_cancel(subscription=now, actor=SYSTEM, at_next_billing_date=False)
+    data = sent("subscription.cancelled")["data"]
+    assert (data["subscription_id"], data["status"]) == (now.pk, "cancelled")
+
+
+def test_admin_replays_a_delivery(admin_client, business, endpoint, receiver):
+    subscriptions.subscription_cancel(
+        subscription=SubscriptionFactory(customer__business=business),
+        actor=SYSTEM,
+        at_next_billing_date=False,
+    )
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", next_attempt_at=None)
+    response = admin_client.post(
+        reverse("admin:customers_webhookdelivery_changelist"),
+        {"action": "replay", "_selected_action": [delivery.pk]},
+    )
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.attempts == 0
+    page = admin_client.get(reverse("admin:customers_webhookendpoint_change", args=[endpoint.pk]))
+    assert endpoint.secret not in page.content.decode()
