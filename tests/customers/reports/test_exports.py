@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from customers.models import Event
 from customers.reports import exports
-from tests.customers.reports.helpers import ALL_COLUMNS, CSV, XLSX, expected_row, read_csv
+from tests.customers.reports.helpers import CSV, XLSX, read_csv
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
