@@ -31,10 +31,16 @@ from customers.reports.query import parse_report_request, report_rows
 
 # A running job whose heartbeat (updated_at) is older than this is taken over.
 STALE_AFTER = dt.timedelta(minutes=10)
+# A worksheet holds 1,048,576 rows, the header included.
+XLSX_MAX_ROWS = 1_048_575
 
 
 class JobLost(Exception):
     """Another run took this job over (or it ended meanwhile): stop writing."""
+
+
+class ExportTooLarge(Exception):
+    """The file cannot hold this export; trying again will not help."""
 
 
 def export_storage():
@@ -96,7 +102,17 @@ def _write(job: ExportJob, progress, directory: str) -> tuple[str, int]:
     """Write the file locally; returns its path and the number of rows."""
     report = parse_report_request(QueryDict(job.query), business=job.business, default_columns=[])
     rows = report_rows(report)
-    progress(0, estimated=report.customers.queryset.order_by().count())
+    estimated = report.customers.queryset.order_by().count()
+    if job.format == ExportJob.Format.XLSX and estimated > XLSX_MAX_ROWS:
+        with translation.override(job.language):
+            raise ExportTooLarge(
+                _(
+                    "An Excel sheet holds at most %(max)s rows and this export has %(rows)s: "
+                    "export CSV instead, or filter the list."
+                )
+                % {"max": f"{XLSX_MAX_ROWS:,}", "rows": f"{estimated:,}"}
+            )
+    progress(0, estimated=estimated)
     path = str(Path(directory) / f"{job.pk}.{job.format}")
     if job.format == ExportJob.Format.CSV:
         written = [0]
@@ -163,6 +179,12 @@ def export_job_run(*, job_id: str) -> bool:
         if saved:
             storage.delete(saved)
         raise
+    except ExportTooLarge as exc:
+        now = timezone.now()
+        owned.update(
+            status=ExportJob.Status.FAILED, error=str(exc)[:500], finished_at=now, updated_at=now
+        )
+        return False
     except Exception as exc:
         if saved:
             storage.delete(saved)

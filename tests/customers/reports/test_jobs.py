@@ -167,3 +167,16 @@ def test_the_requester_gets_the_link_by_email(
     with django_capture_on_commit_callbacks(execute=True):
         export_job_notify(job=job, to="someone@example.com")
     assert EmailLog.objects.filter(recipient="someone@example.com").count() == 1
+
+
+def test_an_xlsx_too_large_for_a_sheet_fails_at_once_with_advice(
+    business, owner, shop, export_jobs, monkeypatch
+):
+    monkeypatch.setattr(job_runner, "XLSX_MAX_ROWS", 4)
+    job = ExportJob.objects.create(
+        business=business, requested_by=owner, format="xlsx", query=f"columns={COLUMNS}"
+    )
+    export_job_run_task.delay(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED and job.attempts == 1 and not job.file
+    assert job.error.startswith("An Excel sheet holds at most 4 rows and this export has 5")
