@@ -302,4 +302,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.reports.tasks.export_jobs_expire_task",
         "schedule": 60 * 60,
     },
+    "export-jobs-requeue-stale": {
+        "task": "customers.reports.tasks.export_jobs_requeue_stale_task",
+        "schedule": 5 * 60,
+    },
 }

@@ -31,6 +31,8 @@ from customers.reports.query import parse_report_request, report_rows
 
 # A running job whose heartbeat (updated_at) is older than this is taken over.
 STALE_AFTER = dt.timedelta(minutes=10)
+# A queued job untouched for this long lost its task (longer than the longest backoff).
+QUEUED_STALE_AFTER = dt.timedelta(hours=1)
 # A worksheet holds 1,048,576 rows, the header included.
 XLSX_MAX_ROWS = 1_048_575
 
@@ -203,6 +205,15 @@ def export_job_give_up(*, job_id: str) -> None:
     ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
         status=ExportJob.Status.FAILED, finished_at=now, updated_at=now
     )
+
+
+def export_jobs_stale(*, now: dt.datetime) -> list[str]:
+    """Jobs whose task was lost: running with no heartbeat (the worker died), or queued
+    for longer than any retry waits. Running them again is safe: a run claims first."""
+    stale = Q(status=ExportJob.Status.RUNNING, updated_at__lt=now - STALE_AFTER) | Q(
+        status=ExportJob.Status.QUEUED, updated_at__lt=now - QUEUED_STALE_AFTER
+    )
+    return list(ExportJob.objects.filter(stale).values_list("pk", flat=True)[:100])
 
 
 def export_jobs_expire(*, now: dt.datetime, limit: int = 500) -> int:

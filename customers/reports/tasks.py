@@ -12,6 +12,7 @@ from customers.reports.job_runner import (
     export_job_give_up,
     export_job_run,
     export_jobs_expire,
+    export_jobs_stale,
 )
 
 
@@ -34,3 +35,12 @@ def export_job_run_task(self, job_id: str) -> None:
 def export_jobs_expire_task(now: str | None = None) -> int:
     """Beat: delete the files of jobs past their retention, mark the jobs expired."""
     return export_jobs_expire(now=dt.datetime.fromisoformat(now) if now else timezone.now())
+
+
+@shared_task
+def export_jobs_requeue_stale_task(now: str | None = None) -> int:
+    """Beat: run again the jobs whose task was lost (see `export_jobs_stale`)."""
+    ids = export_jobs_stale(now=dt.datetime.fromisoformat(now) if now else timezone.now())
+    for pk in ids:
+        export_job_run_task.delay(pk)
+    return len(ids)

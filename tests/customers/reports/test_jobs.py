@@ -14,7 +14,11 @@ from django.utils import timezone
 from customers.models import EmailLog, Event, ExportJob
 from customers.reports import exports, job_runner
 from customers.reports.jobs import export_job_notify
-from customers.reports.tasks import export_job_run_task, export_jobs_expire_task
+from customers.reports.tasks import (
+    export_job_run_task,
+    export_jobs_expire_task,
+    export_jobs_requeue_stale_task,
+)
 from tests.customers.reports.helpers import CSV, REPORT, XLSX, read_csv
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +184,23 @@ def test_an_xlsx_too_large_for_a_sheet_fails_at_once_with_advice(
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED and job.attempts == 1 and not job.file
     assert job.error.startswith("An Excel sheet holds at most 4 rows and this export has 5")
+
+
+def test_beat_runs_again_the_jobs_whose_worker_died(business, owner, shop, export_jobs):
+    now = timezone.now()
+    ages = [
+        ("running", dt.timedelta(minutes=11)),  # its worker died mid-file
+        ("running", dt.timedelta(minutes=1)),  # alive
+        ("queued", dt.timedelta(hours=2)),  # its task was lost
+        ("queued", dt.timedelta(minutes=5)),  # waiting for a retry
+    ]
+    jobs = []
+    for status, age in ages:
+        job = ExportJob.objects.create(
+            business=business, requested_by=owner, format="csv", query=f"columns={COLUMNS}"
+        )
+        ExportJob.objects.filter(pk=job.pk).update(status=status, updated_at=now - age)
+        jobs.append(job)
+    assert export_jobs_requeue_stale_task.delay(now.isoformat()).get() == 2
+    statuses = [ExportJob.objects.get(pk=job.pk).status for job in jobs]
+    assert statuses == ["succeeded", "running", "succeeded", "queued"]
