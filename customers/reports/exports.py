@@ -23,7 +23,9 @@ evaluates, so they keep their value.
 CSV is produced while rows arrive from a server-side cursor
 (`QuerySet.iterator(chunk_size=…)` in a transaction, see `stream_rows`), a chunk
 at a time; XLSX goes through xlsxwriter's constant-memory mode into a file.
-`progress(rows)` is called after every chunk (export jobs record it).
+`progress(rows)` is called after every chunk (export jobs record it); with it,
+rows are read outside a transaction (see `stream_rows`) so that what `progress`
+writes is committed, and seen by the job's page, as the file grows.
 """
 
 import csv
@@ -162,14 +164,21 @@ def cell_functions(rows: ReportRows) -> list[Callable[[tuple], object]]:
     return cells
 
 
-def stream_rows(queryset, size: int) -> Iterator[tuple]:
+def stream_rows(queryset, size: int, *, held: bool = False) -> Iterator[tuple]:
     """Rows from a server-side cursor, inside a read-only transaction.
 
     In autocommit mode Django declares the cursor WITH HOLD, and PostgreSQL then
     materialises the whole result before the first row; inside a transaction the
     rows come as the query produces them. Closing the generator (a cut download)
     ends the transaction.
+
+    `held`: no transaction around the rows (a held cursor in autocommit), so writes
+    made meanwhile on this connection commit at once. Export jobs use it for their
+    progress; the first rows then wait for the whole result, which the worker can.
     """
+    if held:
+        yield from queryset.iterator(chunk_size=size)
+        return
     with transaction.atomic(using=queryset.db):
         yield from queryset.iterator(chunk_size=size)
 
@@ -196,7 +205,7 @@ def csv_chunks(
     buffer.seek(0)
     buffer.truncate()
     pending = written = 0
-    for raw in stream_rows(rows.queryset, size):
+    for raw in stream_rows(rows.queryset, size, held=progress is not None):
         writer.writerow([f(raw) for f in cells])
         pending += 1
         if pending == size:
@@ -296,7 +305,8 @@ def write_xlsx_file(
             sheet.write_string(0, col, header, header_format)
         writers = list(enumerate(_xlsx_writers(sheet, workbook, rows)))
         row_no = 0
-        for row_no, raw in enumerate(stream_rows(rows.queryset, size), start=1):
+        stream = stream_rows(rows.queryset, size, held=progress is not None)
+        for row_no, raw in enumerate(stream, start=1):
             for col, write in writers:
                 write(row_no, col, raw)
             if progress and not row_no % size:

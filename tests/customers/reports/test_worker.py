@@ -1,12 +1,15 @@
 """Export jobs through a real worker on Redis (PostgreSQL; see tests/worker.py): the
-Export action queues the job, a worker process writes the file, the page downloads it."""
+Export action queues the job, a worker process writes the file, the page downloads it;
+and the progress a run records is committed while it writes (others see it)."""
 
 import io
 
 import openpyxl
 import pytest
+from django.db import connections
 
 from customers.models import ExportJob
+from customers.reports import exports, job_runner
 from tests.customers.reports.helpers import CSV, XLSX, read_csv
 from tests.factories import CustomerFactory
 from tests.worker import wait_for, worker_process
@@ -43,3 +46,33 @@ def test_a_worker_writes_a_large_export_and_the_member_downloads_it(
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert [c.value for c in sheet[1]] == ["Customer ID", "Customer name", "Created at (UTC)"]
     assert sheet.max_row == 26
+
+
+def test_progress_is_seen_by_other_connections_while_the_file_is_written(
+    business, settings, tmp_path, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path
+    settings.REPORT_EXPORT_CHUNK_SIZE = 2
+    CustomerFactory.create_batch(7, business=business)
+    job = ExportJob.objects.create(business=business, format="csv", query="columns=id")
+    seen = []
+    real = exports.csv_chunks
+
+    def watched(rows, **kwargs):
+        other = connections.create_connection("default")  # as the job's page would read
+        try:
+            for chunk in real(rows, **kwargs):
+                with other.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT status, rows_written, estimated_rows FROM customers_exportjob "
+                        "WHERE id = %s",
+                        [job.pk],
+                    )
+                    seen.append(cursor.fetchone())
+                yield chunk
+        finally:
+            other.close()
+
+    monkeypatch.setattr(exports, "csv_chunks", watched)
+    assert job_runner.export_job_run(job_id=job.pk)
+    assert ("running", 4, 7) in seen and ("running", 6, 7) in seen
