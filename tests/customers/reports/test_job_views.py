@@ -107,3 +107,11 @@ def test_recent_exports_lists_this_business_only(
     menu = owner_client.get(reverse("customers:list")).content.decode()
     assert reverse("customers:export_jobs") in menu
     assert f'href="{CSV}" download' not in menu  # a job's page must open as a page
+
+
+def test_job_pages_in_korean(owner_client, business, export_jobs):
+    job = ready_job(business, export_jobs)
+    owner_client.post(reverse("set_language"), {"language": "ko", "next": "/customers/"})
+    html = owner_client.get(page(job)).content.decode()
+    assert "고객 내보내기" in html and "다운로드" in html and "준비됨" in html
+    assert "최근 내보내기" in owner_client.get(reverse("customers:export_jobs")).content.decode()
