@@ -124,6 +124,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded and generated files (export jobs). Never served as static files: exports
+# are downloaded through a view that checks the business.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -210,6 +214,14 @@ DJANGO_TABLES2_TEMPLATE = "customers/_table.html"
 
 # Product rules.
 CUSTOMER_LIST_COUNT_CAP = env_int("CUSTOMER_LIST_COUNT_CAP", 10_000)
+# Exports (README "Exports"): more matching customers than this become an export job
+# written by the worker; its file is kept EXPORT_RETENTION_DAYS in the STORAGES alias
+# EXPORT_STORAGE ("default": FileSystemStorage under MEDIA_ROOT), then deleted.
+EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 20_000)
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+EXPORT_STORAGE = env_str("EXPORT_STORAGE", "default")
+# An export job that fails is tried again this many times (with backoff), then failed.
+EXPORT_MAX_RETRIES = env_int("EXPORT_MAX_RETRIES", 3)
 WALLET_CURRENCIES = env_list("WALLET_CURRENCIES", ["USD", "INR"])
 # Days after a payment during which it can be refunded (Dodo: 30).
 REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 30)
@@ -280,6 +292,7 @@ CELERY_RESULT_EXTENDED = True
 CELERY_IMPORTS = (
     "customers.emails.tasks",
     "customers.billing.tasks",
+    "customers.reports.tasks",
     "portal.tasks",
     "customers.webhooks.tasks",
 )
@@ -296,6 +309,14 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
         "task": "customers.webhooks.tasks.webhooks_sweep_task",
         "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 30),
+    },
+    "export-jobs-expire": {
+        "task": "customers.reports.tasks.export_jobs_expire_task",
+        "schedule": 60 * 60,
+    },
+    "export-jobs-requeue-stale": {
+        "task": "customers.reports.tasks.export_jobs_requeue_stale_task",
+        "schedule": 5 * 60,
     },
 }
 

@@ -12,6 +12,7 @@ from customers.models import (
     CustomerSpend,
     EmailLog,
     Event,
+    ExportJob,
     InvoiceCounter,
     LicenseKey,
     LicenseKeyInstance,
@@ -88,6 +89,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    """Large exports written by the worker: progress, outcome, last error."""
+
+    list_display = ["created_at", "id", "business", "format", "status", "rows_written", "error"]
+    list_filter = ["status", "format"]
+    search_fields = ["=id"]
+    list_select_related = ["business"]
 
 
 @admin.register(EmailLog)

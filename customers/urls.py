@@ -4,6 +4,7 @@ from customers import views
 from customers.accounts import views as accounts_views
 from customers.billing import views as billing_views
 from customers.licenses import views as licenses_views
+from customers.reports import job_views
 from customers.reports import views as report_views
 
 app_name = "customers"
@@ -19,6 +20,14 @@ urlpatterns = [
     path("report/<str:report_id>/delete/", report_views.report_delete, name="report_delete"),
     path("export.csv", report_views.export, {"fmt": "csv"}, name="export_csv"),
     path("export.xlsx", report_views.export, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("exports/", job_views.export_jobs, name="export_jobs"),
+    path("exports/<str:job_id>/", job_views.export_job, name="export_job"),
+    path(
+        "exports/<str:job_id>/download/",
+        job_views.export_job_download,
+        name="export_job_download",
+    ),
+    path("exports/<str:job_id>/email/", job_views.export_job_email, name="export_job_email"),
     path("switch-business/", accounts_views.business_switch, name="switch_business"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),

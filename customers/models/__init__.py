@@ -13,6 +13,7 @@ from customers.models.catalog import Product, TimeInterval, add_interval
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
 from customers.models.emails import EmailLog
 from customers.models.events import Event
+from customers.models.exports import ExportJob
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
@@ -35,6 +36,7 @@ __all__ = [
     "CustomerSpend",
     "EmailLog",
     "Event",
+    "ExportJob",
     "InvoiceCounter",
     "LicenseKey",
     "LicenseKeyInstance",

@@ -25,6 +25,7 @@ from customers.reports import exports
 from customers.reports.chart import signup_chart
 from customers.reports.columns import report_columns
 from customers.reports.forms import SavedReportForm
+from customers.reports.jobs import export_job_create
 from customers.reports.query import (
     PREVIEW_ROWS,
     ReportParamError,
@@ -254,7 +255,8 @@ def _record_export(request, report: ReportRequest, fmt: str) -> None:
 
 @business_required
 def export(request, fmt: str):
-    """Every customer matching the query parameters, streamed as CSV or XLSX."""
+    """Every customer matching the query parameters, streamed as CSV or XLSX; more
+    than `EXPORT_JOB_THRESHOLD` of them become an export job (its page follows)."""
     try:
         report = _export_request(request)
     except ReportParamError as exc:
@@ -264,6 +266,16 @@ def export(request, fmt: str):
             request,
             _("Some filter values are not valid: %(errors)s") % {"errors": _filter_errors(report)},
         )
+    _count, over = report.customers.capped_count(settings.EXPORT_JOB_THRESHOLD)
+    if over:  # too many to stream within a request: the worker writes it
+        job = export_job_create(
+            business=request.business,
+            user=request.user,
+            fmt=fmt,
+            query=report.query_string(),
+            payload=report.payload(),
+        )
+        return redirect("customers:export_job", job_id=job.pk)
     rows = report_rows(report)
     _record_export(request, report, fmt)
     if fmt == "csv":

@@ -75,3 +75,25 @@ def test_table_export_follows_the_search(live_server, page):
     assert [r["name"] for r in rows] == ["Grace Hopper"]
     assert list(rows[0]) == ["name", "id", "email", "phone_number", "created_at"]
     assert page.console_errors == []
+
+
+def test_a_large_export_opens_its_job_page_then_downloads(live_server, page, settings, tmp_path):
+    settings.EXPORT_JOB_THRESHOLD = 3
+    settings.MEDIA_ROOT = tmp_path / "media"
+    business = BusinessFactory(name="Acme")
+    owner = MembershipFactory(business=business, role=Membership.Role.OWNER).user
+    CustomerFactory.create_batch(5, business=business)
+
+    login(page, live_server, owner)
+    page.click("#export-menu summary")
+    page.click("#export-menu >> text=Excel")
+    expect(page.locator("h1")).to_have_text("Customer export")
+    # Tasks run eagerly here: the job is done by the time its page shows.
+    expect(page.locator("#export-progress")).to_contain_text("5 of 5 rows written (100%)")
+    page.screenshot(path=str(tmp_path / "export-job.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("#export-download")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.goto(f"{live_server.url}/customers/exports/")
+    expect(page.locator("#export-jobs-table tbody tr")).to_have_count(1)
+    assert real_errors(page) == []

@@ -6,6 +6,11 @@ same run, `COPY (<the same SQL>) TO STDOUT` read with psycopg: the fastest the
 database can hand over those rows. Prints both times, rows/s, the ratio (target:
 the export at ≥ 25% of the floor's speed) and peak RSS growth (target < 150 MB).
 
+With `--job`, the export runs as an export job does on the worker (claim, write
+the file, store it in the export storage, progress updates), in this process so
+its time and memory are measured the same way; the job and its file are removed
+afterwards.
+
 Missing customers are added by running `seed_demo` in a child process, so its
 memory does not count against the export's.
 """
@@ -22,9 +27,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.http import QueryDict
 
-from customers.models import Business, Customer
+from customers.models import Business, Customer, ExportJob
 from customers.reports import exports
 from customers.reports.columns import report_columns
+from customers.reports.job_runner import export_job_run, export_storage
 from customers.reports.query import parse_report_request, report_rows
 
 SPEED_TARGET = 0.25  # the export's rows/s as a share of COPY's
@@ -73,8 +79,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--chunk-size", type=int, default=None)
         parser.add_argument("--output", default=None, help="Also write the export here")
+        parser.add_argument(
+            "--job", action="store_true", help="Run it as an export job (the worker's path)"
+        )
 
-    def handle(self, *args, business, customers, format, chunk_size, output, **options):
+    def handle(self, *args, business, customers, format, chunk_size, output, job, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_export needs PostgreSQL: set DATABASE_URL=postgres://…")
         biz = self._ensure_customers(business, customers)
@@ -88,6 +97,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{biz.name}: exporting {len(columns)} columns ({sum(c.computed for c in columns)} "
             f"computed) as {format.upper()}, chunks of {size:,} rows"
+            + (" — as an export job" if job else "")
         )
 
         gc.collect()
@@ -95,7 +105,9 @@ class Command(BaseCommand):
         sink = _Sink(output)
         start = time.perf_counter()
         first_byte = None
-        if format == "csv":
+        if job:
+            exported = self._run_job(biz, format, report.query_string(), sink)
+        elif format == "csv":
             for chunk in exports.csv_chunks(rows, size=size):
                 sink.write(chunk.encode())
                 if first_byte is None and sink.bytes and chunk.count("\n") > 1:
@@ -118,8 +130,9 @@ class Command(BaseCommand):
 
         out = self.stdout.write
         out(f"rows                {row_count:>14,}")
+        label = f"{format} job" if job else format
         out(
-            f"export ({format})        {export_seconds:>10.2f} s  {export_rate:>12,.0f} rows/s  "
+            f"{f'export ({label})':<20}{export_seconds:>10.2f} s  {export_rate:>12,.0f} rows/s  "
             f"{exported / 1e6:,.1f} MB"
             + (f"  first rows after {first_byte:.2f} s" if first_byte is not None else "")
         )
@@ -136,6 +149,24 @@ class Command(BaseCommand):
                 f"RSS now {rss_growth:+.1f} MB)"
             )
         )
+
+    def _run_job(self, biz: Business, fmt: str, query: str, sink: _Sink) -> int:
+        """One export job, start to finish, as the worker runs it; returns the file's size."""
+        job = ExportJob.objects.create(business=biz, format=fmt, query=query)
+        try:
+            if not export_job_run(job_id=job.pk):
+                raise CommandError("the export job could not be claimed")
+            job.refresh_from_db()
+            if sink.file:
+                with export_storage().open(job.file, "rb") as stored:
+                    while data := stored.read(1 << 20):
+                        sink.write(data)
+            return job.file_size
+        finally:
+            job.refresh_from_db()
+            if job.file:
+                export_storage().delete(job.file)
+            job.delete()
 
     def _ensure_customers(self, name: str, wanted: int) -> Business:
         biz = Business.objects.filter(name=name).first()

@@ -60,3 +60,12 @@ def shop(business, other_business):
     SubscriptionFactory(customer=rival)
     credit(rival, 5)
     return [ada, bob, cy, dee, eve]
+
+
+@pytest.fixture
+def export_jobs(settings, tmp_path):
+    """Exports of more than 3 customers become jobs; their files go under tmp_path."""
+    settings.EXPORT_JOB_THRESHOLD = 3
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORT_MAX_RETRIES = 2
+    return settings.MEDIA_ROOT

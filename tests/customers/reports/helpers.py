@@ -5,6 +5,7 @@ customers.reports.columns."""
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 from django.urls import reverse
@@ -67,7 +68,10 @@ def expected_row(customer: Customer) -> dict:
         return gross - sum(r.amount for r in ok_refunds if r.currency == currency)
 
     def text(value):
-        return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+        formula = value[:1] in ("=", "@", "\t", "\r") or (
+            value[:1] in ("+", "-") and not re.fullmatch(r"[+-][0-9]+(\.[0-9]+)?", value)
+        )
+        return "'" + value if formula else value
 
     return {
         "name": text(customer.name),
