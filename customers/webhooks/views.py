@@ -25,6 +25,15 @@ def _endpoint(request, endpoint_id: str) -> WebhookEndpoint:
     )
 
 
+def _initial(endpoint: WebhookEndpoint) -> dict:
+    return {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "filter_types": endpoint.filter_types,
+        "disabled": endpoint.disabled,
+    }
+
+
 def _save(form, request, endpoint=None):
     """Create or update from a valid form; False (with the error on the form) if refused."""
     data = form.cleaned_data
@@ -54,16 +63,14 @@ def webhook_list(request):
 @editor_required
 def webhook_detail(request, endpoint_id):
     endpoint = _endpoint(request, endpoint_id)
-    initial = {
-        "url": endpoint.url,
-        "description": endpoint.description,
-        "filter_types": endpoint.filter_types,
-        "disabled": endpoint.disabled,
-    }
-    form = EndpointForm(request.POST or None, initial=initial)
+    form = EndpointForm(request.POST or None, initial=_initial(endpoint))
     if request.method == "POST" and form.is_valid() and _save(form, request, endpoint):
         messages.success(request, _("Endpoint saved."))
         return redirect("webhook_detail", endpoint_id=endpoint.pk)
+    return _detail(request, endpoint, form)
+
+
+def _detail(request, endpoint: WebhookEndpoint, form: EndpointForm, secret: str = ""):
     filters = LogFilterForm(request.GET or None)
     attempts = WebhookAttempt.objects.filter(endpoint=endpoint).select_related("delivery")
     if filters.is_valid():
@@ -77,21 +84,26 @@ def webhook_detail(request, endpoint_id):
         "filters": filters,
         "attempts": list(attempts.order_by("-attempted_at", "-id")[:LOG_LIMIT]),
         "log_limit": LOG_LIMIT,
-        "secret": request.session.pop(f"webhook-secret:{endpoint.pk}", None),
+        "secret": secret,
     }
     return render(request, "customers/webhook_detail.html", context)
 
 
+@never_cache
 @editor_required
 @require_POST
 def webhook_secret(request, endpoint_id):
-    """Reveal (or, with `rotate`, replace) the secret: shown once on the next page."""
+    """Reveal the secret: the answer to this POST shows it (it is never put in the
+    session, a URL or a log). With `rotate`, make a new one and go back to the page."""
     endpoint = _endpoint(request, endpoint_id)
     if request.POST.get("rotate"):
-        endpoint = services.webhook_secret_rotate(endpoint=endpoint, actor=Actor.user(request.user))
-        messages.success(request, _("New secret made. The previous one also signs for 24 hours."))
-    request.session[f"webhook-secret:{endpoint.pk}"] = endpoint.secret
-    return redirect("webhook_detail", endpoint_id=endpoint.pk)
+        services.webhook_secret_rotate(endpoint=endpoint, actor=Actor.user(request.user))
+        messages.success(
+            request,
+            _("New secret made. The previous one also signs for 24 hours. Reveal it to copy it."),
+        )
+        return redirect("webhook_detail", endpoint_id=endpoint.pk)
+    return _detail(request, endpoint, EndpointForm(initial=_initial(endpoint)), endpoint.secret)
 
 
 @editor_required

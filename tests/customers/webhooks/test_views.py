@@ -51,14 +51,17 @@ def test_reveal_and_rotate_the_secret(owner_client, business):
     endpoint = make_endpoint(business, "https://a.example.com/")
     page = owner_client.get(reverse("webhook_detail", args=[endpoint.pk])).content.decode()
     assert endpoint.secret not in page  # hidden until revealed
-    response = owner_client.post(reverse("webhook_secret", args=[endpoint.pk]), follow=True)
-    assert endpoint.secret in response.content.decode()
+    response = owner_client.post(reverse("webhook_secret", args=[endpoint.pk]))
+    assert response.status_code == 200 and endpoint.secret in response.content.decode()
+    assert endpoint.secret not in str(dict(owner_client.session))  # never in the session
     response = owner_client.post(
         reverse("webhook_secret", args=[endpoint.pk]), {"rotate": "1"}, follow=True
     )
     rotated = WebhookEndpoint.objects.get()
     assert rotated.secret != endpoint.secret and rotated.previous_secret == endpoint.secret
-    assert rotated.secret in response.content.decode()
+    assert rotated.secret not in response.content.decode()
+    revealed = owner_client.post(reverse("webhook_secret", args=[endpoint.pk]))
+    assert rotated.secret in revealed.content.decode()
 
 
 def test_the_log_shows_attempts_filters_and_replays(
