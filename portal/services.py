@@ -18,11 +18,13 @@ from customers.audit import Actor, event_record
 from customers.billing.subscriptions import subscription_cancel
 from customers.core import ratelimit
 from customers.core.errors import CustomerEmailTaken
+from customers.core.validation import text_problem
 from customers.models import Business, Customer, Subscription
 from customers.services import customer_update
 from portal.errors import (
     CancellationNotAllowed,
     CancellationReasonRequired,
+    InvalidComment,
     InvalidReturnUrl,
     PortalLinkInvalid,
     ProfileUpdatesDisabled,
@@ -284,6 +286,8 @@ def portal_subscription_cancel(
         raise CancellationNotAllowed()
     if feedback not in Subscription.Feedback.values:
         raise CancellationReasonRequired()
+    if text_problem(comment):
+        raise InvalidComment()
     return subscription_cancel(
         subscription=subscription,
         actor=Actor.customer(customer),

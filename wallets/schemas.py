@@ -6,7 +6,8 @@ from typing import Literal
 from ninja import Field
 from pydantic import StrictInt
 
-from customers.api.common import INT64_MAX, BodySchema, Currency, Out, PageParams, Text
+from customers.api.common import BodySchema, Currency, Out, PageParams, Text
+from customers.core.validation import INT64_MAX
 
 
 class WalletOut(Out):

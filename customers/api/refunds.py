@@ -8,7 +8,6 @@ from pydantic import StrictBool, StrictInt
 
 from customers.api.common import (
     ERRORS,
-    INT64_MAX,
     ApiRequestError,
     BodySchema,
     Currency,
@@ -25,6 +24,7 @@ from customers.api.common import (
     newest_page,
 )
 from customers.billing import refunds
+from customers.core.validation import INT64_MAX
 from customers.models import Payment, Refund
 
 router = Router(tags=["Refunds"])

@@ -1,0 +1,76 @@
+"""Refusals that hold for every URL, before any view runs.
+
+- A NUL character in the path is a 404: no ID, token or slug contains one, and
+  PostgreSQL cannot even compare text holding it. One check here covers every
+  `<str:…>` in every URLconf, including the ones added later.
+- Under `/api/`, every answer is JSON `{code, message}`, whatever produced it: a
+  body over `DATA_UPLOAD_MAX_MEMORY_SIZE` is a 413 before anything reads it, and an
+  error page rendered outside django-ninja (the CSRF failure page, a 405 from the
+  router, Django's 404 and 500 pages) is replaced by its JSON equivalent.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+
+API_PREFIX = "/api/"
+
+CODES = {
+    400: "INVALID_REQUEST",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "REQUEST_TOO_LARGE",
+    500: "INTERNAL_SERVER_ERROR",
+}
+MESSAGES = {
+    403: "Forbidden.",
+    404: "No such API endpoint.",
+    405: "Method not allowed here.",
+    413: "The request body is too large.",
+    500: "Something went wrong on our side.",
+}
+
+
+def api_error(status: int, message: str | None = None, code: str | None = None) -> JsonResponse:
+    return JsonResponse(
+        {
+            "code": code or CODES.get(status, "INVALID_REQUEST"),
+            "message": message or MESSAGES.get(status, "Invalid request."),
+        },
+        status=status,
+    )
+
+
+def body_too_large(request: HttpRequest) -> bool:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False  # Django refuses a malformed length itself (400)
+    return limit is not None and length > limit
+
+
+def _is_json(response: HttpResponse) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+class RequestGuardMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        api = request.path_info.startswith(API_PREFIX)
+        if "\x00" in request.path_info:
+            if api:
+                return api_error(404)
+            raise Http404("NUL in the path")
+        if api and body_too_large(request):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return api_error(413, f"The request body is over {limit:,} bytes.")
+        response = self.get_response(request)
+        if api and response.status_code >= 400 and not _is_json(response):
+            replaced = api_error(response.status_code)
+            if response.has_header("Allow"):
+                replaced["Allow"] = response["Allow"]
+            return replaced
+        return response
