@@ -27,13 +27,20 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    StrictInt,
     StrictStr,
+    WithJsonSchema,
     model_validator,
 )
 
 from customers.audit import Actor
 from customers.core.errors import DomainError
 from customers.core.validation import (
+    INT64_MAX,
+    INT64_MIN,
+    METADATA_KEY_MAX_LENGTH,
+    METADATA_MAX_KEYS,
+    METADATA_VALUE_MAX_LENGTH,
     PHONE_PATTERN,
     normalize_phone,
     text_problem,
@@ -69,6 +76,13 @@ def _storable_before(value: Any) -> Any:
     """Checked before the type: pydantic's own refusal of a lone surrogate does not
     say what is wrong."""
     return _storable(value) if isinstance(value, str) else value
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema's integer: 3 and 3.0 alike; never true, "3" or 3.5 (StrictInt after)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _not_blank(value: str) -> str:
@@ -137,6 +151,17 @@ def _aware(value: dt.datetime) -> dt.datetime:
 # Text the server can store: no NUL, no lone surrogate. The schema cannot say so (JSON
 # Schema has no such rule, and a JSON text holding either is still valid JSON).
 Text = Annotated[StrictStr, BeforeValidator(_storable_before)]
+# A JSON integer: what JSON Schema calls one (3.0 included), without pydantic's lax
+# reading of "3" and true.
+Integer = Annotated[StrictInt, BeforeValidator(_integral)]
+
+
+def integer(**bounds):
+    """Integer within bounds (ge, gt, le, lt), stated in the schema as JSON Schema's
+    minimum/maximum (bounds after the validator are not, in a nullable field)."""
+    return Annotated[StrictInt, Field(**bounds), BeforeValidator(_integral)]
+
+
 QueryText = Annotated[str, BeforeValidator(_storable_before)]
 # A name: not blank once surrounding whitespace is dropped (and stored stripped).
 NON_BLANK = r"\S"
@@ -147,7 +172,9 @@ Name = Annotated[
 ]
 # An object's public ID as a query filter (customer_id=, product_id=, …).
 IdQuery = Annotated[QueryText, Field(max_length=64)]
-Email = Annotated[Text, Field(max_length=254), AfterValidator(_email)]
+Email = Annotated[
+    Text, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(_email)
+]
 Phone = Annotated[
     Text,
     Field(
@@ -158,12 +185,26 @@ Phone = Annotated[
     ),
     AfterValidator(_phone),
 ]
+# The metadata rules (customers.core.validation.validate_metadata), as JSON Schema.
+METADATA_SCHEMA = {
+    "type": "object",
+    "maxProperties": METADATA_MAX_KEYS,
+    "propertyNames": {"maxLength": METADATA_KEY_MAX_LENGTH, "pattern": NON_BLANK},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "string", "maxLength": METADATA_VALUE_MAX_LENGTH},
+            {"type": "number", "minimum": INT64_MIN, "maximum": INT64_MAX},
+            {"type": "boolean"},
+        ]
+    },
+}
 Metadata = Annotated[
     dict[str, Any],
     AfterValidator(_metadata),
+    WithJsonSchema(METADATA_SCHEMA),
     Field(
-        description="Up to 50 keys (≤ 40 characters); values are text (≤ 500 characters), "
-        "numbers or booleans.",
+        description="Up to 50 keys (1–40 characters, not blank); values are text "
+        "(≤ 500 characters), numbers within the 64-bit integer range, or booleans.",
         examples=[{"plan": "pro", "seats": 3}],
     ),
 ]

@@ -7,7 +7,6 @@ metadata rules use it, and Django's form fields already refuse NUL themselves.
 """
 
 import json
-import math
 import re
 
 from django.core.exceptions import ValidationError
@@ -88,19 +87,15 @@ def parse_metadata(text: str) -> dict:
 
 
 def _check_number(key: str, item) -> None:
+    """A number is a 64-bit integer's range, integer or not (NaN and infinities fail
+    the comparison): the API schema states it as minimum and maximum."""
     if isinstance(item, bool):
         return
-    if isinstance(item, float) and not math.isfinite(item):
+    if not INT64_MIN <= item <= INT64_MAX:
         raise ValidationError(
-            _("Metadata value for “%(key)s” must be a finite number."),
+            _("Metadata value for “%(key)s” must be a number between %(min)s and %(max)s."),
             code="value_number",
-            params={"key": key},
-        )
-    if isinstance(item, int) and not INT64_MIN <= item <= INT64_MAX:
-        raise ValidationError(
-            _("Metadata value for “%(key)s” must fit in 64 bits."),
-            code="value_number",
-            params={"key": key},
+            params={"key": key, "min": INT64_MIN, "max": INT64_MAX},
         )
 
 

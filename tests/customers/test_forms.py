@@ -15,12 +15,13 @@ HOSTILE_METADATA = [
     ('{"a": NaN}', "must be a JSON object"),
     ('{"a": Infinity}', "must be a JSON object"),
     ('{"a": -Infinity}', "must be a JSON object"),
-    ('{"a": 1e999}', "finite number"),
+    ('{"a": 1e999}', "must be a number between"),
     ("[" * 5000, "must be a JSON object"),
     ('{"a": [' * 5000, "must be a JSON object"),
     ('{"a": ' + "9" * 4301 + "}", "must be a JSON object"),
-    ('{"a": 9223372036854775808}', "64 bits"),
-    ('{"a": -9223372036854775809}', "64 bits"),
+    ('{"a": 9223372036854775808}', "must be a number between"),
+    ('{"a": -9223372036854775809}', "must be a number between"),
+    ('{"a": 1e300}', "must be a number between"),
     ('{"a": {"b": 1}}', "must be text, a number or true/false"),
 ]
 
