@@ -214,5 +214,6 @@ def test_no_url_answers_a_hostile_value_with_a_server_error(client, world, role)
     walker = _visitor(client, role, world)
     walker.walk_urlconf()
     walker.walk_api()
+    print(f"hostile walk as {role}: {walker.requests} requests")  # shown with -s
     assert walker.requests > 1000  # the walk found the URLs (a broken discovery walks none)
     assert walker.failures == [], f"{len(walker.failures)} of {walker.requests}"
