@@ -101,8 +101,8 @@ def _check_number(key: str, item) -> None:
 
 def validate_metadata(value) -> dict:
     """Metadata is a flat object: at most 50 keys; keys and values are short strings,
-    values may also be numbers (64-bit integers, finite decimals) or booleans (as in
-    the API contract). Text must be storable (check_text)."""
+    values may also be numbers within the 64-bit integer range or booleans (as in the
+    API contract). Text must be storable (check_text)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
