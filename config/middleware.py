@@ -16,10 +16,12 @@ API_PREFIX = "/api/"
 
 CODES = {
     400: "INVALID_REQUEST",
+    401: "UNAUTHORIZED",
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     413: "REQUEST_TOO_LARGE",
+    429: "TOO_MANY_REQUESTS",
     500: "INTERNAL_SERVER_ERROR",
 }
 MESSAGES = {
@@ -27,6 +29,7 @@ MESSAGES = {
     404: "No such API endpoint.",
     405: "Method not allowed here.",
     413: "The request body is too large.",
+    429: "Too many requests; retry after the Retry-After delay.",
     500: "Something went wrong on our side.",
 }
 
@@ -70,7 +73,8 @@ class RequestGuardMiddleware:
         response = self.get_response(request)
         if api and response.status_code >= 400 and not _is_json(response):
             replaced = api_error(response.status_code)
-            if response.has_header("Allow"):
-                replaced["Allow"] = response["Allow"]
+            for header, value in response.items():  # Allow, Retry-After, Vary, …
+                if header.lower() not in ("content-type", "content-length"):
+                    replaced[header] = value
             return replaced
         return response

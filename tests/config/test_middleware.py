@@ -111,3 +111,13 @@ def test_a_body_growing_past_the_limit_without_a_length_is_413(api, settings):
     assert response.status_code in (413, 422)
     assert set(response.json()) == {"code", "message"}
     assert not Customer.objects.exists()
+
+
+def test_an_html_error_from_elsewhere_becomes_json_with_its_headers(client, settings):
+    """Whatever answers under /api with a non-JSON error (a middleware, a plain view),
+    the client still gets `{code, message}` and the headers (Retry-After, …)."""
+    settings.ROOT_URLCONF = "tests.config.urls_html_error"
+    response = client.get("/api/slow-down")
+    assert response.status_code == 429
+    assert response.json()["code"] == "TOO_MANY_REQUESTS"
+    assert response["Retry-After"] == "7"
