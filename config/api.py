@@ -10,8 +10,10 @@ import logging
 import re
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -62,6 +64,9 @@ field; malformed JSON is `422 INVALID_REQUEST_BODY` too. Business-rule refusals
 carry their contract code (`INSUFFICIENT_WALLET_FUNDS`,
 `REFUND_AMOUNT_EXCEEDS_PAID_AMOUNT`, …) and the header `x-should-retry: false`
 so the client does not retry them. Another business's object is `404 NOT_FOUND`.
+Text fields refuse NUL characters and lone surrogates (`\\udfff`) with a 422; a
+body over 2.5 MB is `413 REQUEST_TOO_LARGE`; any path or method the API does not
+serve is `404 NOT_FOUND` / `405 METHOD_NOT_ALLOWED`, in the same JSON shape.
 
 **Pagination.** `page_number` is zero-based (default 0); `page_size` is 1–100
 (default 10) — values outside are rejected with 422, not clamped. Lists are newest
@@ -200,6 +205,14 @@ def on_django_validation_error(request, exc: DjangoValidationError):
     return error(request, 422, code, message, {"x-should-retry": "false"})
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request, exc):
+    """A body without a Content-Length that grows past the limit while read (the
+    request guard refuses the ones that announce their size)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error(request, 413, "REQUEST_TOO_LARGE", f"The request body is over {limit:,} bytes.")
+
+
 @api.exception_handler(Exception)
 def on_server_error(request, exc: Exception):
     logger.exception("API error on %s %s", request.method, request.path)
@@ -300,8 +313,9 @@ def _with_limit_headers(response, verdict: Verdict):
 api.add_decorator(rate_limited, mode="view")
 
 
+@csrf_exempt  # a POST to a wrong path is a 404 too, not the CSRF failure page
 def not_found(request, rest=""):
-    """Any other path under /api/: the same JSON 404 as a missing object."""
+    """Any other path under /api/, whatever the method: the JSON 404."""
     return JsonResponse({"code": "NOT_FOUND", "message": "No such API endpoint."}, status=404)
 
 

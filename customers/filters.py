@@ -21,6 +21,16 @@ from customers.selectors import has_active_subscription
 from wallets.selectors import with_wallet_balance
 
 SEARCH_MAX_LENGTH = 100
+# The last day a date filter takes: a day later still fits in a datetime (the end of
+# a range is the next midnight) and a chart bar after it too.
+LAST_DATE = dt.date(9998, 12, 31)
+
+
+def validate_filter_date(value: dt.date) -> None:
+    if value > LAST_DATE:
+        raise ValidationError(
+            _("Enter a date up to %(last)s."), code="max_value", params={"last": LAST_DATE}
+        )
 
 
 class CustomerFilterForm(forms.Form):
@@ -67,11 +77,13 @@ class CustomerFilter(django_filters.FilterSet):
     created_after = django_filters.DateFilter(
         method="filter_created_after",
         label=_("Created from"),
+        validators=[validate_filter_date],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_before = django_filters.DateFilter(
         method="filter_created_before",
         label=_("Created to"),
+        validators=[validate_filter_date],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     has_phone = django_filters.BooleanFilter(

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from customers.core.validation import normalize_phone, validate_metadata
+from customers.core.validation import normalize_phone, parse_metadata
 from customers.models import LOCALE_CHOICES
 from customers.tables import CustomerTable
 
@@ -54,16 +54,7 @@ class MetadataField(forms.CharField):
         return value
 
     def to_python(self, value):
-        text = (value or "").strip()
-        if not text:
-            return {}
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(
-                _('Metadata must be a JSON object, e.g. {"plan": "pro"}.'), code="json"
-            ) from exc
-        return validate_metadata(parsed)
+        return parse_metadata(value)  # the API's rules (validate_metadata), from JSON text
 
 
 class CustomerForm(forms.Form):

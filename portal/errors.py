@@ -41,3 +41,9 @@ class CancellationReasonRequired(DomainError):
     code = "INVALID_REQUEST_BODY"
     status = 422
     default_message = _("Choose a reason for cancelling.")
+
+
+class InvalidComment(DomainError):
+    code = "INVALID_REQUEST_BODY"
+    status = 422
+    default_message = _("Remove the invalid characters (NUL or broken Unicode) from the comment.")

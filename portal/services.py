@@ -2,12 +2,11 @@
 writes an Event; e-mails go out with transaction.on_commit."""
 
 import datetime as dt
+import re
 import secrets
 import unicodedata
 
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,11 +15,13 @@ from customers.audit import Actor, event_record
 from customers.billing.subscriptions import subscription_cancel
 from customers.core import ratelimit
 from customers.core.tasks import enqueue_on_commit
+from customers.core.validation import text_problem
 from customers.models import Business, Customer, Subscription
 from customers.services import customer_update
 from portal.errors import (
     CancellationNotAllowed,
     CancellationReasonRequired,
+    InvalidComment,
     InvalidReturnUrl,
     PortalLinkInvalid,
     ProfileUpdatesDisabled,
@@ -45,15 +46,17 @@ EMAIL_CHANGE_LIMIT = 5
 EMAIL_CHANGE_WINDOW = 3600
 
 
+# A return URL: http(s), a host name (no spaces, quotes or angle brackets; at most
+# 253 characters), then any path. The API schema states this very pattern.
+RETURN_URL_PATTERN = r"^https?://[^\s/?#<>\"'`\\]{1,253}([/?#]\S*)?$"
+RETURN_URL_MAX_LENGTH = 1000
+
+
 def _clean_return_url(return_url: str | None) -> str:
     value = (return_url or "").strip()
     if not value:
         return ""
-    try:
-        URLValidator(schemes=["http", "https"])(value)
-    except ValidationError as exc:
-        raise InvalidReturnUrl() from exc
-    if len(value) > 1000:
+    if len(value) > RETURN_URL_MAX_LENGTH or not re.match(RETURN_URL_PATTERN, value):
         raise InvalidReturnUrl()
     return value
 
@@ -241,6 +244,8 @@ def portal_subscription_cancel(
         raise CancellationNotAllowed()
     if feedback not in Subscription.Feedback.values:
         raise CancellationReasonRequired()
+    if text_problem(comment):
+        raise InvalidComment()
     return subscription_cancel(
         subscription=subscription,
         actor=Actor.customer(customer),

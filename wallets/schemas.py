@@ -3,10 +3,11 @@
 import datetime as dt
 from typing import Literal
 
+from django.conf import settings
 from ninja import Field
-from pydantic import StrictInt
 
-from customers.api.common import INT64_MAX, BodySchema, Currency, Out, PageParams, Text
+from customers.api.common import BodySchema, Currency, Integer, Out, PageParams, Text
+from customers.core.validation import INT64_MAX
 
 
 class WalletOut(Out):
@@ -28,9 +29,14 @@ class WalletListOut(Out):
     )
 
 
+# The configured wallet currencies (WALLET_CURRENCIES): others are refused, so the
+# schema lists these, not the contract's 145 codes.
+WalletCurrency = Literal[tuple(settings.WALLET_CURRENCIES)]
+
+
 class LedgerEntryIn(BodySchema):
-    amount: StrictInt = Field(..., gt=0, le=INT64_MAX, description="Minor units, > 0.")
-    currency: Currency = Field(..., description="USD or INR; other codes get 422.")
+    amount: Integer = Field(..., gt=0, le=INT64_MAX, description="Minor units, > 0.")
+    currency: WalletCurrency = Field(..., description="A wallet currency (USD, INR).")
     entry_type: Literal["credit", "debit"]
     idempotency_key: Text | None = Field(
         None,

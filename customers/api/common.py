@@ -14,7 +14,6 @@ millions of index entries. Narrow with `created_at_lte` to go further back.
 """
 
 import datetime as dt
-import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -28,16 +27,27 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    StrictInt,
     StrictStr,
+    WithJsonSchema,
     model_validator,
 )
 
 from customers.audit import Actor
 from customers.core.errors import DomainError
-from customers.core.validation import normalize_phone, validate_metadata
+from customers.core.validation import (
+    INT64_MAX,
+    INT64_MIN,
+    METADATA_KEY_MAX_LENGTH,
+    METADATA_MAX_KEYS,
+    METADATA_VALUE_MAX_LENGTH,
+    PHONE_PATTERN,
+    normalize_phone,
+    text_problem,
+    validate_metadata,
+)
 from customers.models import LOCALE_CHOICES
 
-INT64_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1  # PositiveIntegerField on PostgreSQL
 
 # The contract's 145 ISO 4217 codes (api-contract.md §4).
@@ -54,9 +64,32 @@ Currency = Literal[tuple(CURRENCIES)]
 Locale = Literal[tuple(code for code, _name in LOCALE_CHOICES)]
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+def _storable(value: str) -> str:
+    """The one text rule of the API (customers.core.validation.text_problem)."""
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _storable_before(value: Any) -> Any:
+    """Checked before the type: pydantic's own refusal of a lone surrogate does not
+    say what is wrong."""
+    return _storable(value) if isinstance(value, str) else value
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema's integer: 3 and 3.0 alike; never true, "3" or 3.5 (StrictInt after)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _not_blank(value: str) -> str:
+    """Surrounding whitespace is dropped; what is left must not be empty."""
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
     return value
 
 
@@ -86,19 +119,9 @@ def _metadata(value: Any) -> Any:
     if value is None:
         return None
     try:
-        validate_metadata(value)
+        return validate_metadata(value)
     except DjangoValidationError as exc:
         raise ValueError(_django_message(exc)) from exc
-    for item in value.values():
-        if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError("metadata numbers must be finite")
-        if isinstance(item, int) and not isinstance(item, bool) and abs(item) > INT64_MAX:
-            raise ValueError("metadata integers must fit in 64 bits")
-        if isinstance(item, str):
-            _no_nul(item)
-    for key in value:
-        _no_nul(key)
-    return value
 
 
 _ISO_DATETIME = re.compile(
@@ -125,18 +148,63 @@ def _aware(value: dt.datetime) -> dt.datetime:
         raise ValueError("is out of range") from exc
 
 
-Text = Annotated[StrictStr, AfterValidator(_no_nul)]
-QueryText = Annotated[str, AfterValidator(_no_nul)]
+# Text the server can store: no NUL, no lone surrogate. The schema cannot say so (JSON
+# Schema has no such rule, and a JSON text holding either is still valid JSON).
+Text = Annotated[StrictStr, BeforeValidator(_storable_before)]
+# A JSON integer: what JSON Schema calls one (3.0 included), without pydantic's lax
+# reading of "3" and true.
+Integer = Annotated[StrictInt, BeforeValidator(_integral)]
+
+
+def integer(**bounds):
+    """Integer within bounds (ge, gt, le, lt), stated in the schema as JSON Schema's
+    minimum/maximum (bounds after the validator are not, in a nullable field)."""
+    return Annotated[StrictInt, Field(**bounds), BeforeValidator(_integral)]
+
+
+QueryText = Annotated[str, BeforeValidator(_storable_before)]
+# A name: not blank once surrounding whitespace is dropped (and stored stripped).
+NON_BLANK = r"\S"
+Name = Annotated[
+    Text,
+    Field(min_length=1, max_length=255, json_schema_extra={"pattern": NON_BLANK}),
+    AfterValidator(_not_blank),
+]
 # An object's public ID as a query filter (customer_id=, product_id=, …).
 IdQuery = Annotated[QueryText, Field(max_length=64)]
-Email = Annotated[Text, Field(max_length=254), AfterValidator(_email)]
-Phone = Annotated[Text, Field(max_length=40), AfterValidator(_phone)]
+Email = Annotated[
+    Text, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(_email)
+]
+Phone = Annotated[
+    Text,
+    Field(
+        max_length=40,
+        json_schema_extra={"pattern": PHONE_PATTERN},
+        description="International format: + (or 00) and the country code, e.g. "
+        "+1 415 555 0134; spaces, dots, dashes and brackets are ignored. Empty clears it.",
+    ),
+    AfterValidator(_phone),
+]
+# The metadata rules (customers.core.validation.validate_metadata), as JSON Schema.
+METADATA_SCHEMA = {
+    "type": "object",
+    "maxProperties": METADATA_MAX_KEYS,
+    "propertyNames": {"maxLength": METADATA_KEY_MAX_LENGTH, "pattern": NON_BLANK},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "string", "maxLength": METADATA_VALUE_MAX_LENGTH},
+            {"type": "number", "minimum": INT64_MIN, "maximum": INT64_MAX},
+            {"type": "boolean"},
+        ]
+    },
+}
 Metadata = Annotated[
     dict[str, Any],
     AfterValidator(_metadata),
+    WithJsonSchema(METADATA_SCHEMA),
     Field(
-        description="Up to 50 keys (≤ 40 characters); values are text (≤ 500 characters), "
-        "numbers or booleans.",
+        description="Up to 50 keys (1–40 characters, not blank); values are text "
+        "(≤ 500 characters), numbers within the 64-bit integer range, or booleans.",
         examples=[{"plan": "pro", "seats": 3}],
     ),
 ]

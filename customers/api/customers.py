@@ -9,16 +9,15 @@ from ninja import Field, Query, Router
 from customers import services
 from customers.api.common import (
     ERRORS,
-    ApiRequestError,
     BodySchema,
     Email,
     ListFilters,
     Locale,
     Metadata,
+    Name,
     Out,
     Phone,
     QueryText,
-    Text,
     actor_of,
     created_between,
     get_scoped,
@@ -74,17 +73,18 @@ class CustomerFilters(ListFilters):
 
 class CustomerCreateIn(BodySchema):
     email: Email = Field(..., examples=["ada@example.com"])
-    name: Text = Field(..., min_length=1, max_length=255, examples=["Ada Lovelace"])
+    name: Name = Field(..., examples=["Ada Lovelace"])
     metadata: Metadata | None = None
     phone_number: Phone | None = Field(None, description="International format, e.g. +1 415…")
     preferred_locale: Locale | None = None
 
 
 class CustomerPatchIn(BodySchema):
-    """Absent keys stay as they are; `null` clears phone, metadata and locale."""
+    """Absent keys stay as they are; `null` clears phone, metadata and locale. `name`
+    and `email` cannot be null (the schema says so: not nullable)."""
 
-    email: Email | None = None
-    name: Text | None = Field(None, min_length=1, max_length=255)
+    email: Email = None
+    name: Name = None
     metadata: Metadata | None = None
     phone_number: Phone | None = None
     preferred_locale: Locale | None = None
@@ -146,10 +146,7 @@ def update_customer(request, customer_id: str, payload: CustomerPatchIn):
     """PATCH: a key left out stays as it is; `null` clears `phone_number`, `metadata`
     and `preferred_locale`. `name` and `email` cannot be cleared (422)."""
     customer = get_scoped(_customers(request).select_related("business"), customer_id)
-    changes = payload.model_dump(exclude_unset=True)
-    for required in ("name", "email"):
-        if required in changes and changes[required] is None:
-            raise ApiRequestError(f"{required}: cannot be null")
+    changes = payload.model_dump(exclude_unset=True)  # name and email are never null
     cleared = {"phone_number": "", "metadata": {}, "preferred_locale": ""}
     changes = {k: cleared[k] if v is None else v for k, v in changes.items()}
     customer = services.customer_update(customer=customer, actor=actor_of(request), **changes)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from django.db import transaction
 from ninja import Field, Query, Router, Status
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
 from customers.api.common import (
     ERRORS,
@@ -25,6 +25,7 @@ from customers.api.common import (
     created_between,
     customer_limited,
     get_scoped,
+    integer,
     newest_page,
 )
 from customers.audit import Actor
@@ -69,8 +70,8 @@ class LicenseKeyFilters(ListFilters):
 
 
 class LicenseKeyPatchIn(BodySchema):
-    activations_limit: StrictInt | None = Field(
-        None, ge=0, le=INT32_MAX, description="null = unlimited."
+    activations_limit: integer(ge=0, le=INT32_MAX) | None = Field(
+        None, description="null = unlimited."
     )
     disabled: StrictBool | None = Field(None, description="true disables, false enables.")
     expires_at: AwareDatetime | None = Field(None, description="null = never.")

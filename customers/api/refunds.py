@@ -4,11 +4,10 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Query, Router
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
 from customers.api.common import (
     ERRORS,
-    INT64_MAX,
     ApiRequestError,
     BodySchema,
     Currency,
@@ -22,9 +21,11 @@ from customers.api.common import (
     created_between,
     customer_limited,
     get_scoped,
+    integer,
     newest_page,
 )
 from customers.billing import refunds
+from customers.core.validation import INT64_MAX
 from customers.models import Payment, Refund
 
 router = Router(tags=["Refunds"])
@@ -59,8 +60,8 @@ class RefundListOut(Out):
 
 class RefundItemIn(BodySchema):
     item_id: Text = Field(..., max_length=64, description="The payment's product ID.")
-    amount: StrictInt | None = Field(
-        None, gt=0, le=INT64_MAX, description="Minor units; null refunds the whole line."
+    amount: integer(gt=0, le=INT64_MAX) | None = Field(
+        None, description="Minor units; null refunds the whole line."
     )
     tax_inclusive: StrictBool = Field(
         True, description="false: `amount` excludes tax and the tax share is added."

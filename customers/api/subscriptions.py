@@ -1,11 +1,11 @@
 """Subscriptions (api-contract.md §10): list, get, cancel or revoke a cancellation."""
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Exists, OuterRef
 from ninja import Field, Query, Router
-from pydantic import StrictBool
+from pydantic import ConfigDict, StrictBool, WithJsonSchema
 
 from customers.api.common import (
     ERRORS,
@@ -26,6 +26,7 @@ from customers.api.common import (
     newest_page,
 )
 from customers.billing import subscriptions
+from customers.core.errors import SubscriptionInactive
 from customers.models import Payment, Subscription
 
 router = Router(tags=["Subscriptions"])
@@ -114,38 +115,90 @@ class SubscriptionListOut(Out):
     items: list[SubscriptionOut]
 
 
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
+# A language tag (`en`, `ko-KR`, `zh_Hant`): accepted and ignored.
+LocaleTag = Annotated[
+    QueryText,
+    Field(
+        max_length=35,
+        pattern=LANGUAGE_TAG,
+        json_schema_extra={"pattern": LANGUAGE_TAG},  # (pydantic drops it from the schema)
+        description="A language tag such as `en` or `ko-KR`; accepted and ignored.",
+    ),
+]
+
+
 class SubscriptionFilters(ListFilters):
     customer_id: IdQuery | None = None
     product_id: IdQuery | None = None
     brand_id: IdQuery | None = None
     status: SubscriptionStatus | None = None
     cancel_at_next_billing_date: bool | None = None
-    locale: QueryText | None = Field(None, max_length=10, description="Accepted and ignored.")
+    locale: LocaleTag | None = None
+
+
+# A field of the contract this API does not change: only null is accepted (the
+# handler answers 422 "changing it is not supported" for anything else).
+Unsupported = Annotated[
+    Any, WithJsonSchema({"type": "null", "description": "Not supported here: null only."})
+]
+_EXTRAS = ("cancel_reason", "cancellation_feedback", "cancellation_comment")
+_ALL_NULL = {"type": "null"}
 
 
 class SubscriptionPatchIn(BodySchema):
     """What PATCH /subscriptions/{id} changes. Supported: `status: cancelled` (cancel
     now), `cancel_at_next_billing_date` (true schedules, false revokes a scheduled
     cancellation), with `cancel_reason`, `cancellation_feedback` and
-    `cancellation_comment`. Everything else is refused with 422 unless null."""
+    `cancellation_comment` (only when cancelling); `status: active` alone (a no-op on
+    an active subscription). Everything else is refused with 422 unless null."""
 
-    status: SubscriptionStatus | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {  # the cancellation details only come with a cancellation
+                    "anyOf": [
+                        {"required": ["status"], "properties": {"status": {"const": "cancelled"}}},
+                        {
+                            "required": ["cancel_at_next_billing_date"],
+                            "properties": {"cancel_at_next_billing_date": {"const": True}},
+                        },
+                        {"properties": dict.fromkeys(_EXTRAS, _ALL_NULL)},
+                    ]
+                },
+                {  # `status: active` is sent alone
+                    "anyOf": [
+                        {"properties": {"status": {"enum": ["cancelled", None]}}},
+                        {
+                            "properties": dict.fromkeys(
+                                ("cancel_at_next_billing_date", *_EXTRAS), _ALL_NULL
+                            )
+                        },
+                    ]
+                },
+            ]
+        }
+    )
+
+    status: Literal["cancelled", "active"] | None = Field(
+        None, description="`cancelled` cancels now; `active` (sent alone) keeps it active."
+    )
     cancel_at_next_billing_date: StrictBool | None = None
     cancel_reason: CancelReason | None = None
     cancellation_feedback: CancellationFeedback | None = None
     cancellation_comment: Text | None = Field(None, max_length=3000)
-    pause: Any = Field(None, description="Removed: always 422.")
+    pause: Annotated[Any, WithJsonSchema({"not": {}, "description": "Removed: always 422."})] = None
     # Accepted by the contract, not supported here: 422 unless null.
-    billing: dict | None = None
-    customer_name: Any = None
-    customer_business_name: Any = None
-    tax_id: Any = None
-    metadata: Any = None
-    next_billing_date: Any = None
-    disable_on_demand: Any = None
-    subscription_period_count: Any = None
-    subscription_period_interval: Any = None
-    credit_entitlement_cart: Any = None
+    billing: Unsupported = None
+    customer_name: Unsupported = None
+    customer_business_name: Unsupported = None
+    tax_id: Unsupported = None
+    metadata: Unsupported = None
+    next_billing_date: Unsupported = None
+    disable_on_demand: Unsupported = None
+    subscription_period_count: Unsupported = None
+    subscription_period_interval: Unsupported = None
+    credit_entitlement_cart: Unsupported = None
 
 
 def subscription_out(sub) -> dict:
@@ -229,7 +282,7 @@ def list_subscriptions(request, filters: Query[SubscriptionFilters]):
 
 
 @router.get("/subscriptions/{subscription_id}", response={200: SubscriptionOut, **ERRORS})
-def get_subscription(request, subscription_id: str, locale: str | None = None):
+def get_subscription(request, subscription_id: str, locale: LocaleTag | None = None):
     return subscription_out(get_scoped(_subscriptions(request), subscription_id))
 
 
@@ -239,9 +292,10 @@ def update_subscription(request, subscription_id: str, payload: SubscriptionPatc
     (`cancel_at_next_billing_date: true`) or revoke a scheduled cancellation
     (`false`; a no-op when none is scheduled), with `cancel_reason`,
     `cancellation_feedback` and `cancellation_comment`. `pause` is always 422.
-    `paused`/`active` must be sent alone; pausing is not supported (422) and
-    `active` on an active subscription is a no-op. Other fields of the contract
-    (billing, metadata, next_billing_date, …) are not supported: 422 unless null.
+    Pausing is not supported (`status: paused` is 422); `active` must be sent alone
+    and is a no-op on an active subscription (409 `SUBSCRIPTION_INACTIVE` on any
+    other). Other fields of the contract (billing, metadata, next_billing_date, …)
+    are not supported: 422 unless null.
     """
     sub = get_scoped(_subscriptions(request), subscription_id)
     sent = {f for f in payload.model_fields_set if getattr(payload, f) is not None}
@@ -251,14 +305,12 @@ def update_subscription(request, subscription_id: str, payload: SubscriptionPatc
     if unsupported:
         raise ApiRequestError(f"{unsupported[0]}: changing it is not supported")
     status = payload.status
-    if status in ("paused", "active"):
+    if status == "active":  # nothing here is paused: an active one stays active
         if sent - {"status"}:
-            raise ApiRequestError(f"status: {status} must be sent alone")
-        if status == "active" and sub.status == "active":
-            return subscription_out(sub)
-        raise ApiRequestError(f"status: {status} is not supported for this subscription")
-    if status not in (None, "cancelled"):
-        raise ApiRequestError("status: only cancelled, paused or active can be set")
+            raise ApiRequestError("status: active must be sent alone")
+        if sub.status != "active":
+            raise SubscriptionInactive()
+        return subscription_out(sub)
     cancelling = status == "cancelled" or payload.cancel_at_next_billing_date is True
     extras = sent & {"cancel_reason", "cancellation_feedback", "cancellation_comment"}
     if extras and not cancelling:

@@ -1,5 +1,12 @@
-"""Field rules shared by the dashboard forms, the API and the services."""
+"""Field rules shared by the dashboard forms, the API and the services.
 
+Text that reaches the database must be storable everywhere: PostgreSQL refuses NUL
+characters, and a lone UTF-16 surrogate (JSON's "\udfff") cannot be encoded to
+UTF-8 at all. `check_text` is the one rule for both; the API's text types and the
+metadata rules use it, and Django's form fields already refuse NUL themselves.
+"""
+
+import json
 import re
 
 from django.core.exceptions import ValidationError
@@ -10,6 +17,31 @@ METADATA_KEY_MAX_LENGTH = 40
 METADATA_VALUE_MAX_LENGTH = 500
 _PHONE_SEPARATORS = re.compile(r"[\s().\-]")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# What the phone rule accepts, as the API schema states it (JSON Schema, searched).
+_SEP = r"[\s().\-]*"
+PHONE_PATTERN = rf"^{_SEP}((\+|0{_SEP}0){_SEP}[1-9]({_SEP}\d){{6,14}}{_SEP})?$"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Longer metadata text cannot hold 50 short keys and values, however escaped.
+METADATA_MAX_TEXT = 200_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as text (NUL, a lone surrogate), or None."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    if _SURROGATE.search(value):
+        return "must not contain lone surrogates (invalid Unicode)"
+    return None
+
+
+def check_text(value: str) -> str:
+    """`value` unchanged, or ValidationError when it cannot be stored as text."""
+    if text_problem(value):
+        raise ValidationError(
+            _("Remove the invalid characters (NUL or broken Unicode)."), code="text"
+        )
+    return value
 
 
 def normalize_phone(raw: str) -> str:
@@ -30,9 +62,47 @@ def normalize_phone(raw: str) -> str:
     return value
 
 
+def _refuse_constant(name: str):
+    raise ValueError(name)
+
+
+def parse_metadata(text: str) -> dict:
+    """Metadata typed as JSON text (the dashboard's textarea), checked by
+    validate_metadata. Refuses what JSON does not allow but Python's parser reads
+    (NaN, Infinity) and input that would exhaust the parser (deep nesting, huge
+    numbers) with the same ValidationError as any other bad metadata."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    invalid = ValidationError(
+        _('Metadata must be a JSON object, e.g. {"plan": "pro"}.'), code="json"
+    )
+    if len(text) > METADATA_MAX_TEXT:
+        raise invalid
+    try:
+        parsed = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, NaN, >4,300 digits
+        raise invalid from exc
+    return validate_metadata(parsed)
+
+
+def _check_number(key: str, item) -> None:
+    """A number is a 64-bit integer's range, integer or not (NaN and infinities fail
+    the comparison): the API schema states it as minimum and maximum."""
+    if isinstance(item, bool):
+        return
+    if not INT64_MIN <= item <= INT64_MAX:
+        raise ValidationError(
+            _("Metadata value for “%(key)s” must be a number between %(min)s and %(max)s."),
+            code="value_number",
+            params={"key": key, "min": INT64_MIN, "max": INT64_MAX},
+        )
+
+
 def validate_metadata(value) -> dict:
     """Metadata is a flat object: at most 50 keys; keys and values are short strings,
-    values may also be numbers or booleans (as in the API contract)."""
+    values may also be numbers within the 64-bit integer range or booleans (as in the
+    API contract). Text must be storable (check_text)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -46,6 +116,7 @@ def validate_metadata(value) -> dict:
     for key, item in value.items():
         if not isinstance(key, str) or not key.strip():
             raise ValidationError(_("Metadata keys must be non-empty text."), code="key")
+        check_text(key)
         if len(key) > METADATA_KEY_MAX_LENGTH:
             raise ValidationError(
                 _("Metadata key “%(key)s…” is longer than %(max)d characters."),
@@ -53,6 +124,7 @@ def validate_metadata(value) -> dict:
                 params={"key": key[:20], "max": METADATA_KEY_MAX_LENGTH},
             )
         if isinstance(item, bool | int | float):
+            _check_number(key, item)
             continue
         if not isinstance(item, str):
             raise ValidationError(
@@ -66,4 +138,5 @@ def validate_metadata(value) -> dict:
                 code="value_length",
                 params={"key": key, "max": METADATA_VALUE_MAX_LENGTH},
             )
+        check_text(item)
     return value

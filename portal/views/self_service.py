@@ -58,7 +58,9 @@ def billing(request):
 
 @portal_login_required
 def invoice(request, payment_id):
-    payment = get_object_or_404(Payment.objects.filter(customer=request.customer), pk=payment_id)
+    """Only a successful payment has an invoice (as on the dashboard and the API)."""
+    payments = Payment.objects.filter(customer=request.customer, status=Payment.Status.SUCCEEDED)
+    payment = get_object_or_404(payments, pk=payment_id)
     return pdf_response(invoice_pdf(payment=payment), f"invoice-{payment.pk}.pdf")
 
 

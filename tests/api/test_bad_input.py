@@ -154,3 +154,22 @@ def test_unknown_query_parameters_are_422(api, customer):
     assert_422(response, "emial")
     assert api.get(f"/customers/{customer.pk}", page=2).status_code == 422
     assert api.get("/customers", email="ada@example.com").json()["items"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59",
+        "9999-12-31T23:59:59-01:00",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31",
+        "0001-01-01",
+    ],
+)
+@pytest.mark.parametrize("path", ["/customers", "/payments", "/refunds", "/subscriptions"])
+def test_far_dates_in_list_filters_are_never_a_server_error(api, path, value):
+    for name in ("created_at_gte", "created_at_lte"):
+        response = api.get(path, **{name: value})
+        assert response.status_code in (200, 422), (name, value, response.content)
+        if response.status_code == 422:
+            assert name in response.json()["message"]

@@ -226,3 +226,24 @@ def test_korean_portal(portal_client):
     portal_client.post(reverse("set_language"), {"language": "ko", "next": "/portal/"})
     html = portal_client.get(reverse("portal:home")).content.decode()
     assert 'lang="ko"' in html
+
+
+@pytest.mark.parametrize("status", ["failed", "processing", "cancelled"])
+def test_no_invoice_for_a_payment_that_did_not_succeed(
+    portal_client, portal_customer, catalog, status
+):
+    payment = make_payment(portal_customer, catalog, status=status)
+    assert portal_client.get(reverse("portal:invoice", args=[payment.pk])).status_code == 404
+
+
+def test_nul_in_the_cancellation_comment_is_refused(portal_client, portal_customer, catalog):
+    sub = make_subscription(portal_customer, catalog)
+    response = portal_client.post(
+        reverse("portal:subscription_cancel", args=[sub.pk]),
+        {"when": "now", "feedback": "too_expensive", "comment": "bye\x00"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "invalid characters" in response.content.decode()
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE
