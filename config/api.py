@@ -244,6 +244,14 @@ def reject_unknown_query_parameters(run):
     def wrapper(request, *args, **kwargs):
         route = _openapi_route(request)
         declared = _query_names().get((request.method, route))
+        repeated = sorted(name for name in request.GET if len(request.GET.getlist(name)) > 1)
+        if repeated:  # no parameter takes a list this way (the client joins with commas)
+            return error(
+                request,
+                422,
+                "INVALID_REQUEST_PARAMETERS",
+                f"{repeated[0][:40]}: given more than once",
+            )
         if declared is not None:
             unknown = sorted(set(request.GET) - declared)
             if unknown:

@@ -2,10 +2,11 @@
 secret and headers, cursor pages, errors; and a delivery it verifies with `unwrap`."""
 
 import pytest
+from django.test import Client as DjangoClient
 from dodopayments import NotFoundError, PermissionDeniedError, UnprocessableEntityError
 
 from customers.models import WebhookEndpoint
-from tests.api.conftest import make_key
+from tests.api.conftest import Api, make_key
 from tests.api.test_sdk import sdk
 from tests.customers.webhooks.receiver import start_receiver
 
@@ -173,3 +174,11 @@ def test_a_bad_update_changes_nothing(client):
         client.webhooks.retrieve("not-an-id")
     with pytest.raises(UnprocessableEntityError):
         client.webhooks.headers.update(created.id, headers={"X-A": "a\nb"})
+
+
+def test_a_query_parameter_given_twice_is_a_422(api_key):
+    api = Api(DjangoClient(), api_key)
+    response = api.get("/webhooks", limit=["1", "2"])
+    assert response.status_code == 422
+    assert response.json()["code"] == "INVALID_REQUEST_PARAMETERS"
+    assert api.get("/customers", name=["a", "b"]).status_code == 422
