@@ -319,8 +319,10 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
             (_("Payment ID"), payment.pk),
             (_("Invoice number"), payment.invoice_label or "—"),
             (_("Refunded to"), str(refund.get_destination_display())),
-            (_("Reason"), refund.reason or "—"),
         ]
+        # A short reason reads best with the facts; a long one (up to 3,000 characters)
+        # goes after the totals in small print, so the amounts stay on the first page.
+        + ([(_("Reason"), refund.reason or "—")] if len(refund.reason) <= 200 else [])
     )
     doc.rule()
     doc.line_text(_("Customer"), size=11, bold=True)
@@ -333,6 +335,11 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
             (kind, doc.money(refund.amount, refund.currency)),
         ]
     )
+    if len(refund.reason) > 200:
+        doc.rule()
+        doc.line_text(_("Reason"), size=9, bold=True)
+        doc.set_text_color(104, 115, 133)
+        doc.line_text(refund.reason, size=8, h=3.8)
     return bytes(doc.output())
 
 

@@ -64,6 +64,17 @@
     }
   });
 
+  // The dashboard's phone menu: the Menu button opens and closes the navigation.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-nav-toggle]");
+    if (!toggle) return;
+    event.preventDefault();
+    var sidebar = document.getElementById("sidebar");
+    var open = !sidebar.classList.contains("is-open");
+    sidebar.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+
   // Close open <details> menus on outside click or Escape.
   function closeMenus(except) {
     document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
@@ -74,6 +85,13 @@
     closeMenus(event.target.closest("details.dropdown"));
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") closeMenus(null);
+    if (event.key === "Escape") {
+      closeMenus(null);
+      var sidebar = document.getElementById("sidebar");
+      if (sidebar && sidebar.classList.contains("is-open")) {
+        sidebar.classList.remove("is-open");
+        sidebar.querySelector("[data-nav-toggle]").setAttribute("aria-expanded", "false");
+      }
+    }
   });
 })();

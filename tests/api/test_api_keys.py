@@ -28,6 +28,10 @@ def test_owner_creates_a_key_and_sees_the_secret_once(owner_client, business, ow
     page = owner_client.get("/settings/api-keys/").content.decode()
     assert secret not in page
     assert key.masked in page and "Billing worker" in page
+    # The form is fresh: write access is not left ticked for the next key.
+    assert (
+        'name="write_access"' in page and "checked" not in page.split('name="write_access"')[1][:40]
+    )
 
 
 def test_read_only_keys_and_revoking(owner_client, business):

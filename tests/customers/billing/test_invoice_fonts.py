@@ -57,3 +57,16 @@ def test_every_font_family_has_a_real_bold_face():
             regular, bold = family
             assert bold.path.exists()
             assert "Bold" in bold.path.name or bold == regular
+
+
+def test_a_long_refund_reason_keeps_the_receipt_on_one_page(customer, owner):
+    payment = PaymentFactory(customer=customer, total_amount=2500)
+    reason = ("The parcel arrived late and damaged. " * 90)[:3000]
+    refund = refunds.refund_create(
+        payment=payment, amount=1000, reason=reason, actor=Actor.user(owner)
+    )
+    pdf = invoices.refund_receipt_pdf(refund=refund)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    content = text(pdf)
+    assert "Partial refund $10.00" in content and "arrived late" in content
