@@ -7,6 +7,7 @@ from customers.models import (
     CustomerSpend,
     Event,
     InvoiceCounter,
+    InvoiceDocument,
     LicenseKey,
     LicenseKeyInstance,
     Membership,
@@ -195,6 +196,15 @@ class LicenseKeyInstanceAdmin(ReadOnlyAdmin):
 class InvoiceCounterAdmin(ReadOnlyAdmin):
     list_display = ["business", "last_number"]
     list_select_related = ["business"]
+
+
+@admin.register(InvoiceDocument)
+class InvoiceDocumentAdmin(ReadOnlyAdmin):
+    """Issued invoice PDFs as kept (customers.billing.documents)."""
+
+    list_display = ["payment", "language", "business", "created_at"]
+    list_select_related = ["business"]
+    exclude = ["pdf"]
 
 
 @admin.register(CustomerSpend)

@@ -115,7 +115,7 @@ class _Document(FPDF):
         self.unicode = body is not None
         if self.unicode:
             self._add_family("Body", body)
-            if cjk is not None and _needs_cjk(texts):
+            if cjk is not None and _needs_cjk([title, *texts]):  # the title is translated
                 self._add_family("CJK", cjk)
                 # exact_match: bold text falls back to the bold CJK face, regular to regular.
                 self.set_fallback_fonts(["CJK"], exact_match=True)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from customers.accounts.permissions import business_required, editor_required
 from customers.audit import Actor
-from customers.billing import invoices, refunds, subscriptions
+from customers.billing import documents, invoices, refunds, subscriptions
 from customers.billing.forms import RefundForm, SubscriptionCancelForm
 from customers.core.errors import DomainError
 from customers.core.money import format_money, to_decimal
@@ -163,8 +163,8 @@ def payment_invoice(request, customer_id, payment_id):
             },
             status=404,
         )
-    pdf = invoices.invoice_pdf(payment=payment)
-    return invoices.pdf_response(pdf, f"invoice-{payment.invoice_label}.pdf")
+    pdf = documents.invoice_document(payment=payment)
+    return invoices.pdf_response(pdf, documents.invoice_filename(payment))
 
 
 @business_required

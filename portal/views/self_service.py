@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.audit import Actor
-from customers.billing.invoices import invoice_pdf, pdf_response, refund_receipt_pdf
+from customers.billing.documents import invoice_document, invoice_filename
+from customers.billing.invoices import pdf_response, refund_receipt_pdf
 from customers.billing.selectors import customer_payments, customer_subscriptions
 from customers.billing.subscriptions import subscription_cancellation_revoke
 from customers.core.errors import CustomerEmailTaken, DomainError
@@ -59,7 +60,7 @@ def billing(request):
 @portal_login_required
 def invoice(request, payment_id):
     payment = get_object_or_404(Payment.objects.filter(customer=request.customer), pk=payment_id)
-    return pdf_response(invoice_pdf(payment=payment), f"invoice-{payment.pk}.pdf")
+    return pdf_response(invoice_document(payment=payment), invoice_filename(payment))
 
 
 @portal_login_required
