@@ -64,6 +64,12 @@
     }
   });
 
+  // A download from a menu (Export) closes the menu: the page stays, the file arrives.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("details.dropdown a[download]");
+    if (link) link.closest("details.dropdown").removeAttribute("open");
+  });
+
   // The dashboard's phone menu: the Menu button opens and closes the navigation.
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-nav-toggle]");

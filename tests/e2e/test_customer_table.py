@@ -75,3 +75,25 @@ def test_table_works_without_javascript(live_server, browser):
     page.click("text=Grace Hopper")
     expect(page.locator("h1")).to_have_text("Grace Hopper")
     context.close()
+
+
+def test_filters_apply_on_change_and_export_menu_closes(live_server, page):
+    business = BusinessFactory(name="Acme")
+    owner = MembershipFactory(business=business, role=Membership.Role.OWNER).user
+    CustomerFactory.create_batch(3, business=business)
+    CustomerFactory(business=business, name="No Phone", phone_number="")
+
+    login(page, live_server, owner)
+    rows = page.locator("#customer-table tbody tr")
+    expect(rows).to_have_count(4)
+    page.click(".filters-menu summary")
+    page.select_option("#id_has_phone", "false")  # no Apply click
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("No Phone")
+    assert "has_phone=false" in page.url
+
+    page.click("#export-menu summary")
+    with page.expect_download():
+        page.click("#export-menu a:has-text('CSV')")
+    expect(page.locator("#export-menu")).not_to_have_attribute("open", "")
+    assert page.console_errors == []
