@@ -2,13 +2,14 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from customers import services
 from customers.accounts.permissions import business_required, editor_required
@@ -79,8 +80,19 @@ def customer_columns(request):
             table=CustomerTable.__name__,
             columns=form.ordered_columns(),
         )
+        message = _("Columns saved.")
     else:
-        messages.error(request, _("Choose at least one column to show."))
+        message = _("Choose at least one column to show.")
+    if request.htmx:
+        # In place: the menu stays open and says so; app.js reloads the table.
+        response = HttpResponse(status=204)
+        return trigger_client_event(
+            response, "columns-saved", {"message": message, "ok": form.is_valid()}
+        )
+    if form.is_valid():
+        messages.success(request, message)
+    else:
+        messages.error(request, message)
     return _redirect_back(request, reverse("customers:list"))
 
 

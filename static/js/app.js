@@ -70,6 +70,43 @@
     if (link) link.closest("details.dropdown").removeAttribute("open");
   });
 
+  // Edit columns in place: ↑/↓ move the row in the list (keyboard focus stays on the
+  // moved button), Save posts through HTMX and the table reloads; the menu stays open
+  // and says "Columns saved." (a status region, so screen readers announce it).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-columns-form] button[name=move]");
+    if (!button) return;
+    event.preventDefault();
+    var item = button.closest("li");
+    var list = item.parentElement;
+    var up = button.value.indexOf("up:") === 0;
+    var sibling = up ? item.previousElementSibling : item.nextElementSibling;
+    if (!sibling) return;
+    list.insertBefore(item, up ? sibling : sibling.nextElementSibling);
+    refreshColumns(button.closest("form"));
+    (button.disabled ? item.querySelector("button[name=move]:not([disabled])") : button).focus();
+  });
+  function refreshColumns(form) {
+    var items = Array.from(form.querySelectorAll(".column-list li"));
+    form.querySelector("input[name=order]").value = items.map(function (li) {
+      return li.querySelector("input[name=columns]").value;
+    }).join(",");
+    items.forEach(function (li, i) {
+      li.querySelector("button[value^='up:']").disabled = i === 0;
+      li.querySelector("button[value^='down:']").disabled = i === items.length - 1;
+    });
+    var status = form.querySelector("[data-columns-status]");
+    if (status) status.textContent = "";
+  }
+  document.addEventListener("columns-saved", function (event) {
+    var status = document.querySelector("[data-columns-status]");
+    if (status) status.textContent = event.detail.message;
+    if (event.detail.ok && window.htmx) {
+      window.htmx.ajax("GET", window.location.pathname + window.location.search,
+        { target: "#customer-table", swap: "outerHTML" });
+    }
+  });
+
   // The dashboard's phone menu: the Menu button opens and closes the navigation.
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-nav-toggle]");

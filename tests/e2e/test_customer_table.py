@@ -97,3 +97,27 @@ def test_filters_apply_on_change_and_export_menu_closes(live_server, page):
         page.click("#export-menu a:has-text('CSV')")
     expect(page.locator("#export-menu")).not_to_have_attribute("open", "")
     assert page.console_errors == []
+
+
+def test_columns_are_reordered_in_place_with_the_keyboard(live_server, page):
+    business = BusinessFactory(name="Acme")
+    owner = MembershipFactory(business=business, role=Membership.Role.OWNER).user
+    CustomerFactory(business=business, name="Ada Lovelace")
+
+    login(page, live_server, owner)
+    headers = page.locator("#customer-table thead th")
+    page.click("#columns-menu summary")
+    items = page.locator("#columns-menu .column-list li")
+    second_label = items.nth(1).locator("label").inner_text().strip()
+    up = items.nth(1).locator("button[value^='up:']")
+    up.focus()
+    page.keyboard.press("Enter")  # moves in place: no reload, the menu stays open
+    expect(items.first.locator("label")).to_have_text(second_label)
+    expect(page.locator("#columns-menu")).to_have_attribute("open", "")
+    page.click("#columns-menu button[type=submit]:has-text('Save columns')")
+    expect(page.locator("[data-columns-status]")).to_have_text("Columns saved.")
+    expect(page.locator("#columns-menu")).to_have_attribute("open", "")
+    expect(headers.first).to_contain_text(second_label)
+    page.reload()
+    expect(headers.first).to_contain_text(second_label)
+    assert page.console_errors == []
