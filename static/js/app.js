@@ -11,18 +11,37 @@
     var text = button.getAttribute("data-copy");
     var done = function () {
       button.classList.add("is-copied");
-      var old = button.getAttribute("title");
-      button.setAttribute("title", button.dataset.copiedLabel || "Copied");
-      setTimeout(function () { button.classList.remove("is-copied"); button.setAttribute("title", old); }, 1500);
+      toast(toastText("data-copied"));
+      setTimeout(function () { button.classList.remove("is-copied"); }, 1500);
     };
+    var failed = function () { toast(toastText("data-copy-failed")); };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done);
+      navigator.clipboard.writeText(text).then(done, failed);
     } else {
       var area = document.createElement("textarea");
       area.value = text; document.body.appendChild(area); area.select();
-      try { document.execCommand("copy"); done(); } finally { area.remove(); }
+      try { if (document.execCommand("copy")) { done(); } else { failed(); } } finally { area.remove(); }
     }
   });
+
+  // The page's one live region (#toast, translated texts in its data- attributes):
+  // shown for a moment and read out by screen readers.
+  var toastTimer;
+  function toastText(name) {
+    var region = document.getElementById("toast");
+    return region ? region.getAttribute(name) : "";
+  }
+  function toast(message) {
+    var region = document.getElementById("toast");
+    if (!region || !message) return;
+    region.textContent = message;
+    region.classList.add("is-shown");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () {
+      region.classList.remove("is-shown");
+      region.textContent = "";
+    }, 2500);
+  }
 
   // A click anywhere on a row opens it, unless it was on a link or button.
   document.addEventListener("click", function (event) {
