@@ -29,7 +29,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Business)
 class BusinessAdmin(admin.ModelAdmin):
-    list_display = ["name", "id", "created_at"]
+    list_display = ["name", "id", "country", "created_at"]
     search_fields = ["name", "=id"]
     readonly_fields = ["id", "created_at"]
     inlines = [MembershipInline]

@@ -21,14 +21,16 @@ def _existing_by_email(business: Business, email: str, exclude_id: str | None = 
     return qs.first()
 
 
-def _clean_fields(fields: dict) -> dict:
+def _clean_fields(fields: dict, *, business: Business) -> dict:
     cleaned = dict(fields)
     if "email" in cleaned:
         cleaned["email"] = cleaned["email"].strip()
     if "name" in cleaned:
         cleaned["name"] = cleaned["name"].strip()
     if "phone_number" in cleaned:
-        cleaned["phone_number"] = normalize_phone(cleaned["phone_number"] or "")
+        cleaned["phone_number"] = normalize_phone(
+            cleaned["phone_number"] or "", region=business.country
+        )
     if "metadata" in cleaned:
         cleaned["metadata"] = validate_metadata(cleaned["metadata"])
     if "preferred_locale" in cleaned:
@@ -54,7 +56,8 @@ def customer_create(
             "phone_number": phone_number,
             "metadata": metadata or {},
             "preferred_locale": preferred_locale,
-        }
+        },
+        business=business,
     )
     existing = _existing_by_email(business, fields["email"])
     if existing:
@@ -81,7 +84,7 @@ def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"customer_update() got unexpected fields: {sorted(unknown)}")
-    changes = _clean_fields(changes)
+    changes = _clean_fields(changes, business=customer.business)
     if "email" in changes:
         existing = _existing_by_email(customer.business, changes["email"], exclude_id=customer.pk)
         if existing:

@@ -161,7 +161,7 @@ def _save_customer(request, form, customer=None):
 
 @editor_required
 def customer_create(request):
-    form = CustomerForm(request.POST or None)
+    form = CustomerForm(request.POST or None, business=request.business)
     if request.method == "POST" and form.is_valid():
         customer = _save_customer(request, form)
         if customer:
@@ -174,7 +174,7 @@ def customer_create(request):
 def customer_edit(request, customer_id):
     customer = customer_get(business=request.business, customer_id=customer_id)
     initial = {field: getattr(customer, field) for field in services.CUSTOMER_FIELDS}
-    form = CustomerForm(request.POST or None, initial=initial)
+    form = CustomerForm(request.POST or None, initial=initial, business=request.business)
     if request.method == "POST" and form.is_valid() and _save_customer(request, form, customer):
         messages.success(request, _("Changes saved."))
         return redirect("customers:detail", customer_id=customer.pk)

@@ -1,25 +1,40 @@
 """Field rules shared by the dashboard forms, the API and the services."""
 
-import re
-
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX_LENGTH = 40
 METADATA_VALUE_MAX_LENGTH = 500
-_PHONE_SEPARATORS = re.compile(r"[\s().\-]")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
-def normalize_phone(raw: str) -> str:
-    """Return the E.164 form (``+821012345678``) of an international number, or ''."""
-    value = _PHONE_SEPARATORS.sub("", raw or "")
+def normalize_phone(raw: str, *, region: str = "") -> str:
+    """Return the E.164 form (``+821012345678``) of a phone number, or ''.
+
+    With the business's country as `region` ("KR"), national formats are read too
+    ("010 1234 5678"); without one, the number needs its + and country code. Parsed
+    and checked with `phonenumbers` (Google's libphonenumber metadata).
+    """
+    value = (raw or "").strip()
     if not value:
         return ""
     if value.startswith("00"):
         value = "+" + value[2:]
-    if not _E164.match(value):
+    try:
+        number = phonenumbers.parse(value, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        if region:
+            raise ValidationError(
+                _(
+                    "Enter a phone number as it is dialled in the country (%(region)s), "
+                    "e.g. %(example)s, or with + and the country code."
+                ),
+                code="invalid_phone",
+                params={"region": region.upper(), "example": phone_example(region)},
+            )
         raise ValidationError(
             _(
                 "Enter the number in international format, starting with + and the country code, "
@@ -27,7 +42,17 @@ def normalize_phone(raw: str) -> str:
             ),
             code="invalid_phone",
         )
-    return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_example(region: str) -> str:
+    """A mobile number as people write it in the country ("010-2000-0000" in KR)."""
+    example = phonenumbers.example_number_for_type(
+        (region or "").upper() or None, phonenumbers.PhoneNumberType.MOBILE
+    )
+    if example is None:
+        return "+1 415 555 0134"
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def validate_metadata(value) -> dict:

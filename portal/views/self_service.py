@@ -166,6 +166,7 @@ def profile(request):
     form = ProfileForm(
         request.POST if request.POST.get("form") == "profile" else None,
         initial={"name": customer.name, "phone_number": customer.phone_number},
+        business=customer.business,
     )
     email_form = EmailChangeForm(request.POST if request.POST.get("form") == "email" else None)
     if request.method == "POST" and not request.portal.allow_profile_updates:
