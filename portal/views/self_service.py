@@ -95,12 +95,30 @@ def subscription_cancel(request, subscription_id):
         Subscription.objects.filter(customer=request.customer), pk=subscription_id
     )
     when = request.POST.get("when")
+    feedback = request.POST.get("feedback", "")
+    if (
+        when == "now"
+        and request.POST.get("confirmed") != "1"
+        and sub.can_cancel
+        and request.portal.allow_cancellation == "both"
+        and feedback in Subscription.Feedback.values
+    ):
+        # Access ends at once and cannot be given back here: ask first, with what it means.
+        return render(
+            request,
+            "portal/subscription_cancel_confirm.html",
+            {
+                "sub": sub,
+                "feedback": feedback,
+                "comment": request.POST.get("comment", ""),
+            },
+        )
     try:
         sub = services.portal_subscription_cancel(
             customer=request.customer,
             subscription=sub,
             when=when,
-            feedback=request.POST.get("feedback", ""),
+            feedback=feedback,
             comment=request.POST.get("comment", ""),
         )
     except DomainError as exc:

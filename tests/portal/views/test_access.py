@@ -123,6 +123,9 @@ def test_magic_link_login_answers_the_same_either_way(
     # One click (POST) is needed, so mail scanners cannot use it up; it then works once.
     confirm = client.get(link_path)
     assert confirm.status_code == 200 and "Open my portal" in confirm.content.decode()
+    # Branded as the portal it opens: the business's brand stylesheet and name.
+    page = confirm.content.decode()
+    assert f"/portal/{business.pk}/brand.css" in page and 'class="portal-name">Acme Corp<' in page
     assert client.post(link_path).status_code == 302
     assert client.get(HOME).status_code == 200
     assert client.post(link_path).status_code == 410
