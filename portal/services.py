@@ -3,6 +3,7 @@ writes an Event; e-mails go out with transaction.on_commit."""
 
 import datetime as dt
 import secrets
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core import signing
@@ -61,17 +62,33 @@ def _clean_return_url(return_url: str | None) -> str:
     return value
 
 
-def _send(customer: Customer, *, to: str, subject: str, template: str, context: dict) -> None:
+def _send(
+    customer: Customer,
+    *,
+    to: str,
+    subject,
+    template: str,
+    context: dict,
+    subject_params: dict | None = None,
+) -> None:
+    """Mail `customer` after commit, subject and body in the customer's language, from
+    the business's sender name. `subject` is a lazy msgid, filled with `subject_params`
+    inside the language switch (formatted before it, the subject stayed English)."""
     with translation.override(
         customer.preferred_locale if customer.preferred_locale == "ko" else "en"
     ):
         body = render_to_string(template, {"customer": customer, **context})
-        subject_text = str(subject)
-    transaction.on_commit(
-        lambda: send_mail(
-            subject_text, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False
-        )
-    )
+        subject_text = str(subject) % (subject_params or {}) if subject_params else str(subject)
+    sender = sender_address(customer.business)
+    transaction.on_commit(lambda: send_mail(subject_text, body, sender, [to], fail_silently=False))
+
+
+def sender_address(business: Business) -> str:
+    """`"Acme Corp" <no-reply@…>`: the business's sender name (its name unless set)
+    on the configured address (DEFAULT_FROM_EMAIL's)."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = " ".join((business.email_sender_name or business.name).split())  # one line
+    return formataddr((name, address)) if address else settings.DEFAULT_FROM_EMAIL
 
 
 def _new_link(
@@ -123,8 +140,8 @@ def portal_session_create(
             _send(
                 customer,
                 to=customer.email,
-                subject=translation.gettext_lazy("Your %(business)s customer portal")
-                % {"business": customer.business.name},
+                subject=translation.gettext_lazy("Your %(business)s customer portal"),
+                subject_params={"business": customer.business.name},
                 template="portal/email/invite.txt",
                 context={"url": url, "business": customer.business, "hours": 24},
             )
@@ -193,8 +210,8 @@ def magic_link_request(*, business: Business, email: str, client_ip: str) -> Non
         _send(
             customer,
             to=customer.email,
-            subject=translation.gettext_lazy("Sign in to %(business)s")
-            % {"business": business.name},
+            subject=translation.gettext_lazy("Sign in to %(business)s"),
+            subject_params={"business": business.name},
             template="portal/email/magic_link.txt",
             context={"url": url, "business": business, "minutes": 30},
         )

@@ -182,3 +182,20 @@ def test_another_customers_link_never_opens_this_customer(client, business, port
     client.get(portal_link(other))
     html = client.get(HOME).content.decode()
     assert "Other Person" in html and "Min-jun Kim" not in html
+
+
+def test_korean_invite_mail_is_korean_from_the_business(
+    business, django_capture_on_commit_callbacks, settings
+):
+    settings.DEFAULT_FROM_EMAIL = "Customer Hub <no-reply@hub.example>"
+    customer = CustomerFactory(business=business, name="강유진", preferred_locale="ko")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portal_session_create(customer=customer, send_email=True, actor=Actor.system())
+    message = mail.outbox[0]
+    assert message.subject == "Acme Corp 고객 포털"
+    assert message.from_email == "Acme Corp <no-reply@hub.example>"
+    business.email_sender_name = "Acme Support"
+    business.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portal_session_create(customer=customer, send_email=True, actor=Actor.system())
+    assert mail.outbox[1].from_email == "Acme Support <no-reply@hub.example>"
