@@ -21,6 +21,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from customers.core.formatting import utc, utc_date
 from customers.core.money import format_money, to_decimal
 from customers.models import InvoiceCounter, Payment, Refund
 
@@ -208,7 +209,7 @@ class _Document(FPDF):
 
 
 def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{utc(moment)} UTC"  # the pages' formatter, in the document's language
 
 
 def _customer_rows(customer) -> list[tuple[str, str]]:
@@ -254,7 +255,7 @@ def invoice_pdf(*, payment: Payment) -> bytes:
             description += " · " + str(payment.get_pricing_type_display())
             if payment.service_period_start:
                 description += " " + _("from %(date)s") % {
-                    "date": payment.service_period_start.astimezone(dt.UTC).date().isoformat()
+                    "date": utc_date(payment.service_period_start)
                 }
     else:
         description = _("Payment")

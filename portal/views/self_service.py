@@ -14,6 +14,7 @@ from customers.billing.invoices import pdf_response, refund_receipt_pdf
 from customers.billing.selectors import customer_payments, customer_subscriptions
 from customers.billing.subscriptions import subscription_cancellation_revoke
 from customers.core.errors import CustomerEmailTaken, DomainError
+from customers.core.formatting import utc_date
 from customers.licenses.selectors import customer_license_keys
 from customers.licenses.services import license_key_instance_deactivate
 from customers.models import LicenseKeyInstance, Payment, Refund, Subscription
@@ -126,8 +127,7 @@ def subscription_cancel(request, subscription_id):
     else:
         messages.success(
             request,
-            _("Your subscription will end on %(date)s.")
-            % {"date": sub.next_billing_date.strftime("%Y-%m-%d")}
+            _("Your subscription will end on %(date)s.") % {"date": utc_date(sub.next_billing_date)}
             if when == "period_end"
             else _("Your subscription is cancelled."),
         )
