@@ -88,3 +88,10 @@ def test_openapi_and_docs(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+
+
+def test_docs_lead_with_what_a_developer_needs(client):
+    description = client.get("/api/openapi.json").json()["info"]["description"]
+    order = [description.index(s) for s in ("Base URL", "Authentication", "curl", "DodoPayments(")]
+    assert order == sorted(order) and order[-1] < description.index("**Errors**")
+    assert "manage.py" not in description and "API_RATE_LIMIT" not in description
