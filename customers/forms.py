@@ -4,7 +4,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from customers.core.validation import normalize_phone, phone_example, validate_metadata
+from customers.core.validation import (
+    country_name,
+    normalize_phone,
+    phone_example,
+    validate_metadata,
+)
 from customers.models import LOCALE_CHOICES
 from customers.tables import CustomerTable
 
@@ -49,7 +54,7 @@ class PhoneNumberField(forms.CharField):
         self.region = region or ""
         if self.region:
             self.help_text = _("As dialled in %(region)s (e.g. %(example)s) or with +.") % {
-                "region": self.region,
+                "region": country_name(self.region),
                 "example": phone_example(self.region),
             }
 

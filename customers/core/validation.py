@@ -1,7 +1,9 @@
 """Field rules shared by the dashboard forms, the API and the services."""
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 METADATA_MAX_KEYS = 50
@@ -33,7 +35,7 @@ def normalize_phone(raw: str, *, region: str = "") -> str:
                     "e.g. %(example)s, or with + and the country code."
                 ),
                 code="invalid_phone",
-                params={"region": region.upper(), "example": phone_example(region)},
+                params={"region": country_name(region), "example": phone_example(region)},
             )
         raise ValidationError(
             _(
@@ -43,6 +45,15 @@ def normalize_phone(raw: str, *, region: str = "") -> str:
             code="invalid_phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def country_name(region: str) -> str:
+    """The country's name in the active language ("South Korea", "대한민국")."""
+    try:
+        locale = Locale.parse(translation.to_locale(translation.get_language() or "en"))
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    return locale.territories.get((region or "").upper(), region)
 
 
 def phone_example(region: str) -> str:
