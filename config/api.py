@@ -2,7 +2,9 @@
 
 Auth, rate limiting and the error format live here; the routes live in each app's
 `api.py`. OpenAPI 3.1 at `/api/openapi.json`, Swagger UI at `/api/docs` (served
-from django-ninja's own static files, so it works under our CSP).
+from django-ninja's own static files, so it works under our CSP). The docs lead
+with what a developer needs; operator settings (rate limits, caps, rates) are in
+the README.
 """
 
 import functools
@@ -39,66 +41,76 @@ logger = logging.getLogger(__name__)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 DESCRIPTION = """
-The Customer Hub API speaks the customers subset of
-[Dodo Payments' public API](https://docs.dodopayments.com/api-reference/introduction):
-the official `dodopayments` client works with `base_url="https://HOST/api"`.
+Manage your customers, their portal sessions and wallets from your own code. The API
+speaks the customers subset of
+[Dodo Payments' public API](https://docs.dodopayments.com/api-reference/introduction),
+so the official clients work against it unchanged.
 
-**Auth.** `Authorization: Bearer <key>` with a key from *Settings → API keys* (or
-`manage.py create_api_key`). Unknown, revoked and malformed keys get the same
-`401 UNAUTHORIZED`; a read-only key that tries to write gets `403 FORBIDDEN`.
-`/licenses/*` and `/invoices/*` need no key and ignore the header (an invoice
-needs the owning business's key or the signed `token` from `invoice_url`).
+**Base URL** `https://YOUR-HUB-HOST/api` (this server: `/api`).
 
-**Rate limits.** Per key: 240 requests in any 60 seconds by default
-(`API_RATE_LIMIT`, `API_RATE_WINDOW`), counted in a sliding window shared by every
-server. The key-less endpoints (`/licenses/*`, `/invoices/*`) are limited per client
-IP: 100 requests a minute and 20 a second (`PUBLIC_API_RATE_LIMITS`). Every answer
+**Authentication** Create a key in *Settings → API keys* and send it as
+`Authorization: Bearer <key>`. Missing, unknown and revoked keys get `401`; a
+read-only key that tries to write gets `403`. `/licenses/*` and `/invoices/*` need
+no key.
+
+**Try it**
+
+```bash
+curl https://YOUR-HUB-HOST/api/customers?page_size=5 \\
+  -H "Authorization: Bearer $HUB_API_KEY"
+```
+
+```python
+from dodopayments import DodoPayments  # pip install dodopayments
+
+client = DodoPayments(bearer_token=HUB_API_KEY, base_url="https://YOUR-HUB-HOST/api")
+customer = client.customers.create(email="ada@example.com", name="Ada Lovelace")
+for c in client.customers.list(page_size=50):  # follows the pages for you
+    print(c.customer_id, c.email)
+```
+
+**Errors** are JSON: `{"code": "UPPER_SNAKE", "message": "..."}`. `422` names the
+field that is wrong (`INVALID_REQUEST_BODY`, `INVALID_REQUEST_PARAMETERS`); a
+business rule refusal carries its own code (`INSUFFICIENT_WALLET_FUNDS`,
+`REFUND_AMOUNT_EXCEEDS_PAID_AMOUNT`, …) and `x-should-retry: false`; another
+business's object is `404`. Text fields refuse NUL characters and lone surrogates
+(`\\udfff`) with a 422; a body over 2.5 MB is `413 REQUEST_TOO_LARGE`; any path or
+method the API does not serve is `404 NOT_FOUND` / `405 METHOD_NOT_ALLOWED`, in the
+same JSON shape.
+
+**Rate limits** Per key: 240 requests in any 60 seconds (`API_RATE_LIMIT`,
+`API_RATE_WINDOW`), shared by every server. The key-less endpoints (`/licenses/*`,
+`/invoices/*`) are limited per client IP: 100 a minute and 20 a second. Every answer
 carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds
-until the whole limit is available again). Over a limit: `429 TOO_MANY_REQUESTS`
-with `Retry-After` (seconds until a request is admitted again).
+until the whole limit is available again). Over a limit: `429 TOO_MANY_REQUESTS` with
+`Retry-After` (seconds until a request is admitted again).
 
-**Errors** are always `{"code": "UPPER_SNAKE", "message": "..."}`. Schema and
-type errors are `422` (`INVALID_REQUEST_BODY` for the body,
-`INVALID_REQUEST_PARAMETERS` for query and path), with a message that names the
-field; malformed JSON is `422 INVALID_REQUEST_BODY` too. Business-rule refusals
-carry their contract code (`INSUFFICIENT_WALLET_FUNDS`,
-`REFUND_AMOUNT_EXCEEDS_PAID_AMOUNT`, …) and the header `x-should-retry: false`
-so the client does not retry them. Another business's object is `404 NOT_FOUND`.
-Text fields refuse NUL characters and lone surrogates (`\\udfff`) with a 422; a
-body over 2.5 MB is `413 REQUEST_TOO_LARGE`; any path or method the API does not
-serve is `404 NOT_FOUND` / `405 METHOD_NOT_ALLOWED`, in the same JSON shape.
+**Webhooks** Register endpoints with `client.webhooks.create(url=...)` (or *Settings →
+Webhooks*); deliveries are signed with Standard Webhooks and verify with
+`client.webhooks.unwrap(body, headers=..., key=secret)`. Every event type and its
+payload is listed in this schema's `webhooks` section.
 
-**Pagination.** `page_number` is zero-based (default 0); `page_size` is 1–100
-(default 10) — values outside are rejected with 422, not clamped. Lists are newest
-first in a total order (`created_at` then ID, both descending) and return
-`{"items": [...]}` only, with no total count. A page past the end is
-`{"items": []}`. OFFSET is capped at 10,000 rows (`API_OFFSET_CAP`): pages that
-start beyond it are empty; narrow with `created_at_lte` to go further back.
+**Pagination** `page_number` starts at 0, `page_size` is 1–100 (default 10); lists are
+newest first and return `{"items": [...]}` with no total. An empty page is the end.
+Deep pages are capped: to go further back, narrow with `created_at_lte`.
 
-**Choices where the contract is silent.**
-- `GET /customers?email=` is an exact, case-insensitive match. `POST /customers`
-  with an e-mail already in use is `409 CUSTOMER_ALREADY_EXISTS`.
-- Unknown keys in request bodies are ignored. `null` in a customer PATCH clears
-  `phone_number`, `metadata` (to `{}`) and `preferred_locale`; `name` and `email`
-  cannot be null.
-- Wallets: every configured currency (USD, INR) is listed, balance 0 if unused;
-  `total_balance_usd` converts at the integer micro-rates in `USD_PER_CURRENCY`
-  (1 INR = 0.012 USD by default), rounding each wallet down to the cent. API
-  ledger entries are `merchant_adjustment`; ledger entry IDs start `wle_`; other
-  currencies are `422`; an idempotent replay returns the wallet as it is now.
-- Refunds go to the original payment method. Payments here have one product, so
-  `items` holds at most that product; see `POST /refunds`.
-- Subscriptions: `status: cancelled` cancels now, `cancel_at_next_billing_date`
-  schedules (`true`) or revokes (`false`) a cancellation; pausing and the other
-  update fields are not supported (`422`).
+**Where the contract is silent**
+- `GET /customers?email=` is an exact, case-insensitive match; creating a customer
+  with an e-mail in use is `409 CUSTOMER_ALREADY_EXISTS`.
+- Unknown body keys are ignored; `null` in a customer PATCH clears `phone_number`,
+  `metadata` and `preferred_locale`.
+- Wallets list every supported currency (USD, INR), 0 when unused; API ledger
+  entries are `merchant_adjustment`; a replayed idempotency key returns the wallet
+  as it is now.
+- Refunds go to the original payment method; `items` holds at most the payment's
+  one product.
+- Subscriptions: `status: cancelled` cancels now; `cancel_at_next_billing_date`
+  schedules or revokes a cancellation; other updates are `422`.
 - `POST /licenses/validate` answers `{"valid": false}` (200) for unknown, disabled
-  and expired keys, and for an instance that is not the key's.
-- Concepts we do not model are sent as constants: `brand_id` is the business ID,
-  `payment_provider` is `"dodo"`, `disputes` is `[]`, `billing.country` follows the
-  currency, `blocked_at` is null.
-- Read-only keys get `403 FORBIDDEN`.
-- A query parameter an operation does not declare is `422` (a mistyped filter must
-  not silently return the unfiltered list).
+  and expired keys.
+- Not modelled, sent as constants: `brand_id` (the business ID), `payment_provider`
+  (`"dodo"`), `disputes` (`[]`), `blocked_at` (null).
+- A query parameter an operation does not declare is `422`.
 """
 
 
@@ -122,6 +134,23 @@ class ApiKeyAuth(HttpBearer):
 
 
 class CustomerHubApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The paths, and under `webhooks` every event type we POST with its payload.
+
+        Built once per prefix (about 0.5 s each time before): the routes do not change
+        while the process runs."""
+        if path_params:
+            return self._schema_with_webhooks(path_prefix=path_prefix, path_params=path_params)
+        cache = self.__dict__.setdefault("_schema_cache", {})
+        if path_prefix not in cache:
+            cache[path_prefix] = self._schema_with_webhooks(path_prefix=path_prefix)
+        return cache[path_prefix]
+
+    def _schema_with_webhooks(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schema["webhooks"] = webhooks.openapi_webhooks()
+        return schema
+
     def get_openapi_operation_id(self, operation) -> str:
         """`<app>_api_<handler>` (e.g. `customers_api_list_customers`), whichever module of
         the app's API holds the handler: clients generated from the schema keep their
@@ -129,19 +158,14 @@ class CustomerHubApi(NinjaAPI):
         app = operation.view_func.__module__.split(".")[0]
         return f"{app}_api_{operation.view_func.__name__}"
 
-    def get_openapi_schema(self, *args, **kwargs):
-        """The paths, and under `webhooks` every event type we POST with its payload."""
-        schema = super().get_openapi_schema(*args, **kwargs)
-        schema["webhooks"] = webhooks.openapi_webhooks()
-        return schema
-
 
 api = CustomerHubApi(
     title="Customer Hub API",
     version="1.0.0",
     description=DESCRIPTION + webhooks.DESCRIPTION,
     auth=ApiKeyAuth(),
-    docs=Swagger(settings={"persistAuthorization": False}),
+    # Models collapsed: the operations are what a developer opens the page for.
+    docs=Swagger(settings={"persistAuthorization": False, "defaultModelsExpandDepth": -1}),
     docs_url="/docs",
     openapi_url="/openapi.json",
     urls_namespace="api",

@@ -14,6 +14,7 @@ from customers.models import (
     Event,
     ExportJob,
     InvoiceCounter,
+    InvoiceDocument,
     LicenseKey,
     LicenseKeyInstance,
     Membership,
@@ -43,7 +44,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Business)
 class BusinessAdmin(admin.ModelAdmin):
-    list_display = ["name", "id", "created_at"]
+    list_display = ["name", "id", "country", "created_at"]
     search_fields = ["name", "=id"]
     readonly_fields = ["id", "created_at"]
     inlines = [MembershipInline]
@@ -239,6 +240,15 @@ class LicenseKeyInstanceAdmin(ReadOnlyAdmin):
 class InvoiceCounterAdmin(ReadOnlyAdmin):
     list_display = ["business", "last_number"]
     list_select_related = ["business"]
+
+
+@admin.register(InvoiceDocument)
+class InvoiceDocumentAdmin(ReadOnlyAdmin):
+    """Issued invoice PDFs as kept (customers.billing.documents)."""
+
+    list_display = ["payment", "language", "business", "created_at"]
+    list_select_related = ["business"]
+    exclude = ["pdf"]
 
 
 @admin.register(CustomerSpend)

@@ -135,6 +135,12 @@ class CustomerFilter(django_filters.FilterSet):
     def __init__(self, data=None, *, business, **kwargs):
         self.business = business
         super().__init__(data, queryset=Customer.objects.for_business(business), **kwargs)
+        # The table's form applies a filter as soon as it changes (hx-trigger
+        # "change from:.filter-field"), as search applies as one types.
+        for name, field in self.form.fields.items():
+            if name != "q":
+                classes = field.widget.attrs.get("class", "")
+                field.widget.attrs["class"] = f"{classes} filter-field".strip()
 
     def filter_queryset(self, queryset):
         """`queryset` with the search and every valid filter in use; unbound, all of it.

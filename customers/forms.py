@@ -4,7 +4,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from customers.core.validation import normalize_phone, parse_metadata
+from customers.core.validation import (
+    country_name,
+    normalize_phone,
+    parse_metadata,
+    phone_example,
+)
 from customers.models import LOCALE_CHOICES
 from customers.tables import CustomerTable
 
@@ -39,8 +44,19 @@ class PhoneNumberField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
         super().__init__(**kwargs)
 
+    region = ""  # the business's country, set by the form that knows it
+
     def clean(self, value):
-        return normalize_phone(super().clean(value))
+        return normalize_phone(super().clean(value), region=self.region)
+
+    def use_region(self, region: str) -> None:
+        """Read national numbers of `region` ("KR"), and say so in the help text."""
+        self.region = region or ""
+        if self.region:
+            self.help_text = _("As dialled in %(region)s (e.g. %(example)s) or with +.") % {
+                "region": country_name(self.region),
+                "example": phone_example(self.region),
+            }
 
 
 class MetadataField(forms.CharField):
@@ -71,6 +87,11 @@ class CustomerForm(forms.Form):
         required=False,
         help_text=_('A JSON object of up to 50 keys, e.g. {"plan": "pro"}.'),
     )
+
+    def __init__(self, *args, business=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if business is not None:
+            self.fields["phone_number"].use_region(business.country)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

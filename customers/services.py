@@ -21,14 +21,20 @@ def _existing_by_email(business: Business, email: str, exclude_id: str | None = 
     return qs.first()
 
 
-def _clean_fields(fields: dict) -> dict:
+def _clean_fields(fields: dict, *, business: Business) -> dict:
     cleaned = dict(fields)
     if "email" in cleaned:
         cleaned["email"] = cleaned["email"].strip()
     if "name" in cleaned:
         cleaned["name"] = cleaned["name"].strip()
     if "phone_number" in cleaned:
-        cleaned["phone_number"] = normalize_phone(cleaned["phone_number"] or "")
+        # A national number is read by the business's country; one with its country
+        # code (all the API takes, and what the forms hand over) is checked for shape.
+        phone = cleaned["phone_number"] or ""
+        international = phone.strip().startswith(("+", "00"))
+        cleaned["phone_number"] = normalize_phone(
+            phone, region="" if international else business.country
+        )
     if "metadata" in cleaned:
         cleaned["metadata"] = validate_metadata(cleaned["metadata"])
     if "preferred_locale" in cleaned:
@@ -54,7 +60,8 @@ def customer_create(
             "phone_number": phone_number,
             "metadata": metadata or {},
             "preferred_locale": preferred_locale,
-        }
+        },
+        business=business,
     )
     existing = _existing_by_email(business, fields["email"])
     if existing:
@@ -81,7 +88,7 @@ def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"customer_update() got unexpected fields: {sorted(unknown)}")
-    changes = _clean_fields(changes)
+    changes = _clean_fields(changes, business=customer.business)
     if "email" in changes:
         existing = _existing_by_email(customer.business, changes["email"], exclude_id=customer.pk)
         if existing:

@@ -2,13 +2,14 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from customers import services
 from customers.accounts.permissions import business_required, editor_required
@@ -79,8 +80,19 @@ def customer_columns(request):
             table=CustomerTable.__name__,
             columns=form.ordered_columns(),
         )
+        message = _("Columns saved.")
     else:
-        messages.error(request, _("Choose at least one column to show."))
+        message = _("Choose at least one column to show.")
+    if request.htmx:
+        # In place: the menu stays open and says so; app.js reloads the table.
+        response = HttpResponse(status=204)
+        return trigger_client_event(
+            response, "columns-saved", {"message": message, "ok": form.is_valid()}
+        )
+    if form.is_valid():
+        messages.success(request, message)
+    else:
+        messages.error(request, message)
     return _redirect_back(request, reverse("customers:list"))
 
 
@@ -149,7 +161,7 @@ def _save_customer(request, form, customer=None):
 
 @editor_required
 def customer_create(request):
-    form = CustomerForm(request.POST or None)
+    form = CustomerForm(request.POST or None, business=request.business)
     if request.method == "POST" and form.is_valid():
         customer = _save_customer(request, form)
         if customer:
@@ -162,7 +174,7 @@ def customer_create(request):
 def customer_edit(request, customer_id):
     customer = customer_get(business=request.business, customer_id=customer_id)
     initial = {field: getattr(customer, field) for field in services.CUSTOMER_FIELDS}
-    form = CustomerForm(request.POST or None, initial=initial)
+    form = CustomerForm(request.POST or None, initial=initial, business=request.business)
     if request.method == "POST" and form.is_valid() and _save_customer(request, form, customer):
         messages.success(request, _("Changes saved."))
         return redirect("customers:detail", customer_id=customer.pk)

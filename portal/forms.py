@@ -47,6 +47,11 @@ class ProfileForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=255)
     phone_number = PhoneNumberField()
 
+    def __init__(self, *args, business=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if business is not None:
+            self.fields["phone_number"].use_region(business.country)
+
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:

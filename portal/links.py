@@ -30,14 +30,23 @@ def public_url(path: str) -> str:
 
 
 def link_email(
-    customer: Customer, *, to: str, subject: str, template: str, context: dict, email_type: str
+    customer: Customer,
+    *,
+    to: str,
+    subject,
+    template: str,
+    context: dict,
+    email_type: str,
+    subject_params: dict | None = None,
 ) -> None:
-    """Queue an e-mail to (or for) the customer, in their language; the worker sends it."""
+    """Queue an e-mail to (or for) the customer, subject and body in their language; the
+    worker sends it. `subject` is a lazy msgid, filled with `subject_params` inside the
+    language switch (formatted before it, the subject stayed English)."""
     with translation.override(
         customer.preferred_locale if customer.preferred_locale == "ko" else "en"
     ):
         body = render_to_string(template, {"customer": customer, **context})
-        subject_text = str(subject)
+        subject_text = str(subject) % subject_params if subject_params else str(subject)
     email_queue(
         business=customer.business,
         customer_id=customer.pk,
@@ -101,8 +110,8 @@ def magic_link_send(*, business_id: str, email: str) -> PortalLink | None:
         link_email(
             customer,
             to=customer.email,
-            subject=translation.gettext_lazy("Sign in to %(business)s")
-            % {"business": business.name},
+            subject=translation.gettext_lazy("Sign in to %(business)s"),
+            subject_params={"business": business.name},
             template="portal/email/magic_link.txt",
             context={"url": url, "business": business, "minutes": 30},
             email_type="portal_magic_link",

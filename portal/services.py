@@ -15,7 +15,7 @@ from customers.audit import Actor, event_record
 from customers.billing.subscriptions import subscription_cancel
 from customers.core import ratelimit
 from customers.core.tasks import enqueue_on_commit
-from customers.core.validation import text_problem
+from customers.core.validation import HTTP_URL_PATTERN, text_problem
 from customers.models import Business, Customer, Subscription
 from customers.services import customer_update
 from portal.errors import (
@@ -48,7 +48,7 @@ EMAIL_CHANGE_WINDOW = 3600
 
 # A return URL: http(s), a host name (no spaces, quotes or angle brackets; at most
 # 253 characters), then any path. The API schema states this very pattern.
-RETURN_URL_PATTERN = r"^https?://[^\s/?#<>\"'`\\]{1,253}([/?#]\S*)?$"
+RETURN_URL_PATTERN = HTTP_URL_PATTERN
 RETURN_URL_MAX_LENGTH = 1000
 
 
@@ -93,8 +93,8 @@ def portal_session_create(
             link_email(
                 customer,
                 to=customer.email,
-                subject=translation.gettext_lazy("Your %(business)s customer portal")
-                % {"business": customer.business.name},
+                subject=translation.gettext_lazy("Your %(business)s customer portal"),
+                subject_params={"business": customer.business.name},
                 template="portal/email/invite.txt",
                 context={"url": url, "business": customer.business, "hours": 24},
                 email_type="portal_invite",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.core.money import parse_amount
 from wallets.models import Direction
-from wallets.services import REASON_MAX_LENGTH, supported_currencies
+from wallets.services import DESCRIPTION_MAX_LENGTH, REASON_MAX_LENGTH, supported_currencies
 
 
 class WalletAdjustForm(forms.Form):
@@ -37,8 +37,17 @@ class WalletAdjustForm(forms.Form):
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "placeholder": _("e.g. Goodwill credit for outage")}
         ),
-        help_text=_("Shown in the ledger and the audit trail."),
+        help_text=_("Internal: your team sees it in the ledger and the audit trail."),
         error_messages={"required": _("Enter a reason for this adjustment.")},
+    )
+    description = forms.CharField(
+        label=_("Description for the customer"),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "placeholder": _("e.g. Credit for the March outage")}
+        ),
+        help_text=_("Shown in the customer's portal; when empty, the entry's type is shown."),
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
@@ -67,7 +76,8 @@ class WalletAdjustForm(forms.Form):
 
     def confirmation(self) -> "WalletAdjustForm":
         """The same values, ready to confirm, with a new idempotency token."""
-        data = {name: self.cleaned_data.get(name) for name in ("direction", "currency", "reason")}
+        names = ("direction", "currency", "reason", "description")
+        data = {name: self.cleaned_data.get(name) for name in names}
         data.update(amount=self.data.get("amount", ""), confirmed=True, token=new_token())
         return WalletAdjustForm(data)
 

@@ -107,7 +107,12 @@ class LedgerEntry(models.Model):
     amount = models.BigIntegerField(_("amount"))  # minor units, > 0; the sign is `direction`
     balance_before = models.BigIntegerField(_("balance before"))  # minor units
     balance_after = models.BigIntegerField(_("balance after"))  # minor units, before ± amount
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)  # internal note
+    # What the customer reads in their portal; empty shows the event type's plain name.
+    # db_default: rows inserted in bulk (demo data, imports) without it get "".
+    description = models.CharField(
+        _("description for the customer"), max_length=200, blank=True, db_default=""
+    )
     reference_id = models.CharField(_("reference"), max_length=64, blank=True)  # pay_…, ref_…
     idempotency_key = models.CharField(max_length=255, blank=True)  # "" when none was given
     request_fingerprint = models.CharField(max_length=64)  # sha256 of the request's parameters
@@ -160,3 +165,9 @@ class LedgerEntry(models.Model):
     @property
     def is_credit(self) -> bool:
         return self.direction == Direction.CREDIT
+
+    @property
+    def customer_description(self) -> str:
+        """What the customer is shown: the merchant's description for them, else the
+        event type's plain name ("Merchant adjustment"); never the internal reason."""
+        return self.description or str(self.get_event_type_display())

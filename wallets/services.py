@@ -64,6 +64,7 @@ from wallets.errors import (
 from wallets.models import MAX_MINOR_UNITS, Direction, EventType, LedgerEntry, Wallet
 
 REASON_MAX_LENGTH = LedgerEntry._meta.get_field("reason").max_length
+DESCRIPTION_MAX_LENGTH = LedgerEntry._meta.get_field("description").max_length
 REFERENCE_MAX_LENGTH = LedgerEntry._meta.get_field("reference_id").max_length
 IDEMPOTENCY_KEY_MAX_LENGTH = LedgerEntry._meta.get_field("idempotency_key").max_length
 
@@ -120,6 +121,7 @@ def _entry(
     reference_id,
     idempotency_key,
     actor: Actor,
+    description: str = "",
 ) -> LedgerEntry:
     """The entry a request asks for, every parameter checked and normalised, with
     the request's fingerprint; not saved (its wallet, sequence and balances are not
@@ -151,6 +153,12 @@ def _entry(
             _("The reason can be at most %(n)d characters.") % {"n": REASON_MAX_LENGTH},
             field="reason",
         )
+    description = (description or "").strip()
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise InvalidLedgerEntry(
+            _("The description can be at most %(n)d characters.") % {"n": DESCRIPTION_MAX_LENGTH},
+            field="description",
+        )
     reference_id = (reference_id or "").strip()
     if len(reference_id) > REFERENCE_MAX_LENGTH:
         raise InvalidLedgerEntry(_("The reference is too long."), field="reference_id")
@@ -163,7 +171,7 @@ def _entry(
         )
     currency = currency.strip().upper()
     fingerprint = request_fingerprint(
-        customer.pk, currency, amount, direction, event_type, reason, reference_id
+        customer.pk, currency, amount, direction, event_type, reason, reference_id, description
     )
     return LedgerEntry(
         business=business,
@@ -173,6 +181,7 @@ def _entry(
         event_type=event_type,
         amount=amount,
         reason=reason,
+        description=description,
         reference_id=reference_id,
         idempotency_key=key,
         request_fingerprint=fingerprint,
@@ -190,11 +199,14 @@ def request_fingerprint(
     event_type: str,
     reason: str,
     reference_id: str,
+    description: str = "",
 ) -> str:
     """A stable hash of what a request asks for, to tell a replay from a key reuse:
-    the request's values in this order, as JSON, through SHA-256."""
+    the request's values in this order, as JSON, through SHA-256. A description is
+    appended only when given, so entries posted before it existed keep their hash."""
+    values = [customer_id, currency, amount, direction, event_type, reason, reference_id]
     canonical = json.dumps(
-        [customer_id, currency, amount, direction, event_type, reason, reference_id],
+        values + ([description] if description else []),
         separators=(",", ":"),
         ensure_ascii=False,
     )
@@ -256,6 +268,7 @@ def ledger_post(
     reference_id: str = "",
     actor: Actor,
     idempotency_key: str | None = None,
+    description: str = "",
 ) -> LedgerEntry:
     """Credit or debit a customer's wallet, in one transaction, exactly once per key.
 
@@ -276,6 +289,7 @@ def ledger_post(
         reference_id=reference_id,
         idempotency_key=idempotency_key,
         actor=actor,
+        description=description,
     )
     key = entry.idempotency_key
     if key and (existing := _replay(entry)):

@@ -137,7 +137,8 @@ def wallet_adjust(request, customer_id):
     form = WalletAdjustForm(request.POST)
     if "back" in request.POST or not form.is_valid():
         if "back" in request.POST:
-            typed = {k: form.data.get(k) for k in ("direction", "currency", "amount", "reason")}
+            names = ("direction", "currency", "amount", "reason", "description")
+            typed = {k: form.data.get(k) for k in names}
             form = WalletAdjustForm(initial=typed)
         return _render(request, customer, request.GET, form=form)
     data = form.cleaned_data
@@ -154,6 +155,7 @@ def wallet_adjust(request, customer_id):
             "currency": data["currency"],
             "amount": data["minor_amount"],
             "reason": data["reason"],
+            "description": data.get("description", ""),
             "before": before,
             "after": before + delta,
         }
@@ -167,6 +169,7 @@ def wallet_adjust(request, customer_id):
             direction=data["direction"],
             event_type=EventType.MERCHANT_ADJUSTMENT,
             reason=data["reason"],
+            description=data.get("description", ""),
             actor=Actor.user(request.user),
             idempotency_key=f"dashboard:{data['token']}" if data.get("token") else None,
         )

@@ -10,7 +10,9 @@ from customers.audit import Actor, event_record
 from customers.models import Business, Membership
 
 
-def merchant_create(*, business_name: str, email: str, password: str) -> tuple[Membership, bool]:
+def merchant_create(
+    *, business_name: str, email: str, password: str, country: str = ""
+) -> tuple[Membership, bool]:
     """Create a business and its owner login; idempotent for the same e-mail.
 
     Returns the owner's membership and whether anything was created.
@@ -18,7 +20,9 @@ def merchant_create(*, business_name: str, email: str, password: str) -> tuple[M
     User = get_user_model()
     email = email.strip().lower()
     with transaction.atomic():
-        business, business_created = Business.objects.get_or_create(name=business_name.strip())
+        business, business_created = Business.objects.get_or_create(
+            name=business_name.strip(), defaults={"country": country.strip().upper()[:2]}
+        )
         user = User.objects.filter(username__iexact=email).first()
         user_created = user is None
         if user_created:

@@ -104,7 +104,7 @@ class ApiKeyForm(forms.Form):
     write_access = forms.BooleanField(
         label=gettext_lazy("Enable write access"),
         required=False,
-        initial=True,
+        initial=False,  # least privilege: a new key reads only unless write is asked for
         help_text=gettext_lazy("Without it the key can only read."),
     )
 

@@ -5,13 +5,23 @@ Every type an endpoint can receive and its payload are described in `DESCRIPTION
 which the API's OpenAPI description includes.
 """
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import StrictBool, StrictInt, StrictStr
+from pydantic import StrictBool
 
-from customers.api.common import ERRORS, BodySchema, Out, Text, actor_of, get_scoped
+from customers.api.common import (
+    ERRORS,
+    NON_BLANK,
+    BodySchema,
+    Out,
+    Text,
+    actor_of,
+    get_scoped,
+    integer,
+)
 from customers.core.errors import ReadOnlyApiKey
+from customers.core.validation import HTTP_URL_PATTERN
 from customers.models import WebhookEndpoint
 from customers.webhooks import services
 from customers.webhooks.events import TEST_TYPE, WEBHOOK_TYPES
@@ -43,7 +53,7 @@ Event types (`type`) and their `data`:
     + f"\n- `{TEST_TYPE}`: `{{endpoint_id, message}}`, sent by the dashboard's test button.\n"
 )
 
-FilterType = StrictStr
+FilterType = Literal[tuple(sorted(WEBHOOK_TYPES))]
 
 # `data` of each type, as a schema of the API's components (OpenAPI 3.1 `webhooks`).
 _DATA_SCHEMA = {
@@ -112,28 +122,60 @@ class WebhookListOut(Out):
     done: bool
 
 
+# The rules the services enforce, stated in the schema.
+Url = Annotated[
+    Text,
+    Field(max_length=services.URL_MAX_LENGTH, json_schema_extra={"pattern": HTTP_URL_PATTERN}),
+]
+HeaderMap = Annotated[
+    dict[Annotated[Text, Field(pattern=services.HEADER_NAME_PATTERN)], Text],
+    Field(
+        json_schema_extra={
+            "maxProperties": services.MAX_HEADERS,
+            "propertyNames": {"pattern": services.HEADER_NAME_PATTERN},
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": 1000,
+                "pattern": services.HEADER_VALUE_PATTERN,
+            },
+        }
+    ),
+]
+TextMetadata = Annotated[
+    dict[Text, Text],
+    Field(
+        json_schema_extra={
+            "maxProperties": 50,
+            "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": NON_BLANK},
+            "additionalProperties": {"type": "string", "maxLength": 500},
+        }
+    ),
+]
+RateLimit = integer(ge=1, le=100_000)
+
+
 class WebhookCreateIn(BodySchema):
-    url: Text = Field(..., max_length=2000)
+    url: Url
     description: Text | None = Field(None, max_length=500)
     disabled: StrictBool | None = None
     filter_types: list[FilterType] | None = None
-    headers: dict[str, StrictStr] | None = None
+    headers: HeaderMap | None = None
     idempotency_key: Text | None = Field(None, max_length=255)
-    metadata: dict[str, StrictStr] | None = None
-    rate_limit: StrictInt | None = None
+    metadata: TextMetadata | None = None
+    rate_limit: RateLimit | None = None
 
 
 class WebhookPatchIn(BodySchema):
-    url: Text | None = Field(None, max_length=2000)
+    url: Url | None = None
     description: Text | None = Field(None, max_length=500)
     disabled: StrictBool | None = None
     filter_types: list[FilterType] | None = None
-    metadata: dict[str, StrictStr] | None = None
-    rate_limit: StrictInt | None = None
+    metadata: TextMetadata | None = None
+    rate_limit: RateLimit | None = None
 
 
 class HeadersIn(BodySchema):
-    headers: dict[str, StrictStr]
+    headers: HeaderMap
 
 
 class HeadersOut(Out):

@@ -9,6 +9,8 @@ from customers.core.errors import RefundAmountExceedsPaidAmount
 from customers.core.money import format_money, parse_amount
 from customers.models import Refund, Subscription
 
+REFUND_REASON_MAX_LENGTH = 3000
+
 
 class RefundForm(forms.Form):
     """Refund all or part of one payment, up to `refundable` (refunds.refund_allowance).
@@ -23,12 +25,14 @@ class RefundForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
-        max_length=3000,
+        max_length=REFUND_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Shown to your team and on the refund receipt."),
     )
     destination = forms.ChoiceField(label=_("Refund to"), widget=forms.RadioSelect)
     token = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    # Set by the confirmation step: the first valid submit shows the amount as read
+    # ("12,50" is refused, "1,250" shows $1,250.00) and only a confirmed one refunds.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, payment, refundable: int, wallet_available: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +47,9 @@ class RefundForm(forms.Form):
             )
         self.fields["destination"].choices = choices
         self.fields["destination"].initial = Refund.Destination.ORIGINAL
+        self.fields["reason"].help_text = _(
+            "Shown to your team and on the refund receipt. Up to %(limit)s characters."
+        ) % {"limit": f"{REFUND_REASON_MAX_LENGTH:,}"}
         self.fields["amount"].help_text = _("Up to %(left)s. Enter less for a partial refund.") % {
             "left": format_money(refundable, payment.currency)
         }

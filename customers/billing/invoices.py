@@ -14,29 +14,51 @@ import datetime as dt
 import functools
 import logging
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from customers.core.formatting import utc, utc_date
 from customers.core.money import format_money, to_decimal
 from customers.models import InvoiceCounter, Payment, Refund
 
 # fontTools logs every font subset at INFO; that is noise in our logs.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
+
+class FontFace(NamedTuple):
+    """One installed face: a file, and which font in it when the file is a collection."""
+
+    path: Path
+    index: int = 0
+
+
+# Each family is found as a (regular, bold) pair from the same package, so bold text
+# never falls back to a face of another weight (fpdf2 garbles bold text it shapes
+# with a fallback font registered only as regular: issue 15, item 1).
 FONT_CANDIDATES = [
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+    (
+        FontFace(Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")),
+        FontFace(Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")),
+    ),
+    (
+        FontFace(Path("/usr/share/fonts/dejavu/DejaVuSans.ttf")),
+        FontFace(Path("/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf")),
+    ),
 ]
-BOLD_CANDIDATES = [
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    Path("/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
-]
+# Debian's fonts-noto-cjk: collections whose second font (index 1) is the Korean cut.
 CJK_CANDIDATES = [
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-    Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"),
+    (
+        FontFace(Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"), 1),
+        FontFace(Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"), 1),
+    ),
+    (
+        FontFace(Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"), 1),
+        FontFace(Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc"), 1),
+    ),
 ]
 
 
@@ -64,10 +86,19 @@ def invoice_number_assign(*, payment: Payment) -> int:
         return counter.last_number
 
 
+def _first_family(candidates) -> tuple[FontFace, FontFace] | None:
+    """The first installed family; a family without its bold file uses its regular
+    face for bold too (plain, but real glyphs: bold is never faked)."""
+    for regular, bold in candidates:
+        if regular.path.exists():
+            return regular, (bold if bold.path.exists() else regular)
+    return None
+
+
 @functools.cache
-def _font_paths() -> tuple[Path | None, Path | None, Path | None]:
-    first = lambda paths: next((p for p in paths if p.exists()), None)  # noqa: E731
-    return first(FONT_CANDIDATES), first(BOLD_CANDIDATES), first(CJK_CANDIDATES)
+def _fonts() -> tuple[tuple[FontFace, FontFace] | None, tuple[FontFace, FontFace] | None]:
+    """The body family and the CJK fallback family, each (regular, bold), or None."""
+    return _first_family(FONT_CANDIDATES), _first_family(CJK_CANDIDATES)
 
 
 def _needs_cjk(texts) -> bool:
@@ -81,18 +112,22 @@ class _Document(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(title)
         self.set_creator("Customer Hub")
-        regular, bold, cjk = _font_paths()
-        self.unicode = regular is not None
+        body, cjk = _fonts()
+        self.unicode = body is not None
         if self.unicode:
-            self.add_font("Body", "", str(regular))
-            self.add_font("Body", "B", str(bold or regular))
-            if cjk is not None and _needs_cjk(texts):
-                self.add_font("CJK", "", str(cjk))
-                self.set_fallback_fonts(["CJK"], exact_match=False)
+            self._add_family("Body", body)
+            if cjk is not None and _needs_cjk([title, *texts]):  # the title is translated
+                self._add_family("CJK", cjk)
+                # exact_match: bold text falls back to the bold CJK face, regular to regular.
+                self.set_fallback_fonts(["CJK"], exact_match=True)
             self.family = "Body"
         else:
             self.family = "Helvetica"
         self.add_page()
+
+    def _add_family(self, name: str, faces: tuple[FontFace, FontFace]) -> None:
+        for style, face in zip(("", "B"), faces, strict=True):
+            self.add_font(name, style, str(face.path), collection_font_number=face.index)
 
     def text_safe(self, text: str) -> str:
         if self.unicode:
@@ -106,6 +141,24 @@ class _Document(FPDF):
 
     def font(self, size: float = 10, bold: bool = False) -> None:
         self.set_font(self.family, "B" if bold else "", size)
+
+    def _reassert_font(self) -> None:
+        """fpdf2 2.8 bug: a cell whose first glyph comes from the fallback face is drawn
+        inside q/Q with our face selected *inside* that block, yet fpdf2 records our face
+        as set on the page. The next cell then writes without selecting a font, and its
+        glyph ids are read in whichever face the page had: garbage where the bold total
+        should be ("합계 (USD) p0y_qYUU"). Forget that record before every cell, so
+        each cell selects its face itself (a few bytes per cell)."""
+        if self._fallback_font_ids:
+            self.current_font_is_set_on_page = False
+
+    def cell(self, *args, **kwargs):
+        self._reassert_font()
+        return super().cell(*args, **kwargs)
+
+    def multi_cell(self, *args, **kwargs):
+        self._reassert_font()
+        return super().multi_cell(*args, **kwargs)
 
     def line_text(self, text: str, *, size: float = 10, bold: bool = False, h: float = 5.5):
         self.font(size, bold)
@@ -156,7 +209,7 @@ class _Document(FPDF):
 
 
 def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{utc(moment)} UTC"  # the pages' formatter, in the document's language
 
 
 def _customer_rows(customer) -> list[tuple[str, str]]:
@@ -202,7 +255,7 @@ def invoice_pdf(*, payment: Payment) -> bytes:
             description += " · " + str(payment.get_pricing_type_display())
             if payment.service_period_start:
                 description += " " + _("from %(date)s") % {
-                    "date": payment.service_period_start.astimezone(dt.UTC).date().isoformat()
+                    "date": utc_date(payment.service_period_start)
                 }
     else:
         description = _("Payment")
@@ -267,8 +320,10 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
             (_("Payment ID"), payment.pk),
             (_("Invoice number"), payment.invoice_label or "—"),
             (_("Refunded to"), str(refund.get_destination_display())),
-            (_("Reason"), refund.reason or "—"),
         ]
+        # A short reason reads best with the facts; a long one (up to 3,000 characters)
+        # goes after the totals in small print, so the amounts stay on the first page.
+        + ([(_("Reason"), refund.reason or "—")] if len(refund.reason) <= 200 else [])
     )
     doc.rule()
     doc.line_text(_("Customer"), size=11, bold=True)
@@ -281,6 +336,11 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
             (kind, doc.money(refund.amount, refund.currency)),
         ]
     )
+    if len(refund.reason) > 200:
+        doc.rule()
+        doc.line_text(_("Reason"), size=9, bold=True)
+        doc.set_text_color(104, 115, 133)
+        doc.line_text(refund.reason, size=8, h=3.8)
     return bytes(doc.output())
 
 

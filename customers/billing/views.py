@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from customers.accounts.permissions import business_required, editor_required
 from customers.audit import Actor
-from customers.billing import invoices, refunds, subscriptions
+from customers.billing import documents, invoices, refunds, subscriptions
 from customers.billing.forms import RefundForm, SubscriptionCancelForm
 from customers.core.errors import DomainError
 from customers.core.money import format_money, to_decimal
@@ -63,11 +63,25 @@ def refund_create(request, customer_id, payment_id):
             messages.error(request, exc.message)
         return redirect(detail_url)
     wallet_ok = wallet_supports(payment.currency)
+    confirm = None
     if request.method == "POST":
         form = RefundForm(
             request.POST, payment=payment, refundable=refundable, wallet_available=wallet_ok
         )
-        if form.is_valid():
+        if "back" in request.POST:
+            typed = {k: form.data.get(k) for k in ("amount", "reason", "destination", "token")}
+            form = RefundForm(
+                initial=typed, payment=payment, refundable=refundable, wallet_available=wallet_ok
+            )
+        elif form.is_valid() and not form.cleaned_data["confirmed"]:
+            # Show the amount as it was read, and where it goes, before money moves.
+            confirm = form.cleaned_data | {
+                "destination_label": dict(form.fields["destination"].choices)[
+                    form.cleaned_data["destination"]
+                ],
+                "left_after": refundable - form.cleaned_data["amount"],
+            }
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 refund = refunds.refund_create(
@@ -81,15 +95,7 @@ def refund_create(request, customer_id, payment_id):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(
-                    request,
-                    _("Refunded %(amount)s (%(status)s). Refund ID %(id)s.")
-                    % {
-                        "amount": format_money(refund.amount, refund.currency),
-                        "status": refund.get_status_display(),
-                        "id": refund.pk,
-                    },
-                )
+                messages.success(request, _refunded_message(refund))
                 if request.POST.get("next") == "tab":
                     return redirect(detail_tab_url(customer_id, "transactions"))
                 return redirect(detail_url)
@@ -110,9 +116,32 @@ def refund_create(request, customer_id, payment_id):
             "customer": payment.customer,
             "payment": payment,
             "form": form,
+            "confirm": confirm,
             "refundable": refundable,
-            "next": request.GET.get("next", ""),
+            "next": request.POST.get("next") or request.GET.get("next", ""),
         },
+    )
+
+
+def _refunded_message(refund: Refund) -> str:
+    """Says how much, where the money went, its state and the refund's ID."""
+    values = {
+        "amount": format_money(refund.amount, refund.currency),
+        "status": refund.get_status_display(),
+        "id": refund.pk,
+    }
+    if refund.destination == Refund.Destination.WALLET:
+        values["currency"] = refund.currency
+        return (
+            _(
+                "Refunded %(amount)s to the customer's %(currency)s wallet (%(status)s). "
+                "Refund ID %(id)s."
+            )
+            % values
+        )
+    return (
+        _("Refunded %(amount)s to the original payment method (%(status)s). Refund ID %(id)s.")
+        % values
     )
 
 
@@ -134,8 +163,8 @@ def payment_invoice(request, customer_id, payment_id):
             },
             status=404,
         )
-    pdf = invoices.invoice_pdf(payment=payment)
-    return invoices.pdf_response(pdf, f"invoice-{payment.invoice_label}.pdf")
+    pdf = documents.invoice_document(payment=payment)
+    return invoices.pdf_response(pdf, documents.invoice_filename(payment))
 
 
 @business_required

@@ -129,3 +129,10 @@ class InvalidWebhookEndpoint(DomainError):
     code = "INVALID_REQUEST_BODY"
     status = 422
     default_message = _("This webhook endpoint is not valid.")
+
+
+class TooManyWebhookHeaders(InvalidWebhookEndpoint):
+    """Added to the headers it has, the endpoint would have more than 20."""
+
+    code = "MAXIMUM_KEYS_REACHED"
+    default_message = _("An endpoint has at most 20 custom headers: remove some first.")

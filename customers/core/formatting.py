@@ -18,6 +18,17 @@ def utc(value) -> str:
     return formats.date_format(value.astimezone(dt.UTC), _("M j, Y · H:i"))
 
 
+def utc_date(value) -> str:
+    """A day as people read it ("Dec 1, 2026", "2026년 12월 1일"), of a UTC timestamp or
+    a date. With `utc`, the one way dates are written on pages, in e-mails and PDFs."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.UTC)
+    # Translators: a Django date format for dates without times, e.g. "Nov 26, 2026".
+    return formats.date_format(value, _("M j, Y"))
+
+
 def utc_iso(value) -> str:
     return value.astimezone(dt.UTC).isoformat() if value else ""
 

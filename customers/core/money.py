@@ -1,13 +1,22 @@
 """Money: integer minor units plus an ISO 4217 code; never floats.
 
-`parse_amount("12.50", "USD") == 1250`; `format_money(1250, "USD") == "$12.50"`.
+`parse_amount("12.50", "USD") == 1250` (read by the person's locale: "12,50" is
+refused in English and means 12.50 in German); `format_money(1250, "USD") == "$12.50"`.
 Formatting uses Babel, with the digit grouping people expect for the currency
 (`₹1,23,456.00` for INR).
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from babel.numbers import format_currency, get_currency_precision
+from babel import Locale, UnknownLocaleError
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_decimal_symbol,
+    get_group_symbol,
+)
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 # The locale whose grouping suits each currency when shown in English.
 _CURRENCY_LOCALES = {"INR": "en_IN", "KRW": "ko_KR", "EUR": "en_IE", "GBP": "en_GB"}
 MAX_MINOR_UNITS = 2**63 - 1
+_DEFAULT_TERRITORY = {"en": "US", "ko": "KR", "de": "DE", "fr": "FR", "ja": "JP"}
 
 
 def minor_digits(currency: str) -> int:
@@ -25,17 +35,77 @@ def to_decimal(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-minor_digits(currency))
 
 
-def parse_amount(raw: str, currency: str) -> int:
-    """Parse what a person typed ("12.50", "1,234") into minor units; > 0."""
-    text = (raw or "").strip().replace(",", "").replace(" ", "")
+def user_locale() -> Locale:
+    """The Babel locale of the language the person is using (en -> en_US, ko -> ko_KR)."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
     try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValidationError(_("Enter an amount such as 12.50."), code="invalid") from exc
-    if not value.is_finite():
-        raise ValidationError(_("Enter an amount such as 12.50."), code="invalid")
+        locale = Locale.parse(translation.to_locale(language))
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse("en_US")
+    if not locale.territory:
+        locale = Locale.parse(f"{locale.language}_{_DEFAULT_TERRITORY.get(locale.language, 'US')}")
+    return locale
+
+
+def amount_example(locale: Locale | None = None) -> str:
+    """How twelve and a half is written where the person is ("12.50", "12,50")."""
+    return format_decimal(Decimal("12.50"), format="0.00", locale=locale or user_locale())
+
+
+def _grouped(integer: str, group: str) -> bool:
+    """A whole part with group separators, grouped by threes (1,234,567) or the Indian
+    way (12,34,567); anything else ("12,50", "1,,0") is not a grouping."""
+    parts = integer.split(group)
+    head, tail = parts[0], parts[1:]
+    if not tail:
+        return True
+    if not (1 <= len(head) <= 3) or len(tail[-1]) != 3:
+        return False
+    middle = tail[:-1]
+    return all(len(p) == 3 for p in middle) or all(len(p) == 2 for p in middle)
+
+
+def parse_amount(raw: str, currency: str, *, locale: Locale | None = None) -> int:
+    """Parse what a person typed into minor units (> 0), by their locale: "12.50" and
+    "1,234.50" in English and Korean, "12,50" and "1.234,50" in German.
+
+    Only ASCII digits, the locale's decimal symbol (once) and its group separator
+    between well-formed groups are read. Everything else is refused with a message
+    rather than guessed: exponents ("1e3"), "1_0", other scripts' digits ("١", "１"),
+    inner spaces (" 1 0 "), and a separator the locale does not use for decimals in
+    a decimal's place ("12,50" in English is neither 12.50 nor 1,250).
+    """
+    locale = locale or user_locale()
+    decimal, group = get_decimal_symbol(locale), get_group_symbol(locale)
+    if group.isspace():
+        group = " "  # French and others group with a (narrow) no-break space
+    text = (raw or "").strip()
+    if text.startswith("-") and text[1:].strip():
+        raise ValidationError(_("Enter an amount greater than zero."), code="min_value")
+    example = amount_example(locale)
+    invalid = ValidationError(
+        _("Enter an amount with digits only, such as %(example)s."),
+        code="invalid",
+        params={"example": example},
+    )
+    if group == " ":
+        text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    allowed = set("0123456789") | {decimal, group}
+    if not text or any(ch not in allowed for ch in text) or not any(ch.isdigit() for ch in text):
+        raise invalid
+    integer, _sep, fraction = text.partition(decimal)
+    if decimal in fraction or group in fraction or not _grouped(integer, group):
+        raise ValidationError(
+            _(
+                "“%(raw)s” is ambiguous here: write decimals with “%(decimal)s”, "
+                "as in %(example)s, and use “%(group)s” only between thousands."
+            ),
+            code="ambiguous",
+            params={"raw": text, "decimal": decimal, "group": group, "example": example},
+        )
+    value = Decimal(f"{integer.replace(group, '') or '0'}.{fraction or '0'}")
     digits = minor_digits(currency)
-    if -value.as_tuple().exponent > digits:
+    if len(fraction.rstrip("0")) > digits:
         raise ValidationError(
             _("%(currency)s amounts have at most %(digits)d decimal places."),
             code="precision",

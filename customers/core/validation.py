@@ -9,7 +9,10 @@ metadata rules use it, and Django's form fields already refuse NUL themselves.
 import json
 import re
 
+import phonenumbers
+from babel import Locale, UnknownLocaleError
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 METADATA_MAX_KEYS = 50
@@ -21,6 +24,9 @@ _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _SEP = r"[\s().\-]*"
 PHONE_PATTERN = rf"^{_SEP}((\+|0{_SEP}0){_SEP}[1-9]({_SEP}\d){{6,14}}{_SEP})?$"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# An http(s) URL as the API schema states it: the scheme, a host name (no spaces,
+# quotes or angle brackets; at most 253 characters), then any path.
+HTTP_URL_PATTERN = r"^https?://[^\s/?#<>\"'`\\]{1,253}([/?#]\S*)?$"
 # Longer metadata text cannot hold 50 short keys and values, however escaped.
 METADATA_MAX_TEXT = 200_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -44,14 +50,24 @@ def check_text(value: str) -> str:
     return value
 
 
-def normalize_phone(raw: str) -> str:
-    """Return the E.164 form (``+821012345678``) of an international number, or ''."""
-    value = _PHONE_SEPARATORS.sub("", raw or "")
-    if not value:
+def normalize_phone(raw: str, *, region: str = "") -> str:
+    """Return the E.164 form (``+821012345678``) of a phone number, or ''.
+
+    With the business's country as `region` ("KR"), national formats are read too
+    ("010 1234 5678") and checked with `phonenumbers` (Google's libphonenumber
+    metadata). Without one (the API), the number needs its + (or 00) and country code
+    and is checked for shape only, exactly as `PHONE_PATTERN` (the schema) says:
+    separators are ignored, and a value of separators alone clears the number.
+    """
+    value = (raw or "").strip()
+    compact = _PHONE_SEPARATORS.sub("", value)
+    if not compact:
         return ""
-    if value.startswith("00"):
-        value = "+" + value[2:]
-    if not _E164.match(value):
+    if not region:
+        if compact.startswith("00"):
+            compact = "+" + compact[2:]
+        if _E164.match(compact):
+            return compact
         raise ValidationError(
             _(
                 "Enter the number in international format, starting with + and the country code, "
@@ -59,7 +75,49 @@ def normalize_phone(raw: str) -> str:
             ),
             code="invalid_phone",
         )
-    return value
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    try:
+        number = phonenumbers.parse(value, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        if region:
+            raise ValidationError(
+                _(
+                    "Enter a phone number as it is dialled in the country (%(region)s), "
+                    "e.g. %(example)s, or with + and the country code."
+                ),
+                code="invalid_phone",
+                params={"region": country_name(region), "example": phone_example(region)},
+            )
+        raise ValidationError(
+            _(
+                "Enter the number in international format, starting with + and the country code, "
+                "e.g. +1 415 555 0134."
+            ),
+            code="invalid_phone",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def country_name(region: str) -> str:
+    """The country's name in the active language ("South Korea", "대한민국")."""
+    try:
+        locale = Locale.parse(translation.to_locale(translation.get_language() or "en"))
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    return locale.territories.get((region or "").upper(), region)
+
+
+def phone_example(region: str) -> str:
+    """A mobile number as people write it in the country ("010-2000-0000" in KR)."""
+    example = phonenumbers.example_number_for_type(
+        (region or "").upper() or None, phonenumbers.PhoneNumberType.MOBILE
+    )
+    if example is None:
+        return "+1 415 555 0134"
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _refuse_constant(name: str):

@@ -18,9 +18,12 @@ from customers.models import Business, EmailLog
 
 
 def sender_for(business: Business | None) -> str:
-    """The business's name with the configured address: "Demo Store <no-reply@…>"."""
+    """The business's sender name (its name unless set) on the configured address:
+    "Demo Store <no-reply@…>"; our own name for staff mail."""
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((business.name if business else name, address))
+    if business is not None:
+        name = " ".join((business.email_sender_name or business.name).split())  # one line
+    return formataddr((name, address)) if address else settings.DEFAULT_FROM_EMAIL
 
 
 def email_queue(

@@ -8,7 +8,13 @@ from customers.models.accounts import (
     TablePreference,
 )
 from customers.models.api_keys import ApiKey
-from customers.models.billing import InvoiceCounter, Payment, PaymentQuerySet, Refund
+from customers.models.billing import (
+    InvoiceCounter,
+    InvoiceDocument,
+    Payment,
+    PaymentQuerySet,
+    Refund,
+)
 from customers.models.catalog import Product, TimeInterval, add_interval
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
 from customers.models.emails import EmailLog
@@ -38,6 +44,7 @@ __all__ = [
     "Event",
     "ExportJob",
     "InvoiceCounter",
+    "InvoiceDocument",
     "LicenseKey",
     "LicenseKeyInstance",
     "LicenseKeyQuerySet",

@@ -24,6 +24,10 @@ class Business(models.Model):
 
     id = PublicIdField(prefix="bus")
     name = models.CharField(_("name"), max_length=120, unique=True)
+    # ISO 3166-1 alpha-2 ("KR"): phone numbers typed in its national format are read.
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    # Who e-mails to customers say they are from; empty means the business's name.
+    email_sender_name = models.CharField(_("e-mail sender name"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

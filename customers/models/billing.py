@@ -285,3 +285,28 @@ class InvoiceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.business_id}: {self.last_number}"
+
+
+class InvoiceDocument(models.Model):
+    """The PDF of one numbered invoice as issued, in one language: served on every later
+    download instead of being rebuilt (an issued invoice does not change). `fingerprint`
+    covers what may still change the document — its refunds — so a refund re-issues it."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="documents")
+    language = models.CharField(_("language"), max_length=8)  # "en", "ko"
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)  # sha256 of the refund state
+    pdf = models.BinaryField(_("PDF"))
+    created_at = models.DateTimeField(_("created at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invoice document")
+        verbose_name_plural = _("invoice documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "payment", "language"], name="invoice_document_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} ({self.language})"

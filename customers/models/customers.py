@@ -1,8 +1,10 @@
 """The merchant's customers."""
 
+import re
+
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Concat, Lower, Reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,27 +59,72 @@ class CustomerQuerySet(BusinessScopedQuerySet):
         return owner.filter(pk__in=ids)
 
     def search(self, term: str):
-        """Match name, e-mail or customer ID.
+        """Match name, e-mail or customer ID as the table shows them.
 
         Three or more characters: substring match on name and e-mail (served by
-        trigram indexes on UPPER(col) on PostgreSQL) or an ID prefix. Shorter
-        terms only match prefixes, which b-tree indexes can serve.
+        trigram indexes on UPPER(col) on PostgreSQL). Shorter terms match prefixes,
+        which b-tree indexes serve, except two CJK characters ("유진" finds 강유진),
+        which match anywhere in the name through the name-bigram index (0013).
+        IDs match by prefix, by their end (the table shows `cus_00qY…7GVwKD`, and
+        the end is what tells IDs apart: `reverse(id)` index), or as the table
+        shows them, head…tail.
         """
         term = term.strip()
         if not term:
             return self
+        head, ellipsis, tail = term.partition("…")
+        if ellipsis:
+            return self.alias(_id_rev=Reverse("id")).filter(
+                id__startswith=head.strip(), _id_rev__startswith=tail.strip()[::-1]
+            )
         id_match = models.Q(id__startswith=term)
+        if ID_TAIL.fullmatch(term):
+            id_match |= models.Q(_id_rev__startswith=term[::-1])
+        queryset = self.alias(_id_rev=Reverse("id"))
         if len(term) < 3:
             # LOWER(...), not UPPER: only the prefix b-trees match it (migration 0009).
             prefix = term.lower()
-            return self.alias(_name_lc=Lower("name"), _email_lc=Lower("email")).filter(
-                id_match
-                | models.Q(_name_lc__startswith=prefix)
-                | models.Q(_email_lc__startswith=prefix)
+            name_match = models.Q(_name_lc__startswith=prefix)
+            if len(term) == 2 and any(_is_cjk(ch) for ch in term):
+                name_match |= models.Q(NameHasBigram(models.F("name"), models.Value(term)))
+            return queryset.alias(_name_lc=Lower("name"), _email_lc=Lower("email")).filter(
+                id_match | name_match | models.Q(_email_lc__startswith=prefix)
             )
-        return self.filter(
+        return queryset.filter(
             id_match | models.Q(name__icontains=term) | models.Q(email__icontains=term)
         )
+
+
+# The visible end of an ID: at least 4 of its characters (base62), nothing else.
+ID_TAIL = re.compile(r"[0-9A-Za-z]{4,32}")
+
+
+def _is_cjk(char: str) -> bool:
+    """Hangul, kana and CJK ideographs: scripts whose two characters make a name part."""
+    return (
+        "\u1100" <= char <= "\u11ff" or "\u2e80" <= char <= "\ud7af" or "\uf900" <= char <= "\ufaff"
+    )
+
+
+class NameHasBigram(models.Func):
+    """True when the two characters occur together anywhere in the name.
+
+    PostgreSQL: `customers_bigrams(name) @> ARRAY[term]`, served by a GIN index on the
+    name's character pairs (migration 0013; a trigram index cannot serve a two-character
+    term). Elsewhere: a plain substring test."""
+
+    output_field = models.BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        name, name_params = compiler.compile(self.source_expressions[0])
+        term, term_params = compiler.compile(self.source_expressions[1])
+        return f"INSTR(LOWER({name}), LOWER({term})) > 0", (*name_params, *term_params)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        name, name_params = compiler.compile(self.source_expressions[0])
+        term, term_params = compiler.compile(self.source_expressions[1])
+        sql = f"customers_bigrams({name}) @> ARRAY[LOWER({term})]::text[]"
+        return sql, (*name_params, *term_params)
 
 
 class Customer(models.Model):

@@ -12,6 +12,7 @@ register = template.Library()
 
 register.filter("utc", formatting.utc)
 register.filter("utc_iso", formatting.utc_iso)
+register.filter("utc_date", formatting.utc_date)
 register.filter("avatar_hue", formatting.avatar_hue)
 register.filter("short_id", formatting.short_id)
 

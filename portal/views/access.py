@@ -42,9 +42,13 @@ def open_link(request, token):
         )
         return no_referrer(response)
     if link.kind == PortalLink.Kind.MAGIC and request.method != "POST":
-        return no_referrer(
-            render(request, "portal/link_confirm.html", {"link_business": link.business})
-        )
+        # Branded like the portal it opens: the merchant's logo, name and colour.
+        context = {
+            "link_business": link.business,
+            "portal_business": link.business,
+            "portal": PortalSettings.for_business(link.business),
+        }
+        return no_referrer(render(request, "portal/link_confirm.html", context))
     try:
         _login, cookie_token = services.portal_login_start(token=token)
     except PortalLinkInvalid:

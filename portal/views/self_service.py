@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.audit import Actor
-from customers.billing.invoices import invoice_pdf, pdf_response, refund_receipt_pdf
+from customers.billing.documents import invoice_document, invoice_filename
+from customers.billing.invoices import pdf_response, refund_receipt_pdf
 from customers.billing.selectors import customer_payments, customer_subscriptions
 from customers.billing.subscriptions import subscription_cancellation_revoke
 from customers.core.errors import CustomerEmailTaken, DomainError
+from customers.core.formatting import utc_date
 from customers.licenses.selectors import customer_license_keys
 from customers.licenses.services import license_key_instance_deactivate
 from customers.models import LicenseKeyInstance, Payment, Refund, Subscription
@@ -61,7 +63,7 @@ def invoice(request, payment_id):
     """Only a successful payment has an invoice (as on the dashboard and the API)."""
     payments = Payment.objects.filter(customer=request.customer, status=Payment.Status.SUCCEEDED)
     payment = get_object_or_404(payments, pk=payment_id)
-    return pdf_response(invoice_pdf(payment=payment), f"invoice-{payment.pk}.pdf")
+    return pdf_response(invoice_document(payment=payment), invoice_filename(payment))
 
 
 @portal_login_required
@@ -96,12 +98,30 @@ def subscription_cancel(request, subscription_id):
         Subscription.objects.filter(customer=request.customer), pk=subscription_id
     )
     when = request.POST.get("when")
+    feedback = request.POST.get("feedback", "")
+    if (
+        when == "now"
+        and request.POST.get("confirmed") != "1"
+        and sub.can_cancel
+        and request.portal.allow_cancellation == "both"
+        and feedback in Subscription.Feedback.values
+    ):
+        # Access ends at once and cannot be given back here: ask first, with what it means.
+        return render(
+            request,
+            "portal/subscription_cancel_confirm.html",
+            {
+                "sub": sub,
+                "feedback": feedback,
+                "comment": request.POST.get("comment", ""),
+            },
+        )
     try:
         sub = services.portal_subscription_cancel(
             customer=request.customer,
             subscription=sub,
             when=when,
-            feedback=request.POST.get("feedback", ""),
+            feedback=feedback,
             comment=request.POST.get("comment", ""),
         )
     except DomainError as exc:
@@ -109,8 +129,7 @@ def subscription_cancel(request, subscription_id):
     else:
         messages.success(
             request,
-            _("Your subscription will end on %(date)s.")
-            % {"date": sub.next_billing_date.strftime("%Y-%m-%d")}
+            _("Your subscription will end on %(date)s.") % {"date": utc_date(sub.next_billing_date)}
             if when == "period_end"
             else _("Your subscription is cancelled."),
         )
@@ -167,6 +186,7 @@ def profile(request):
     form = ProfileForm(
         request.POST if request.POST.get("form") == "profile" else None,
         initial={"name": customer.name, "phone_number": customer.phone_number},
+        business=customer.business,
     )
     email_form = EmailChangeForm(request.POST if request.POST.get("form") == "email" else None)
     if request.method == "POST" and not request.portal.allow_profile_updates:

@@ -11,18 +11,37 @@
     var text = button.getAttribute("data-copy");
     var done = function () {
       button.classList.add("is-copied");
-      var old = button.getAttribute("title");
-      button.setAttribute("title", button.dataset.copiedLabel || "Copied");
-      setTimeout(function () { button.classList.remove("is-copied"); button.setAttribute("title", old); }, 1500);
+      toast(toastText("data-copied"));
+      setTimeout(function () { button.classList.remove("is-copied"); }, 1500);
     };
+    var failed = function () { toast(toastText("data-copy-failed")); };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done);
+      navigator.clipboard.writeText(text).then(done, failed);
     } else {
       var area = document.createElement("textarea");
       area.value = text; document.body.appendChild(area); area.select();
-      try { document.execCommand("copy"); done(); } finally { area.remove(); }
+      try { if (document.execCommand("copy")) { done(); } else { failed(); } } finally { area.remove(); }
     }
   });
+
+  // The page's one live region (#toast, translated texts in its data- attributes):
+  // shown for a moment and read out by screen readers.
+  var toastTimer;
+  function toastText(name) {
+    var region = document.getElementById("toast");
+    return region ? region.getAttribute(name) : "";
+  }
+  function toast(message) {
+    var region = document.getElementById("toast");
+    if (!region || !message) return;
+    region.textContent = message;
+    region.classList.add("is-shown");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () {
+      region.classList.remove("is-shown");
+      region.textContent = "";
+    }, 2500);
+  }
 
   // A click anywhere on a row opens it, unless it was on a link or button.
   document.addEventListener("click", function (event) {
@@ -64,6 +83,60 @@
     }
   });
 
+  // A download from a menu (Export) closes the menu: the page stays, the file arrives.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("details.dropdown a[download]");
+    if (link) link.closest("details.dropdown").removeAttribute("open");
+  });
+
+  // Edit columns in place: ↑/↓ move the row in the list (keyboard focus stays on the
+  // moved button), Save posts through HTMX and the table reloads; the menu stays open
+  // and says "Columns saved." (a status region, so screen readers announce it).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-columns-form] button[name=move]");
+    if (!button) return;
+    event.preventDefault();
+    var item = button.closest("li");
+    var list = item.parentElement;
+    var up = button.value.indexOf("up:") === 0;
+    var sibling = up ? item.previousElementSibling : item.nextElementSibling;
+    if (!sibling) return;
+    list.insertBefore(item, up ? sibling : sibling.nextElementSibling);
+    refreshColumns(button.closest("form"));
+    (button.disabled ? item.querySelector("button[name=move]:not([disabled])") : button).focus();
+  });
+  function refreshColumns(form) {
+    var items = Array.from(form.querySelectorAll(".column-list li"));
+    form.querySelector("input[name=order]").value = items.map(function (li) {
+      return li.querySelector("input[name=columns]").value;
+    }).join(",");
+    items.forEach(function (li, i) {
+      li.querySelector("button[value^='up:']").disabled = i === 0;
+      li.querySelector("button[value^='down:']").disabled = i === items.length - 1;
+    });
+    var status = form.querySelector("[data-columns-status]");
+    if (status) status.textContent = "";
+  }
+  document.addEventListener("columns-saved", function (event) {
+    var status = document.querySelector("[data-columns-status]");
+    if (status) status.textContent = event.detail.message;
+    if (event.detail.ok && window.htmx) {
+      window.htmx.ajax("GET", window.location.pathname + window.location.search,
+        { target: "#customer-table", swap: "outerHTML" });
+    }
+  });
+
+  // The dashboard's phone menu: the Menu button opens and closes the navigation.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-nav-toggle]");
+    if (!toggle) return;
+    event.preventDefault();
+    var sidebar = document.getElementById("sidebar");
+    var open = !sidebar.classList.contains("is-open");
+    sidebar.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+
   // Close open <details> menus on outside click or Escape.
   function closeMenus(except) {
     document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
@@ -74,6 +147,13 @@
     closeMenus(event.target.closest("details.dropdown"));
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") closeMenus(null);
+    if (event.key === "Escape") {
+      closeMenus(null);
+      var sidebar = document.getElementById("sidebar");
+      if (sidebar && sidebar.classList.contains("is-open")) {
+        sidebar.classList.remove("is-open");
+        sidebar.querySelector("[data-nav-toggle]").setAttribute("aria-expanded", "false");
+      }
+    }
   });
 })();

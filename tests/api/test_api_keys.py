@@ -28,6 +28,10 @@ def test_owner_creates_a_key_and_sees_the_secret_once(owner_client, business, ow
     page = owner_client.get("/settings/api-keys/").content.decode()
     assert secret not in page
     assert key.masked in page and "Billing worker" in page
+    # The form is fresh: write access is not left ticked for the next key.
+    assert (
+        'name="write_access"' in page and "checked" not in page.split('name="write_access"')[1][:40]
+    )
 
 
 def test_read_only_keys_and_revoking(owner_client, business):
@@ -84,3 +88,10 @@ def test_openapi_and_docs(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+
+
+def test_docs_lead_with_what_a_developer_needs(client):
+    description = client.get("/api/openapi.json").json()["info"]["description"]
+    order = [description.index(s) for s in ("Base URL", "Authentication", "curl", "DodoPayments(")]
+    assert order == sorted(order) and order[-1] < description.index("**Errors**")
+    assert "manage.py" not in description and "API_RATE_LIMIT" not in description

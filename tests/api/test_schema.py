@@ -40,6 +40,7 @@ STATE_RULES = {
     "NO_EXPIRY_ON_SUBSCRIPTION_LICENSE_KEYS",  # the key follows its subscription
     "INSUFFICIENT_WALLET_FUNDS",  # a debit above the balance
     "WALLET_BALANCE_LIMIT",  # a credit past 2**63 - 1 with what is there
+    "MAXIMUM_KEYS_REACHED",  # webhook headers: the endpoint has 20 already
     "IDEMPOTENCY_KEY_REUSED",  # the key was used for another request
     "PAYMENT_NOT_SUCCEEDED",
     "REFUND_WINDOW_EXPIRED",

@@ -5,7 +5,9 @@ import re
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Reverse
 
+from customers.core.formatting import short_id
 from customers.core.ids import new_id
 from customers.models import Customer
 from tests.customers.helpers import plan
@@ -101,3 +103,30 @@ def test_short_search_uses_the_prefix_indexes(many):
 def test_short_search_reads_the_prefix_btrees_not_the_trigram_indexes(many):
     text = plan(Customer.objects.for_business(many).search("jo"))
     assert "trgm" not in text
+
+
+def test_search_matches_the_visible_end_of_an_id_and_the_shown_form(business):
+    ada = CustomerFactory(business=business, name="Ada Lovelace")
+    CustomerFactory.create_batch(3, business=business)
+    qs = Customer.objects.for_business(business)
+    assert list(qs.search(ada.pk[-6:])) == [ada]
+    assert list(qs.search(short_id(ada.pk))) == [ada]  # "cus_00qY…7GVwKD", as the table shows
+
+
+def test_two_korean_characters_match_inside_a_name(business):
+    kang = CustomerFactory(business=business, name="강유진", email="kang@example.kr")
+    CustomerFactory(business=business, name="유재석", email="yoo@example.kr")
+    CustomerFactory(business=business, name="Linda Park", email="linda@example.com")
+    qs = Customer.objects.for_business(business)
+    assert list(qs.search("유진")) == [kang]
+    assert list(qs.search("ad")) == []  # Latin two-letter terms still match prefixes only
+
+
+@pytest.mark.postgres
+def test_korean_infix_and_id_tail_use_their_indexes(many):
+    qs = Customer.objects.for_business(many)
+    assert "customer_name_bigrams" in plan(qs.search("유진"))
+    # Every arm of the search has an index, so at scale the planner ORs index scans; at
+    # this size it may prefer the business's rows, so the ID-tail arm is planned alone.
+    tail = qs.alias(_id_rev=Reverse("id")).filter(_id_rev__startswith="DKwVG7")
+    assert "customer_id_reverse" in plan(tail)

@@ -285,3 +285,25 @@ def test_unknown_or_unsortable_keys_fall_back_to_newest_first(owner_client, busi
     )
     CustomerFactory(business=business, name="Newer", created_at=timezone.now())
     assert names(owner_client.get(LIST, {"sort": sort})) == ["Newer", "Older"]
+
+
+def test_korean_merchant_types_a_national_phone_number(owner_client, business):
+    business.country = "KR"
+    business.save()
+    form = owner_client.get("/customers/new/").content.decode()
+    assert "010-2000-0000" in form  # the help text shows the country's format
+    response = owner_client.post(
+        "/customers/new/",
+        {"name": "강유진", "email": "yujin@example.kr", "phone_number": "010 1234 5678"},
+    )
+    assert response.status_code == 302
+    assert Customer.objects.get(email="yujin@example.kr").phone_number == "+821012345678"
+
+
+def test_a_taken_email_is_said_once_at_the_field_with_a_link(owner_client, customer):
+    response = owner_client.post(
+        "/customers/new/", {"name": "Someone", "email": customer.email.upper()}
+    )
+    html = response.content.decode()
+    assert html.count("already") == 1 and f"/customers/{customer.pk}/" in html
+    assert "alert-error" not in html

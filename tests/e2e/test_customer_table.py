@@ -75,3 +75,49 @@ def test_table_works_without_javascript(live_server, browser):
     page.click("text=Grace Hopper")
     expect(page.locator("h1")).to_have_text("Grace Hopper")
     context.close()
+
+
+def test_filters_apply_on_change_and_export_menu_closes(live_server, page):
+    business = BusinessFactory(name="Acme")
+    owner = MembershipFactory(business=business, role=Membership.Role.OWNER).user
+    CustomerFactory.create_batch(3, business=business)
+    CustomerFactory(business=business, name="No Phone", phone_number="")
+
+    login(page, live_server, owner)
+    rows = page.locator("#customer-table tbody tr")
+    expect(rows).to_have_count(4)
+    page.click(".filters-menu summary")
+    page.select_option("#id_has_phone", "false")  # no Apply click
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("No Phone")
+    assert "has_phone=false" in page.url
+
+    page.click("#export-menu summary")
+    with page.expect_download():
+        page.click("#export-menu a:has-text('CSV')")
+    expect(page.locator("#export-menu")).not_to_have_attribute("open", "")
+    assert page.console_errors == []
+
+
+def test_columns_are_reordered_in_place_with_the_keyboard(live_server, page):
+    business = BusinessFactory(name="Acme")
+    owner = MembershipFactory(business=business, role=Membership.Role.OWNER).user
+    CustomerFactory(business=business, name="Ada Lovelace")
+
+    login(page, live_server, owner)
+    headers = page.locator("#customer-table thead th")
+    page.click("#columns-menu summary")
+    items = page.locator("#columns-menu .column-list li")
+    second_label = items.nth(1).locator("label").inner_text().strip()
+    up = items.nth(1).locator("button[value^='up:']")
+    up.focus()
+    page.keyboard.press("Enter")  # moves in place: no reload, the menu stays open
+    expect(items.first.locator("label")).to_have_text(second_label)
+    expect(page.locator("#columns-menu")).to_have_attribute("open", "")
+    page.click("#columns-menu button[type=submit]:has-text('Save columns')")
+    expect(page.locator("[data-columns-status]")).to_have_text("Columns saved.")
+    expect(page.locator("#columns-menu")).to_have_attribute("open", "")
+    expect(headers.first).to_contain_text(second_label)
+    page.reload()
+    expect(headers.first).to_contain_text(second_label)
+    assert page.console_errors == []

@@ -30,9 +30,17 @@ def test_merchant_refunds_a_payment_and_cancels_a_subscription(live_server, page
     # Partial refund through the form; back on the tab, the badge says so.
     row.get_by_role("link", name="Refund").click()
     expect(page.locator("h1")).to_have_text("Refund payment")
-    page.fill("#id_amount", "10.00")
+    page.fill("#id_amount", "10,00")  # a comma is not a decimal point in English: asked again
     page.fill("#id_reason", "Arrived late")
     page.click("#refund-form button[type=submit]")
+    expect(page.locator(".field-error")).to_contain_text("ambiguous")
+    page.fill("#id_amount", "10.00")
+    page.click("#refund-form button[type=submit]")
+    # The amount as read, where it goes, before money moves.
+    expect(page.locator("#refund-confirm")).to_contain_text("$10.00")
+    expect(page.locator("#refund-confirm")).to_contain_text("Original payment method")
+    assert Refund.objects.count() == 0
+    page.click("#refund-form button[type=submit]:has-text('Refund $10.00')")
     expect(page).to_have_url(f"{live_server.url}/customers/{customer.pk}/?tab=transactions")
     expect(page.locator(".alert-success")).to_contain_text("Refunded $10.00")
     expect(row).to_contain_text("Partially refunded")

@@ -193,3 +193,21 @@ def test_tabs_and_the_renewal_run_are_served_by_indexes():
         # e.g. payment_customer_created, or the customer foreign key's own index
         assert re.search(r"using \S*(payment|subscription|licensekey)_customer\S* on", text), text
     assert "subscription_due" in plan(Subscription.objects.due(timezone.now()))
+
+
+def test_transactions_show_what_was_refunded_and_no_repeated_email(owner_client, customer):
+    payment = PaymentFactory(customer=customer, total_amount=2500)
+    RefundFactory(payment=payment, amount=600)
+    PaymentFactory(customer=customer, total_amount=1000)
+    html = owner_client.get(detail(customer)).content.decode()
+    table = html[html.index('id="payments-table"') :]
+    assert "Partially refunded" in table and "−$6.00 refunded" in table
+    assert customer.email not in table and "Customer e-mail" not in table
+
+
+def test_payment_page_offers_the_invoice_once_and_states_status_plainly(owner_client, customer):
+    payment = PaymentFactory(customer=customer)
+    url = f"/customers/{customer.pk}/payments/{payment.pk}/"
+    html = owner_client.get(url).content.decode()
+    assert html.count("invoice.pdf") == 1
+    assert "(succeeded)" not in html and "Successful" in html

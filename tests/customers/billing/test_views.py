@@ -33,6 +33,7 @@ def refund_form(client, payment) -> dict:
         "reason": "",
         "destination": "original_payment_method",
         "token": form.initial["token"],
+        "confirmed": "1",  # the confirmation step's submit
     }
 
 
@@ -123,6 +124,27 @@ def test_refund_form_refunds_part_and_shows_it_on_the_payment(owner_client, cust
     assert Event.objects.filter(type="refund.succeeded", object_id=refund.pk).exists()
 
 
+def test_refund_is_confirmed_with_the_amount_as_read_before_money_moves(owner_client, customer):
+    payment = PaymentFactory(customer=customer, total_amount=250000)
+    typed = refund_form(owner_client, payment) | {"amount": "1,250", "confirmed": ""}
+    response = owner_client.post(refund_url(payment), typed)
+    page = response.content.decode()
+    assert response.status_code == 200 and "Confirm this refund" in page
+    assert "$1,250.00" in page and "Original payment method" in page
+    assert Refund.objects.count() == 0
+    back = owner_client.post(refund_url(payment), typed | {"back": "1"}).content.decode()
+    assert 'value="1,250"' in back and "Confirm this refund" not in back
+    response = owner_client.post(refund_url(payment), typed | {"confirmed": "1"}, follow=True)
+    assert Refund.objects.get().amount == 125000
+    assert "Refunded $1,250.00 to the original payment method" in response.content.decode()
+
+
+def test_refund_form_says_the_reason_limit(owner_client, customer):
+    payment = PaymentFactory(customer=customer, total_amount=2500)
+    page = owner_client.get(refund_url(payment)).content.decode()
+    assert "Up to 3,000 characters" in page and 'maxlength="3000"' in page
+
+
 def test_refund_form_double_submit_refunds_once(owner_client, customer):
     payment = PaymentFactory(customer=customer, total_amount=2500)
     data = refund_form(owner_client, payment) | {"amount": "10.00"}
@@ -137,7 +159,9 @@ def test_refund_form_double_submit_refunds_once(owner_client, customer):
         ("0", "greater than zero"),
         ("-5", "greater than zero"),
         ("25.01", "At most $25.00 is left"),
-        ("abc", "Enter an amount such as 12.50"),
+        ("abc", "Enter an amount with digits only, such as 12.50"),
+        ("12,50", "is ambiguous here"),
+        ("1e3", "Enter an amount with digits only"),
         ("1.234", "at most 2 decimal places"),
         ("", "This field is required"),
     ],
@@ -184,7 +208,8 @@ def test_refund_form_to_the_wallet(owner_client, customer):
     form = owner_client.get(refund_url(payment)).content.decode()
     assert "Customer wallet (USD)" in form
     data = refund_form(owner_client, payment) | {"amount": "5.00", "destination": "wallet"}
-    owner_client.post(refund_url(payment), data)
+    response = owner_client.post(refund_url(payment), data, follow=True)
+    assert "Refunded $5.00 to the customer&#x27;s USD wallet" in response.content.decode()
     assert Refund.objects.get().destination == "wallet"
     assert balance(customer, "USD") == 500
 

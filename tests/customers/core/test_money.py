@@ -2,6 +2,7 @@
 (customers.core.money)."""
 
 import pytest
+from babel import Locale
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
@@ -22,3 +23,56 @@ def test_money_is_parsed_into_minor_units_and_formatted_with_babel():
 def test_bad_amounts_are_refused(raw):
     with pytest.raises(ValidationError):
         parse_amount(raw, "USD")
+
+
+@pytest.mark.parametrize(
+    ("raw", "locale", "minor"),
+    [
+        ("12.50", "en_US", 1250),
+        ("1,234.50", "en_US", 123450),
+        (" 1,234 ", "ko_KR", 123400),
+        ("12,34,567", "en_IN", 1234567 * 100),
+        ("12,50", "de_DE", 1250),
+        ("1.234,50", "de_DE", 123450),
+        (".5", "en_US", 50),
+        ("12.500", "en_US", 1250),
+    ],
+)
+def test_amounts_are_read_by_the_persons_locale(raw, locale, minor):
+    assert parse_amount(raw, "USD", locale=Locale.parse(locale)) == minor
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("12,50", "ambiguous"),  # neither 12.50 nor 1,250: asked, not guessed
+        ("1,5", "ambiguous"),
+        ("1,2345", "ambiguous"),
+        ("1.2.3", "ambiguous"),
+        ("1e3", "invalid"),
+        ("1E3", "invalid"),
+        ("1_0", "invalid"),
+        ("١", "invalid"),  # Arabic-Indic digit one
+        ("１", "invalid"),  # full-width digit one
+        (" 1 0 ", "invalid"),
+        ("$12", "invalid"),
+        ("Infinity", "invalid"),
+        ("-5", "min_value"),
+        ("0.00", "min_value"),
+    ],
+)
+def test_ambiguous_and_foreign_amounts_are_refused_with_a_reason(raw, code):
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        parse_amount(raw, "USD")
+    assert caught.value.code == code
+
+
+def test_the_ambiguity_message_shows_how_to_write_it():
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        parse_amount("12,50", "USD")
+    message = caught.value.messages[0]
+    assert "12.50" in message and "“.”" in message
+    with translation.override("ko"):
+        assert parse_amount("12.50", "USD") == 1250
+        with pytest.raises(ValidationError):
+            parse_amount("12,50", "USD")

@@ -27,6 +27,25 @@ def test_phone_numbers_without_a_country_code_are_refused(raw):
         normalize_phone(raw)
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("010 1234 5678", "+821012345678"),
+        ("010-1234-5678", "+821012345678"),
+        ("02-312-3456", "+8223123456"),
+        ("+1 415 555 0134", "+14155550134"),  # an international number still works
+    ],
+)
+def test_national_numbers_are_read_with_the_business_country(raw, expected):
+    assert normalize_phone(raw, region="KR") == expected
+
+
+def test_a_national_number_that_is_not_valid_says_how_to_write_it():
+    with pytest.raises(ValidationError) as caught:
+        normalize_phone("010 12", region="KR")
+    assert "010-2000-0000" in caught.value.messages[0]
+
+
 def test_metadata_rules():
     assert validate_metadata({"plan": "pro", "seats": 3, "beta": True}) == {
         "plan": "pro",

@@ -88,6 +88,16 @@ def test_min_paid_reads_the_kept_total(owner_client, business):
     assert "Big spender" in html and "Mostly refunded" in html
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [("12,50", "is ambiguous here"), ("1e3", "Enter an amount with digits only")],
+)
+def test_min_paid_is_read_by_locale_and_refuses_guesses(owner_client, business, raw, message):
+    CustomerFactory(business=business, name="Anyone")
+    html = owner_client.get("/customers/", {"min_paid": raw}).content.decode()
+    assert message in html
+
+
 def test_report_total_paid_column_matches_the_filter(owner_client, business):
     c = CustomerFactory(business=business, name="Ada")
     RefundFactory(payment=PaymentFactory(customer=c, total_amount=15000), amount=6000)

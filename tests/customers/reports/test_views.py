@@ -148,3 +148,8 @@ def test_saved_report_url_params_override_while_editing(owner_client, shop):
     url = reverse("customers:report_detail", args=[saved.pk])
     html = owner_client.get(url, {"columns": "name"}).content.decode()
     assert "5 customers match" in html  # the saved min_paid is not applied
+
+
+def test_an_empty_report_offers_no_export(owner_client, customer):
+    html = owner_client.get(REPORT, {"q": "nobody-matches-this"}).content.decode()
+    assert "Nothing to export" in html and "export.csv" not in html.split("report-actions")[1][:600]

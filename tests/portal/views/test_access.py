@@ -123,6 +123,9 @@ def test_magic_link_login_answers_the_same_either_way(
     # One click (POST) is needed, so mail scanners cannot use it up; it then works once.
     confirm = client.get(link_path)
     assert confirm.status_code == 200 and "Open my portal" in confirm.content.decode()
+    # Branded as the portal it opens: the business's brand stylesheet and name.
+    page = confirm.content.decode()
+    assert f"/portal/{business.pk}/brand.css" in page and 'class="portal-name">Acme Corp<' in page
     assert client.post(link_path).status_code == 302
     assert client.get(HOME).status_code == 200
     assert client.post(link_path).status_code == 410
@@ -180,3 +183,20 @@ def test_another_customers_link_never_opens_this_customer(client, business, port
     client.get(portal_link(other))
     html = client.get(HOME).content.decode()
     assert "Other Person" in html and "Min-jun Kim" not in html
+
+
+def test_korean_invite_mail_is_korean_from_the_business(
+    business, django_capture_on_commit_callbacks, settings
+):
+    settings.DEFAULT_FROM_EMAIL = "Customer Hub <no-reply@hub.example>"
+    customer = CustomerFactory(business=business, name="강유진", preferred_locale="ko")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portal_session_create(customer=customer, send_email=True, actor=Actor.system())
+    message = mail.outbox[0]
+    assert message.subject == "Acme Corp 고객 포털"
+    assert message.from_email == "Acme Corp <no-reply@hub.example>"
+    business.email_sender_name = "Acme Support"
+    business.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portal_session_create(customer=customer, send_email=True, actor=Actor.system())
+    assert mail.outbox[1].from_email == "Acme Support <no-reply@hub.example>"

@@ -240,10 +240,35 @@ def test_nul_in_the_cancellation_comment_is_refused(portal_client, portal_custom
     sub = make_subscription(portal_customer, catalog)
     response = portal_client.post(
         reverse("portal:subscription_cancel", args=[sub.pk]),
-        {"when": "now", "feedback": "too_expensive", "comment": "bye\x00"},
+        {"when": "now", "feedback": "too_expensive", "comment": "bye\x00", "confirmed": "1"},
         follow=True,
     )
     assert response.status_code == 200
     assert "invalid characters" in response.content.decode()
     sub.refresh_from_db()
     assert sub.status == Subscription.Status.ACTIVE
+
+
+def test_cancel_now_asks_first(portal_client, portal_customer, business, catalog):
+    sub = make_subscription(portal_customer, catalog)
+    PortalSettings.objects.create(business=business, allow_cancellation="both")
+    url = reverse("portal:subscription_cancel", args=[sub.pk])
+    response = portal_client.post(url, {"when": "now", "feedback": "other", "comment": "x"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "ends immediately" in html
+    assert 'name="confirmed" value="1"' in html
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE
+    data = {"when": "now", "feedback": "other", "confirmed": "1"}
+    response = portal_client.post(url, data, follow=True)
+    assert "Your subscription is cancelled." in response.content.decode()
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.CANCELLED
+
+
+def test_a_disabled_key_says_why_and_what_to_do(portal_client, portal_customer, catalog):
+    make_license(
+        portal_customer, catalog, status="disabled", disabled_reason="subscription_on_hold"
+    )
+    html = portal_client.get(reverse("portal:license_keys")).content.decode()
+    assert "on hold" in html and "Update your payment method" in html
