@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from customers.audit import Actor
 from customers.core.errors import DomainError
@@ -170,6 +171,31 @@ def test_keys_are_per_business(customer, other_business):
     credit(customer, 700, idempotency_key="abc")
     elsewhere = credit(CustomerFactory(business=other_business), 700, idempotency_key="abc")
     assert elsewhere.business_id == other_business.pk
+
+
+def test_a_keyed_debit_replayed_after_the_money_was_spent_returns_the_first_entry(customer):
+    credit(customer, 300)
+    first = debit(customer, 300, idempotency_key="renewal-1")
+    again = debit(customer, 300, idempotency_key="renewal-1")  # the balance is 0 now
+    assert again.pk == first.pk
+    assert selectors.balance(customer, "USD") == 0
+    nothing_written(customer, entries=2)
+
+
+def test_a_keyed_credit_replayed_when_the_wallet_is_full_returns_the_first_entry(customer):
+    first = credit(customer, MAX_MINOR_UNITS, idempotency_key="top-up")
+    assert credit(customer, MAX_MINOR_UNITS, idempotency_key="top-up").pk == first.pk
+    nothing_written(customer, entries=1)
+
+
+def test_a_replay_is_answered_from_the_key_without_touching_the_wallet(customer):
+    """A replay reads the first entry; it must not take the wallet's row lock (a retry
+    storm would queue behind every other post to that wallet) nor write anything."""
+    first = credit(customer, 700, idempotency_key="abc")
+    with CaptureQueriesContext(connection) as queries:
+        assert credit(customer, 700, idempotency_key="abc").pk == first.pk
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == [], writes
 
 
 def test_a_refused_request_can_be_retried_with_its_key(customer):
