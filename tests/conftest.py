@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from customers.models import Membership
@@ -12,6 +13,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters (and anything else cached) never leak from one test to the
+    next, whatever order the tests run in."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
