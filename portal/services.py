@@ -61,12 +61,16 @@ def _clean_return_url(return_url: str | None) -> str:
     return value
 
 
-def _send(customer: Customer, *, to: str, subject: str, template: str, context: dict) -> None:
+def _send(
+    customer: Customer, *, to: str, subject, template: str, context: dict, subject_params=None
+) -> None:
+    """E-mail the customer in their language: `subject` (a lazy string, with
+    `subject_params` filled in) and `template` are both rendered in it."""
     with translation.override(
         customer.preferred_locale if customer.preferred_locale == "ko" else "en"
     ):
         body = render_to_string(template, {"customer": customer, **context})
-        subject_text = str(subject)
+        subject_text = str(subject) % (subject_params or {})
     transaction.on_commit(
         lambda: send_mail(
             subject_text, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False
@@ -123,8 +127,8 @@ def portal_session_create(
             _send(
                 customer,
                 to=customer.email,
-                subject=translation.gettext_lazy("Your %(business)s customer portal")
-                % {"business": customer.business.name},
+                subject=translation.gettext_lazy("Your %(business)s customer portal"),
+                subject_params={"business": customer.business.name},
                 template="portal/email/invite.txt",
                 context={"url": url, "business": customer.business, "hours": 24},
             )
@@ -193,8 +197,8 @@ def magic_link_request(*, business: Business, email: str, client_ip: str) -> Non
         _send(
             customer,
             to=customer.email,
-            subject=translation.gettext_lazy("Sign in to %(business)s")
-            % {"business": business.name},
+            subject=translation.gettext_lazy("Sign in to %(business)s"),
+            subject_params={"business": business.name},
             template="portal/email/magic_link.txt",
             context={"url": url, "business": business, "minutes": 30},
         )
