@@ -44,11 +44,11 @@ format: $(STAMP)
 messages: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemessages --locale ko --ignore '.venv/*' --ignore 'tests/*' --ignore '*.egg-info/*' --ignore 'build/*' --ignore 'staticfiles/*' --no-obsolete --no-location
 
-# Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) over the money, access and
-# ledger services; long (about an hour on 2 cores), so not part of CI. Resumable: a
-# second run tests only what is left; `rm -rf mutants` starts afresh.
+# Mutation testing (mutmut) over the money, access and ledger services, one module at a
+# time against its own tests (tests/mutation.py); long (an hour or more on 2 shared
+# cores), so not part of CI. `rm -rf mutants` starts afresh.
 mutation: $(STAMP)
-	$(VENV)/bin/mutmut run --max-children $(or $(MUTATION_JOBS),2) || true
+	$(PY) tests/mutation.py --jobs $(or $(MUTATION_JOBS),2) $(MUTATION_MODULES)
 	$(PY) tests/mutation_score.py --survivors
 
 clean:
