@@ -100,6 +100,8 @@ def test_transactions_filter_by_status(owner_client, customer):
     html = everything.content.decode()
     for label in ("Successful", "Failed", "Pending", "Refunded", "Partially refunded"):
         assert label in html
+    for value in expected:  # the filter offers every status
+        assert f'<option value="{value}"' in html, value
 
 
 @pytest.mark.parametrize(
