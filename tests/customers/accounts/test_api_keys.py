@@ -40,8 +40,19 @@ def test_names_are_trimmed_cut_at_100_and_never_empty(business):
     assert make(business, name="n" * 150)[0].name == "n" * 100
 
 
-def test_two_keys_never_share_a_secret(business):
-    assert make(business)[1] != make(business)[1]
+def test_two_keys_never_share_a_secret_and_keys_write_unless_asked(business):
+    (first, a), (_second, b) = make(business), make(business)
+    assert a != b and first.read_only is False
+
+
+def test_the_derived_hmac_key_is_stable_across_releases(business, settings):
+    """Without API_KEY_HMAC_SECRET the HMAC key is SHA-256 of a fixed label and
+    SECRET_KEY: changing the label would invalidate every key already handed out."""
+    settings.API_KEY_HMAC_SECRET = ""
+    settings.SECRET_KEY = "s" * 50
+    secret = hashlib.sha256(b"customer-hub.api-keys:" + b"s" * 50).digest()
+    raw = "hub_sk_" + "A" * 40
+    assert api_keys.key_digest(raw) == hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()
 
 
 def test_without_a_configured_secret_the_hmac_key_derives_from_secret_key(business, settings):
