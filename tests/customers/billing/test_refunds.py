@@ -12,7 +12,12 @@ from customers.billing.gateway import RefundResult
 from customers.core import errors
 from customers.models import Event, LicenseKey, Refund
 from tests.customers.billing.helpers import SlowGateway, race
-from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
+from tests.factories import (
+    CustomerFactory,
+    LicenseKeyFactory,
+    PaymentFactory,
+    SubscriptionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +107,25 @@ def test_same_token_twice_refunds_once(payment, actor):
     assert again.pk == first.pk
     assert Refund.objects.count() == 1
     assert Event.objects.filter(type__startswith="refund.").count() == 1
+
+
+def test_a_full_refunds_token_replayed_returns_it_rather_than_nothing_to_refund(payment, actor):
+    first = refunds.refund_create(payment=payment, amount=None, actor=actor, idempotency_key="t")
+    again = refunds.refund_create(payment=payment, amount=None, actor=actor, idempotency_key="t")
+    assert again.pk == first.pk and (first.amount, first.reason) == (2500, "")
+
+
+def test_each_token_is_its_own_refund(payment, actor):
+    a = refunds.refund_create(payment=payment, amount=100, actor=actor, idempotency_key="a")
+    b = refunds.refund_create(payment=payment, amount=200, actor=actor, idempotency_key="b")
+    assert a.pk != b.pk and (a.amount, b.amount) == (100, 200)
+
+
+def test_tokens_are_per_business(payment, actor, other_business):
+    refunds.refund_create(payment=payment, amount=100, actor=actor, idempotency_key="t")
+    elsewhere = PaymentFactory(customer=CustomerFactory(business=other_business))
+    theirs = refunds.refund_create(payment=elsewhere, amount=100, actor=actor, idempotency_key="t")
+    assert theirs.business_id == other_business.pk
 
 
 def test_a_token_used_on_another_payment_is_refused(payment, customer, actor):
