@@ -241,3 +241,8 @@ def test_double_submit_of_one_form_at_once_refunds_once(payment):
     assert all(isinstance(r, Refund) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert Refund.objects.count() == 1
+
+
+def test_a_refund_keeps_its_metadata(payment, actor):
+    made = refunds.refund_create(payment=payment, amount=100, actor=actor, metadata={"ticket": 7})
+    assert Refund.objects.get(pk=made.pk).metadata == {"ticket": 7}
