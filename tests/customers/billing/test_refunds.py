@@ -18,6 +18,7 @@ from tests.factories import (
     PaymentFactory,
     SubscriptionFactory,
 )
+from wallets.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -246,3 +247,13 @@ def test_double_submit_of_one_form_at_once_refunds_once(payment):
 def test_a_refund_keeps_its_metadata(payment, actor):
     made = refunds.refund_create(payment=payment, amount=100, actor=actor, metadata={"ticket": 7})
     assert Refund.objects.get(pk=made.pk).metadata == {"ticket": 7}
+
+
+@pytest.mark.parametrize("reason", ["", "Goodwill"])
+def test_a_wallet_refunds_entry_names_it_and_carries_its_key(payment, actor, reason):
+    refund = refunds.refund_create(
+        payment=payment, amount=300, destination="wallet", actor=actor, reason=reason
+    )
+    entry = LedgerEntry.objects.get(reference_id=refund.pk)
+    assert entry.reason == (reason or f"Refund of {payment.pk}")
+    assert entry.idempotency_key == f"refund:{refund.pk}"
