@@ -257,3 +257,15 @@ def test_a_wallet_refunds_entry_names_it_and_carries_its_key(payment, actor, rea
     entry = LedgerEntry.objects.get(reference_id=refund.pk)
     assert entry.reason == (reason or f"Refund of {payment.pk}")
     assert entry.idempotency_key == f"refund:{refund.pk}"
+
+
+def test_the_gateway_is_asked_for_this_refund_under_its_own_key(payment, actor):
+    asked = {}
+
+    class Records:
+        def refund(self, *, refund, idempotency_key):
+            asked.update(refund=refund.pk, amount=refund.amount, key=idempotency_key)
+            return RefundResult(status="succeeded")
+
+    made = refunds.refund_create(payment=payment, amount=700, actor=actor, gateway=Records())
+    assert asked == {"refund": made.pk, "amount": 700, "key": f"refund:{made.pk}"}
