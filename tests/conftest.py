@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from customers.models import Membership
 from tests.factories import BusinessFactory, CustomerFactory, MembershipFactory
@@ -17,10 +18,20 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Every test starts with empty rate-limit windows: no test depends on another's."""
+    """Rate-limit counters (and anything else cached) never leak from one test to the
+    next, whatever order the tests run in."""
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_first():
+    """Each test starts in English: a request in Korean leaves its language active in
+    the thread, which would otherwise leak into the next test."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

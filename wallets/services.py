@@ -40,7 +40,11 @@ reason and reference) return the original entry and post nothing; different
 parameters raise `IdempotencyKeyReused`. Two concurrent requests with one key
 both pass the lookup; the second one's INSERT waits on the unique index until
 the first commits, then fails with IntegrityError, which rolls back its whole
-savepoint (wallet UPDATE included) — and the lookup is repeated. A request
+savepoint (wallet UPDATE included) — and the lookup is repeated. If the first
+one was a debit that spent the money (or a credit that filled the wallet), the
+second one's UPDATE, after waiting for the row lock, matches no row instead; the
+lookup is repeated then too, so it returns the first entry rather than raising
+InsufficientWalletFunds. A request
 whose first attempt was refused (e.g. insufficient funds) wrote nothing, so a
 retry with the same key is tried afresh.
 """
@@ -297,8 +301,11 @@ def ledger_post(
     try:
         with transaction.atomic():
             return _post(entry, actor)
-    except IntegrityError:
-        # A concurrent request with the same key committed first.
+    except (IntegrityError, InsufficientWalletFunds, WalletBalanceLimit):
+        # A concurrent request with the same key committed first: its INSERT made
+        # ours fail on the unique index, or — for a debit that spent the money, or
+        # a credit that filled the wallet — our UPDATE, which waited for its row
+        # lock, no longer matched. Either way the first request's entry is the answer.
         if key and (existing := _replay(entry)):
             return existing
         raise

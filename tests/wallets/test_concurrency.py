@@ -14,6 +14,7 @@ from wallets.models import LedgerEntry, Wallet
 from wallets.verify import verify_ledgers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+JOIN_TIMEOUT = 60  # seconds for a whole race
 
 
 def race(n: int, work):
@@ -29,8 +30,12 @@ def race(n: int, work):
         finally:
             connections.close_all()  # this thread's own connection
 
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
+    pool = ThreadPoolExecutor(max_workers=n)
+    try:
+        # A thread stuck on a lock fails the test instead of hanging the run.
+        return list(pool.map(run, range(n), timeout=JOIN_TIMEOUT))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @pytest.fixture
@@ -64,6 +69,17 @@ def test_concurrent_debits_with_one_key_post_once(buyer):
     outcomes = race(20, lambda i: debit(buyer, 300, idempotency_key="pay_1-renewal"))
     assert len({o.pk for o in outcomes if isinstance(o, LedgerEntry)}) == 1, outcomes
     assert selectors.balance(buyer, "USD") == 700
+
+
+def test_concurrent_retries_of_a_debit_that_spends_everything_all_get_its_entry(buyer):
+    """The losers' UPDATE waits for the winner's row lock, then finds no money left:
+    they must answer with the winner's entry, not InsufficientWalletFunds."""
+    credit(buyer, 300)
+    outcomes = race(10, lambda i: debit(buyer, 300, idempotency_key="pay_2-renewal"))
+    assert all(isinstance(o, LedgerEntry) for o in outcomes), outcomes
+    assert len({o.pk for o in outcomes}) == 1
+    assert selectors.balance(buyer, "USD") == 0
+    assert verify_ledgers().ok
 
 
 def test_concurrent_different_requests_with_one_key_post_one_of_them(buyer):

@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from customers.audit import Actor
 from customers.core.errors import DomainError
@@ -113,6 +114,50 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(customer, changes, field)
     nothing_written(customer, events=0)
 
 
+def test_the_limits_themselves_are_accepted_and_text_is_trimmed(customer):
+    entry = credit(
+        customer,
+        1,
+        currency=" usd ",
+        reason="  " + "x" * 500 + "  ",
+        reference_id=" " + "r" * 64 + " ",
+        idempotency_key="k" * 255,
+    )
+    entry.refresh_from_db()
+    assert (entry.amount, entry.currency) == (1, "USD")
+    assert (entry.reason, entry.reference_id) == ("x" * 500, "r" * 64)
+    assert entry.idempotency_key == "k" * 255
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"amount": 0}, "The amount must be greater than zero."),
+        ({"amount": 2**63}, "The amount is too large."),
+        ({"amount": 1.5}, "The amount must be a whole number of minor units (cents, paise)."),
+        ({"currency": "EUR"}, "Wallets hold USD, INR only."),
+        ({"direction": "up"}, "The entry must be a credit or a debit."),
+        ({"event_type": "gift"}, "Unknown event type."),
+        ({"reason": "x" * 501}, "The reason can be at most 500 characters."),
+        ({"reference_id": "r" * 65}, "The reference is too long."),
+        ({"idempotency_key": 7}, "The idempotency key must be text of at most 255 characters."),
+    ],
+)
+def test_bad_input_says_what_is_wrong(customer, settings, changes, message):
+    settings.WALLET_CURRENCIES = ["USD", "INR"]
+    with pytest.raises(InvalidLedgerEntry) as info:
+        ledger_post(**ledger_args(customer, 100) | changes)
+    assert str(info.value.message) == message
+
+
+def test_an_overdraft_says_which_wallet_and_how_much_it_holds(customer):
+    credit(customer, 40)
+    with pytest.raises(InsufficientWalletFunds) as info:
+        debit(customer, 41)
+    assert str(info.value.message) == "The USD wallet holds less than this debit."
+    assert (info.value.balance, info.value.currency) == (40, "USD")
+
+
 def test_customer_of_another_business_is_refused(customer, other_business):
     stranger = CustomerFactory(business=other_business)
     with pytest.raises(InvalidLedgerEntry):
@@ -170,6 +215,31 @@ def test_keys_are_per_business(customer, other_business):
     credit(customer, 700, idempotency_key="abc")
     elsewhere = credit(CustomerFactory(business=other_business), 700, idempotency_key="abc")
     assert elsewhere.business_id == other_business.pk
+
+
+def test_a_keyed_debit_replayed_after_the_money_was_spent_returns_the_first_entry(customer):
+    credit(customer, 300)
+    first = debit(customer, 300, idempotency_key="renewal-1")
+    again = debit(customer, 300, idempotency_key="renewal-1")  # the balance is 0 now
+    assert again.pk == first.pk
+    assert selectors.balance(customer, "USD") == 0
+    nothing_written(customer, entries=2)
+
+
+def test_a_keyed_credit_replayed_when_the_wallet_is_full_returns_the_first_entry(customer):
+    first = credit(customer, MAX_MINOR_UNITS, idempotency_key="top-up")
+    assert credit(customer, MAX_MINOR_UNITS, idempotency_key="top-up").pk == first.pk
+    nothing_written(customer, entries=1)
+
+
+def test_a_replay_is_answered_from_the_key_without_touching_the_wallet(customer):
+    """A replay reads the first entry; it must not take the wallet's row lock (a retry
+    storm would queue behind every other post to that wallet) nor write anything."""
+    first = credit(customer, 700, idempotency_key="abc")
+    with CaptureQueriesContext(connection) as queries:
+        assert credit(customer, 700, idempotency_key="abc").pk == first.pk
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == [], writes
 
 
 def test_a_refused_request_can_be_retried_with_its_key(customer):

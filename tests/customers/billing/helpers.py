@@ -15,7 +15,7 @@ def race(target, n: int = 2) -> list:
 
     def run(i):
         try:
-            barrier.wait()
+            barrier.wait(timeout=10)
             results[i] = target()
         except Exception as exc:
             results[i] = exc

@@ -112,7 +112,7 @@ def test_invoice_numbers_taken_at_once_are_distinct_and_gapless():
 
     def number(p):
         try:
-            barrier.wait()
+            barrier.wait(timeout=10)
             numbers.append(invoices.invoice_number_assign(payment=p))
         finally:
             connection.close()

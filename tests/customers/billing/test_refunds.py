@@ -12,7 +12,13 @@ from customers.billing.gateway import RefundResult
 from customers.core import errors
 from customers.models import Event, LicenseKey, Refund
 from tests.customers.billing.helpers import SlowGateway, race
-from tests.factories import LicenseKeyFactory, PaymentFactory, SubscriptionFactory
+from tests.factories import (
+    CustomerFactory,
+    LicenseKeyFactory,
+    PaymentFactory,
+    SubscriptionFactory,
+)
+from wallets.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +108,25 @@ def test_same_token_twice_refunds_once(payment, actor):
     assert again.pk == first.pk
     assert Refund.objects.count() == 1
     assert Event.objects.filter(type__startswith="refund.").count() == 1
+
+
+def test_a_full_refunds_token_replayed_returns_it_rather_than_nothing_to_refund(payment, actor):
+    first = refunds.refund_create(payment=payment, amount=None, actor=actor, idempotency_key="t")
+    again = refunds.refund_create(payment=payment, amount=None, actor=actor, idempotency_key="t")
+    assert again.pk == first.pk and (first.amount, first.reason) == (2500, "")
+
+
+def test_each_token_is_its_own_refund(payment, actor):
+    a = refunds.refund_create(payment=payment, amount=100, actor=actor, idempotency_key="a")
+    b = refunds.refund_create(payment=payment, amount=200, actor=actor, idempotency_key="b")
+    assert a.pk != b.pk and (a.amount, b.amount) == (100, 200)
+
+
+def test_tokens_are_per_business(payment, actor, other_business):
+    refunds.refund_create(payment=payment, amount=100, actor=actor, idempotency_key="t")
+    elsewhere = PaymentFactory(customer=CustomerFactory(business=other_business))
+    theirs = refunds.refund_create(payment=elsewhere, amount=100, actor=actor, idempotency_key="t")
+    assert theirs.business_id == other_business.pk
 
 
 def test_a_token_used_on_another_payment_is_refused(payment, customer, actor):
@@ -217,3 +242,30 @@ def test_double_submit_of_one_form_at_once_refunds_once(payment):
     assert all(isinstance(r, Refund) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert Refund.objects.count() == 1
+
+
+def test_a_refund_keeps_its_metadata(payment, actor):
+    made = refunds.refund_create(payment=payment, amount=100, actor=actor, metadata={"ticket": 7})
+    assert Refund.objects.get(pk=made.pk).metadata == {"ticket": 7}
+
+
+@pytest.mark.parametrize("reason", ["", "Goodwill"])
+def test_a_wallet_refunds_entry_names_it_and_carries_its_key(payment, actor, reason):
+    refund = refunds.refund_create(
+        payment=payment, amount=300, destination="wallet", actor=actor, reason=reason
+    )
+    entry = LedgerEntry.objects.get(reference_id=refund.pk)
+    assert entry.reason == (reason or f"Refund of {payment.pk}")
+    assert entry.idempotency_key == f"refund:{refund.pk}"
+
+
+def test_the_gateway_is_asked_for_this_refund_under_its_own_key(payment, actor):
+    asked = {}
+
+    class Records:
+        def refund(self, *, refund, idempotency_key):
+            asked.update(refund=refund.pk, amount=refund.amount, key=idempotency_key)
+            return RefundResult(status="succeeded")
+
+    made = refunds.refund_create(payment=payment, amount=700, actor=actor, gateway=Records())
+    assert asked == {"refund": made.pk, "amount": 700, "key": f"refund:{made.pk}"}

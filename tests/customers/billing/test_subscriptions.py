@@ -288,3 +288,50 @@ def test_two_renewal_runs_at_once_bill_once():
     results = race(lambda: subscriptions.subscriptions_bill_due(gateway=SlowGateway()))
     assert sum(r.renewed for r in results) == 1, results
     assert Payment.objects.filter(charge_type="renewal").count() == 1
+
+
+class Records:
+    """A gateway that accepts every charge and remembers what it was asked."""
+
+    def charge(self, *, payment, amount, method, idempotency_key):
+        self.asked = {"amount": amount, "method": method, "key": idempotency_key}
+        return ChargeResult(True, method)
+
+
+def test_the_card_charged_is_the_latest_successful_one_not_a_wallet_payment(due):
+    customer = due.customer
+    later = timezone.now() - dt.timedelta(days=20)
+    PaymentFactory(
+        customer=customer,
+        subscription=due,
+        product=due.product,
+        payment_method="card",
+        payment_method_type="mastercard",
+        card_network="mastercard",
+        card_last_four="5454",
+        created_at=later,
+    )
+    for method in ("", "wallet"):  # newer, but no card to charge
+        PaymentFactory(
+            customer=customer,
+            subscription=due,
+            product=due.product,
+            payment_method=method,
+            created_at=later + dt.timedelta(days=1),
+        )
+    gateway = Records()
+    subscriptions.subscriptions_bill_due(gateway=gateway)
+    assert gateway.asked["method"] == PaymentMethod("card", "mastercard", "mastercard", "5454")
+    period = due.next_billing_date.isoformat()
+    assert gateway.asked["key"] == f"renewal:{due.pk}:{period}"
+
+
+def test_a_renewals_wallet_entries_say_what_they_are_and_carry_its_keys(due):
+    credit(due.customer, 300, "USD")
+    period = due.next_billing_date.isoformat()
+    subscriptions.subscriptions_bill_due(gateway=Declines())
+    entries = LedgerEntry.objects.filter(event_type__in=["payment", "payment_reversal"])
+    assert sorted(entries.values_list("reason", "idempotency_key")) == [
+        (f"Renewal of {due.pk}", f"renewal:{due.pk}:{period}"),
+        (f"Renewal of {due.pk} failed: card_declined", f"renewal:{due.pk}:{period}:reversal"),
+    ]

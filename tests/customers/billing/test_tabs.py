@@ -73,30 +73,35 @@ def _badge_statuses(response) -> list[str]:
 def test_transactions_filter_by_status(owner_client, customer):
     now = timezone.now()
     ok = PaymentFactory(customer=customer, created_at=now - dt.timedelta(minutes=1))
-    PaymentFactory(customer=customer, status="failed", created_at=now - dt.timedelta(minutes=2))
-    PaymentFactory(customer=customer, status="processing", created_at=now - dt.timedelta(minutes=3))
+    failed = PaymentFactory(
+        customer=customer, status="failed", created_at=now - dt.timedelta(minutes=2)
+    )
+    pending = PaymentFactory(
+        customer=customer, status="processing", created_at=now - dt.timedelta(minutes=3)
+    )
     full = PaymentFactory(customer=customer, created_at=now - dt.timedelta(minutes=4))
     part = PaymentFactory(customer=customer, created_at=now - dt.timedelta(minutes=5))
     for payment, amount in ((full, 2500), (part, 100)):
         RefundFactory(payment=payment, amount=amount)
     expected = {
         "successful": [ok.pk],
-        "failed": [],
-        "pending": [],
+        "failed": [failed.pk],
+        "pending": [pending.pk],
         "refunded": [full.pk],
         "partially_refunded": [part.pk],
     }
     for status, ids in expected.items():
         response = owner_client.get(detail(customer, tab="transactions", status=status))
         got = [p.pk for p in response.context["payments"]]
-        if ids:
-            assert got == ids, status
-        assert set(_badge_statuses(response)) <= {status}
+        assert got == ids, status
+        assert set(_badge_statuses(response)) == {status}
     everything = owner_client.get(detail(customer))
     assert len(everything.context["payments"]) == 5
     html = everything.content.decode()
     for label in ("Successful", "Failed", "Pending", "Refunded", "Partially refunded"):
         assert label in html
+    for value in expected:  # the filter offers every status
+        assert f'<option value="{value}"' in html, value
 
 
 @pytest.mark.parametrize(

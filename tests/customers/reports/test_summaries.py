@@ -2,6 +2,7 @@
 whatever writes them, and the pages that read them show what a merchant expects."""
 
 import datetime as dt
+import threading
 
 import pytest
 from django.db import connection, transaction
@@ -174,8 +175,6 @@ def test_bulk_load_defers_then_rebuilds(business):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_payments_for_one_customer_are_all_counted():
-    import threading
-
     c = CustomerFactory()
     PaymentFactory(customer=c, total_amount=1)  # the spend row exists
     barrier = threading.Barrier(4)
@@ -183,7 +182,7 @@ def test_concurrent_payments_for_one_customer_are_all_counted():
     def pay():
         try:
             with transaction.atomic():
-                barrier.wait()
+                barrier.wait(timeout=10)
                 PaymentFactory(customer=c, business=c.business, product=None, total_amount=100)
         finally:
             connection.close()
@@ -192,7 +191,8 @@ def test_concurrent_payments_for_one_customer_are_all_counted():
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(30)
+    assert not any(t.is_alive() for t in threads), "a payment is stuck on a lock"
     assert spend(c) == {"USD": (401, 0, 401)}
 
 
