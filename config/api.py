@@ -78,9 +78,9 @@ business's object is `404`. Text fields refuse NUL characters and lone surrogate
 method the API does not serve is `404 NOT_FOUND` / `405 METHOD_NOT_ALLOWED`, in the
 same JSON shape.
 
-**Rate limits** Per key: 240 requests in any 60 seconds (`API_RATE_LIMIT`,
-`API_RATE_WINDOW`), shared by every server. The key-less endpoints (`/licenses/*`,
-`/invoices/*`) are limited per client IP: 100 a minute and 20 a second. Every answer
+**Rate limits** Per key: 240 requests in any 60 seconds, shared by every server.
+The key-less endpoints (`/licenses/*`, `/invoices/*`) are limited per client IP:
+100 a minute and 20 a second. Every answer
 carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds
 until the whole limit is available again). Over a limit: `429 TOO_MANY_REQUESTS` with
 `Retry-After` (seconds until a request is admitted again).

@@ -85,7 +85,7 @@
 
   // A download from a menu (Export) closes the menu: the page stays, the file arrives.
   document.addEventListener("click", function (event) {
-    var link = event.target.closest("details.dropdown a[download]");
+    var link = event.target.closest("details.dropdown a[download], details.dropdown a[data-export]");
     if (link) link.closest("details.dropdown").removeAttribute("open");
   });
 
