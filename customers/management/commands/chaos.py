@@ -9,7 +9,7 @@ serves the app with gunicorn, and drives a bounded mixed API load while it
    retried with its idempotency key), the app serves again within seconds of the
    database returning, and `verify_ledgers` is clean;
 2. stops that Redis: writes still succeed and nothing answers 500 (the rate limits
-   fail open to a per-process count, customers.core.ratelimit).
+   fail open: requests are admitted and each failure logged, customers.core.ratelimit).
 
 It prints what it did and what it verified and exits 1 on any violation.
 """
@@ -197,8 +197,8 @@ class Command(BaseCommand):
             f"Redis down: {sum(o.acknowledged for o in writes)}/{len(writes)} writes succeeded",
         )
         log = (app.root / "gunicorn.log").read_text(errors="replace")
-        fallbacks = log.count("rate-limit cache unavailable")
-        self.verify(fallbacks > 0, f"rate limits failed open ({fallbacks} per-process counts)")
+        fallbacks = log.lower().count("rate-limit cache unavailable; admitting")
+        self.verify(fallbacks > 0, f"rate limits failed open ({fallbacks} requests admitted)")
 
         figures, violations = chaos.check_database(
             pg.dsn("hub"), load, shop["business_id"], opening
