@@ -15,6 +15,7 @@ from customers.api.common import (
     NON_BLANK,
     BodySchema,
     Out,
+    QueryText,
     Text,
     actor_of,
     get_scoped,
@@ -188,7 +189,9 @@ class SecretOut(Out):
 
 
 class WebhookListParams(Schema):
-    iterator: str | None = Field(None, max_length=64, description="The last ID of the page before.")
+    iterator: QueryText | None = Field(
+        None, max_length=64, description="The last ID of the page before."
+    )
     limit: int = Field(10, ge=1, le=100)
 
 

@@ -182,3 +182,10 @@ def test_a_query_parameter_given_twice_is_a_422(api_key):
     assert response.status_code == 422
     assert response.json()["code"] == "INVALID_REQUEST_PARAMETERS"
     assert api.get("/customers", name=["a", "b"]).status_code == 422
+
+
+def test_a_nul_in_the_list_cursor_is_a_422(live_server, api_key):
+    answer = DjangoClient().get(
+        "/api/webhooks", {"iterator": "a\x00b"}, headers={"authorization": f"Bearer {api_key}"}
+    )
+    assert answer.status_code == 422 and answer.json()["code"] == "INVALID_REQUEST_PARAMETERS"
