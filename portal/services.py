@@ -56,7 +56,7 @@ def _clean_return_url(return_url: str | None) -> str:
     value = (return_url or "").strip()
     if not value:
         return ""
-    if len(value) > RETURN_URL_MAX_LENGTH or not re.match(RETURN_URL_PATTERN, value):
+    if len(value) > RETURN_URL_MAX_LENGTH or not re.fullmatch(RETURN_URL_PATTERN, value):
         raise InvalidReturnUrl()
     return value
 

@@ -25,8 +25,11 @@ _SEP = r"[\s().\-]*"
 PHONE_PATTERN = rf"^{_SEP}((\+|0{_SEP}0){_SEP}[1-9]({_SEP}\d){{6,14}}{_SEP})?$"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # An http(s) URL as the API schema states it: the scheme, a host name (no spaces,
-# quotes or angle brackets; at most 253 characters), then any path.
-HTTP_URL_PATTERN = r"^https?://[^\s/?#<>\"'`\\]{1,253}([/?#]\S*)?$"
+# control characters, quotes or angle brackets; at most 253 characters), then any
+# path without spaces or controls. The classes are spelt out instead of \s and \S,
+# which mean different characters in Python's regexes and in JSON Schema's (ECMA).
+_URL_SPACE = r"\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+HTTP_URL_PATTERN = rf"^https?://[^{_URL_SPACE}/?#<>\"'`\\]{{1,253}}([/?#][^{_URL_SPACE}]*)?$"
 # Longer metadata text cannot hold 50 short keys and values, however escaped.
 METADATA_MAX_TEXT = 200_000
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -39,7 +39,7 @@ def _url(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidWebhookEndpoint(_("url: enter the URL that receives the webhooks."))
     value = value.strip()
-    if not re.match(HTTP_URL_PATTERN, value):
+    if not re.fullmatch(HTTP_URL_PATTERN, value):
         raise InvalidWebhookEndpoint(_("url: enter a valid http or https URL."))
     if len(value) > URL_MAX_LENGTH:
         raise InvalidWebhookEndpoint(_("url: at most 2,000 characters."))
