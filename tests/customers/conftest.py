@@ -1,12 +1,37 @@
 """Fixtures for the tests of the customers app."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from customers.audit import Actor
 from customers.core.bulk import bulk_insert
 from customers.demo.customers import CUSTOMER_COLUMNS, customer_rows
-from customers.models import Customer
+from customers.models import Customer, add_interval
+from tests.factories import PaymentFactory, SubscriptionFactory
+
+
+@pytest.fixture
+def due(customer):
+    """A monthly $10.00 subscription whose period ended an hour ago, paid by card."""
+    start = timezone.now() - dt.timedelta(days=31, hours=1)
+    sub = SubscriptionFactory(
+        customer=customer,
+        previous_billing_date=start,
+        next_billing_date=add_interval(start, "Month"),
+    )
+    PaymentFactory(
+        customer=customer,
+        subscription=sub,
+        product=sub.product,
+        pricing_type="subscription",
+        charge_type="new",
+        total_amount=1000,
+        created_at=start,
+    )
+    return sub
 
 
 @pytest.fixture

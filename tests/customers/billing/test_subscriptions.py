@@ -33,27 +33,6 @@ def keyed(customer):
     return sub, LicenseKeyFactory(customer=customer, subscription=sub)
 
 
-@pytest.fixture
-def due(customer):
-    """A monthly $10.00 subscription whose period ended an hour ago, paid by card."""
-    start = timezone.now() - dt.timedelta(days=31, hours=1)
-    sub = SubscriptionFactory(
-        customer=customer,
-        previous_billing_date=start,
-        next_billing_date=add_interval(start, "Month"),
-    )
-    PaymentFactory(
-        customer=customer,
-        subscription=sub,
-        product=sub.product,
-        pricing_type="subscription",
-        charge_type="new",
-        total_amount=1000,
-        created_at=start,
-    )
-    return sub
-
-
 class Declines:
     def charge(self, *, payment, amount, method, idempotency_key):
         self.charged = amount

@@ -1,41 +1,20 @@
 """Billing events as webhook types: renewals (payment + subscription), failures,
 cancellations and their scheduling; each `data` as the API returns the object."""
 
-import datetime as dt
 import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from customers.audit import Actor
 from customers.billing import subscriptions
-from customers.models import WebhookDelivery, WebhookMessage, add_interval
+from customers.models import WebhookDelivery, WebhookMessage
 from tests.api.conftest import make_key
 from tests.customers.billing.test_subscriptions import Declines
-from tests.factories import PaymentFactory, SubscriptionFactory
+from tests.factories import SubscriptionFactory
 
 SYSTEM = Actor.system("tests")
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def due(customer):
-    start = timezone.now() - dt.timedelta(days=31, hours=1)
-    sub = SubscriptionFactory(
-        customer=customer,
-        previous_billing_date=start,
-        next_billing_date=add_interval(start, "Month"),
-    )
-    PaymentFactory(
-        customer=customer,
-        subscription=sub,
-        product=sub.product,
-        pricing_type="subscription",
-        payment_method="card",
-        card_last_four="4242",
-    )
-    return sub
 
 
 def sent(webhook_type) -> dict:
