@@ -1,12 +1,16 @@
 """The customer table: every column it can show, and which show by default."""
 
+import datetime as dt
+
 import django_tables2 as tables
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.formatting import avatar_hue, short_id, utc, utc_iso
+from customers.core.money import format_money
 from customers.models import Customer
 
 DEFAULT_SORT = "-created_at"  # newest first, then the newest ID (see customers.listing)
@@ -42,6 +46,25 @@ class CustomerTable(tables.Table):
         orderable=False,
     )
 
+    # Money and activity, from the kept figures (customers.reports.columns): the list
+    # view adds each figure's subquery only when one of its columns is shown, so the
+    # page stays one query. Not sortable here: Build Report sorts and filters by them.
+    total_paid = tables.Column(
+        verbose_name=_("Total paid"), orderable=False, empty_values=(), accessor="pk"
+    )
+    refunded = tables.Column(
+        verbose_name=_("Refunded"), orderable=False, empty_values=(), accessor="pk"
+    )
+    wallet_balance = tables.Column(
+        verbose_name=_("Wallet balance"), orderable=False, empty_values=(), accessor="pk"
+    )
+    active_subscriptions = tables.Column(
+        verbose_name=_("Active subscriptions"), orderable=False, empty_values=(), accessor="pk"
+    )
+    last_payment_at = tables.Column(
+        verbose_name=_("Last payment (UTC)"), orderable=False, empty_values=(), accessor="pk"
+    )
+
     invite = tables.Column(
         verbose_name=_("Invite"),
         orderable=False,
@@ -49,6 +72,14 @@ class CustomerTable(tables.Table):
     )
 
     default_columns = ("name", "id", "email", "phone_number", "created_at", "invite")
+    # Figure columns and the annotation (`r_<source>`) each reads.
+    figure_columns = {
+        "total_paid": "spend",
+        "refunded": "spend",
+        "wallet_balance": "wal",
+        "active_subscriptions": "subs",
+        "last_payment_at": "pay",
+    }
     # Columns only owners and admins see (they create access).
     editor_columns = ("invite",)
 
@@ -89,6 +120,26 @@ class CustomerTable(tables.Table):
 
     render_updated_at = render_created_at
 
+    def render_total_paid(self, record):
+        return _amounts(record.r_spend, "{}")
+
+    def render_refunded(self, record):
+        return _amounts(record.r_spend, "{}_refunded")
+
+    def render_wallet_balance(self, record):
+        return _amounts(record.r_wal, "{}")
+
+    def render_active_subscriptions(self, record):
+        return record.r_subs or "—"
+
+    def render_last_payment_at(self, record):
+        last = (record.r_pay or {}).get("last")
+        if not last:
+            return "—"
+        if isinstance(last, str):  # JSON carries it as text
+            last = dt.datetime.fromisoformat(last)
+        return self.render_created_at(last)
+
     def render_invite(self, record):
         url = reverse("customer_invite", args=[record.pk])
         return format_html(
@@ -113,3 +164,17 @@ class CustomerTable(tables.Table):
             if name in known and name not in seen:
                 seen.append(name)
         return seen
+
+
+def _amounts(figures: dict | None, key: str):
+    """One line per currency with a non-zero amount, as the customer's money is
+    shown everywhere; a dash when there is none."""
+    figures = figures or {}
+    shown = [
+        (format_money(amount, currency),)
+        for currency in settings.WALLET_CURRENCIES
+        if (amount := figures.get(key.format(currency.lower())))
+    ]
+    if not shown:
+        return "—"
+    return format_html_join("", '<span class="amount-line">{}</span>', shown)

@@ -27,6 +27,7 @@ from customers.forms import (
 from customers.licenses.selectors import license_keys_tab
 from customers.listing import CustomerList, visible_columns
 from customers.models import Event
+from customers.reports.columns import with_table_figures
 from customers.selectors import customer_get, portal_activity
 from customers.tables import CustomerTable
 from wallets.views import wallet_tab_context
@@ -44,7 +45,7 @@ def customer_list(request):
         paged_to=settings.CUSTOMER_LIST_COUNT_CAP + max(PER_PAGE_CHOICES),
     )
     table = CustomerTable(
-        customers.ordered(),
+        with_table_figures(customers.ordered(), visible),
         sequence=[*visible, "..."],
         exclude=hidden,
         order_by=customers.sort or None,

@@ -161,7 +161,7 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     columns = [
         ReportColumn(name, table[name].verbose_name, kinds.get(name, "user_text"), sources=(name,))
         for name in table
-        if name not in (*CustomerTable.editor_columns, "metadata")
+        if name not in (*CustomerTable.editor_columns, *CustomerTable.figure_columns, "metadata")
     ]
     columns.append(
         ReportColumn("metadata", table["metadata"].verbose_name, "json", sources=("metadata_text",))
@@ -245,3 +245,34 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
 def report_columns() -> dict[str, ReportColumn]:
     """Every column a report can have, by name, in the order the builder lists them."""
     return _registry(tuple(c.upper() for c in settings.WALLET_CURRENCIES))
+
+
+def with_table_figures(queryset, columns):
+    """The customer table's queryset with the kept figures its shown figure columns
+    read (`r_spend`, `r_wal`, …): one correlated subquery per source, evaluated for
+    the page's rows only."""
+    currencies = tuple(c.upper() for c in settings.WALLET_CURRENCIES)
+    sources = column_sources(currencies)
+    figures = CustomerTable.figure_columns
+    needed = sorted({figures[c] for c in columns if c in figures})
+    return queryset.annotate(**{f"r_{s}": sources[s]() for s in needed})
+
+
+# A figure column of the table is one or more report columns (one per currency).
+_TABLE_TO_REPORT = {
+    "total_paid": "total_paid_{}",
+    "refunded": "refunds_total_{}",
+    "wallet_balance": "wallet_balance_{}",
+}
+
+
+def report_names(table_columns) -> list[str]:
+    """The report (and export) columns that show what these table columns show."""
+    names: list[str] = []
+    for name in table_columns:
+        pattern = _TABLE_TO_REPORT.get(name)
+        if pattern is None:
+            names.append(name)
+        else:
+            names += [pattern.format(c.lower()) for c in settings.WALLET_CURRENCIES]
+    return names

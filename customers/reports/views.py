@@ -23,7 +23,7 @@ from customers.listing import visible_columns
 from customers.models import SavedReport
 from customers.reports import exports
 from customers.reports.chart import signup_chart
-from customers.reports.columns import report_columns
+from customers.reports.columns import report_columns, report_names
 from customers.reports.forms import SavedReportForm
 from customers.reports.jobs import export_job_create
 from customers.reports.query import (
@@ -227,7 +227,7 @@ def _export_request(request) -> ReportRequest:
     return parse_report_request(
         request.GET,
         business=request.business,
-        default_columns=visible_columns(request),
+        default_columns=report_names(visible_columns(request)),
     )
 
 

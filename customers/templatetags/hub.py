@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from customers.core import formatting
 from customers.core.money import format_money
+from customers.reports.columns import report_names
 from customers.tables import CustomerTable
 
 register = template.Library()
@@ -79,7 +80,7 @@ def export_url(context, fmt: str) -> str:
     for key in _PAGING:
         query.pop(key, None)
     visible = context.get("visible_columns") or []
-    columns = [name for name in visible if name not in CustomerTable.editor_columns]
+    columns = report_names(name for name in visible if name not in CustomerTable.editor_columns)
     if columns:
         query["columns"] = ",".join(columns)
     encoded = query.urlencode(safe=",")

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.webhooks.events import WEBHOOK_TYPES
 
@@ -14,7 +15,9 @@ class EndpointForm(forms.Form):
         max_length=2000,
         help_text=_("Where we POST the events, e.g. https://example.com/webhooks/dodo."),
     )
-    description = forms.CharField(label=_("Description"), max_length=500, required=False)
+    description = forms.CharField(
+        label=pgettext_lazy("webhook endpoint", "Description"), max_length=500, required=False
+    )
     filter_types = forms.MultipleChoiceField(
         label=_("Events"),
         choices=TYPE_CHOICES,
