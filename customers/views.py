@@ -18,6 +18,7 @@ from customers.audit import Actor
 from customers.billing.selectors import subscriptions_tab, transactions_tab
 from customers.core.errors import CustomerEmailTaken
 from customers.core.htmx import render_page
+from customers.core.replicas import replica_reads
 from customers.forms import (
     DEFAULT_PER_PAGE,
     PER_PAGE_CHOICES,
@@ -34,6 +35,7 @@ from wallets.views import wallet_tab_context
 
 
 @business_required
+@replica_reads
 def customer_list(request):
     visible = visible_columns(request)
     hidden = [name for name in CustomerTable.base_columns if name not in visible]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from customers.accounts.permissions import business_required
 from customers.audit import Actor, event_record
 from customers.core.htmx import render_page
+from customers.core.replicas import replica_reads
 from customers.listing import visible_columns
 from customers.models import SavedReport
 from customers.reports import exports
@@ -112,6 +113,7 @@ def _parse(request, params: QueryDict) -> ReportRequest:
 
 
 @business_required
+@replica_reads
 def report_builder(request, report_id=None):
     """Pick columns and filters; HTMX gets only the preview (count, chart, rows)."""
     saved = None
@@ -254,6 +256,7 @@ def _record_export(request, report: ReportRequest, fmt: str) -> None:
 
 
 @business_required
+@replica_reads
 def export(request, fmt: str):
     """Every customer matching the query parameters, streamed as CSV or XLSX; more
     than `EXPORT_JOB_THRESHOLD` of them become an export job (its page follows)."""

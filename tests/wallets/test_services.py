@@ -1,3 +1,4 @@
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,7 @@ from wallets.errors import (
     WalletBalanceLimit,
 )
 from wallets.models import MAX_MINOR_UNITS, LedgerEntry, Wallet
-from wallets.services import ledger_post
+from wallets.services import ledger_post, request_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -307,3 +308,15 @@ def test_the_returned_entry_matches_the_stored_row(customer):
     stored = LedgerEntry.objects.get(pk=entry.pk)
     fields = [f.attname for f in LedgerEntry._meta.concrete_fields]
     assert {f: getattr(entry, f) for f in fields} == {f: getattr(stored, f) for f in fields}
+
+
+def test_the_request_fingerprint_is_stable_across_releases():
+    """Fingerprints are stored with every keyed entry and compared with a replay's, maybe
+    after an upgrade: the canonical form (compact JSON, text as is, SHA-256) is fixed."""
+    same = '["cus_1","USD",1250,"credit","merchant_adjustment","Goodwill — 환불","pay_9"]'
+    described = same[:-1] + ',"Thanks"]'
+    args = ("cus_1", "USD", 1250, "credit", "merchant_adjustment", "Goodwill — 환불", "pay_9")
+    assert request_fingerprint(*args) == hashlib.sha256(same.encode()).hexdigest()
+    assert request_fingerprint(*args, description="Thanks") == (
+        hashlib.sha256(described.encode()).hexdigest()
+    )
