@@ -2,6 +2,7 @@
 
 import os
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -39,3 +40,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def replica_database(url: str) -> dict:
+    """The `replica` alias: a streaming replica of the primary. Quick to give up on
+    (customers.core.replicas falls back to the primary); under test it is the test
+    database itself."""
+    database = dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    database["OPTIONS"] = {"connect_timeout": 2}
+    database["TEST"] = {"MIRROR": "default"}
+    return database

@@ -11,7 +11,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str, replica_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -103,20 +103,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
-# A PostgreSQL streaming replica for the reads that tolerate a little lag (the
-# customer table, Build Report, exports, the overview): customers.core.replicas.
+# A PostgreSQL streaming replica for the reads that tolerate lag: customers.core.replicas.
 DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 5)
 DATABASE_REPLICA_CHECK_SECONDS = env_int("DATABASE_REPLICA_CHECK_SECONDS", 2)
 DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
 if env_str("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(
-        env_str("DATABASE_REPLICA_URL"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2}
-    # Under test, the replica alias is the test database itself.
-    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = replica_database(env_str("DATABASE_REPLICA_URL"))
     DATABASE_ROUTERS = ["customers.core.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -231,9 +223,8 @@ DJANGO_TABLES2_TEMPLATE = "customers/_table.html"
 
 # Product rules.
 CUSTOMER_LIST_COUNT_CAP = env_int("CUSTOMER_LIST_COUNT_CAP", 10_000)
-# Exports (README "Exports"): more matching customers than this become an export job
-# written by the worker; its file is kept EXPORT_RETENTION_DAYS in the STORAGES alias
-# EXPORT_STORAGE ("default": FileSystemStorage under MEDIA_ROOT), then deleted.
+# Exports (README): more matches than this become a job; its file is kept EXPORT_RETENTION_DAYS
+# in the STORAGES alias EXPORT_STORAGE ("default": under MEDIA_ROOT), then deleted.
 EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 20_000)
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
 EXPORT_STORAGE = env_str("EXPORT_STORAGE", "default")
@@ -247,8 +238,7 @@ REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 30)
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "customers.billing.gateway.BuiltinGateway")
 
 # The JSON API (/api, README "API").
-# Keys are stored as HMAC-SHA256 with this secret; empty = derived from SECRET_KEY
-# (then rotating SECRET_KEY invalidates every API key).
+# Keys are HMAC-SHA256'd with this; empty = from SECRET_KEY (rotating it voids every key).
 API_KEY_HMAC_SECRET = env_str("API_KEY_HMAC_SECRET")
 # Per-key rate limit (a sliding window): API_RATE_LIMIT requests per API_RATE_WINDOW seconds.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 240)
@@ -267,9 +257,8 @@ USD_PER_CURRENCY = {
     },
 }
 
-# The background engine (config/celery.py, README "The worker"). Redis in production;
-# with no broker configured, Kombu's filesystem transport on local folders, so
-# `make run` needs no server and retries and schedules behave as in production.
+# The background engine (config/celery.py, README "The worker"). Redis in production; with no
+# broker, Kombu's filesystem transport under var/, so `make run` needs no server.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -287,8 +276,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 3600}
 # Unit tests run tasks in-process (pytest env); the integration tests start a worker.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-# Eager (tests): a retry runs again at once, and a task that fails for good ends
-# failed as it would on a worker instead of raising into the caller.
+# Eager (tests): a task that fails for good ends failed as on a worker, not raising.
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # The first retry of a failed task waits this long, then twice as long each time.
@@ -299,8 +287,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-# Results are not kept, failures are: a task that ends failed (after its retries) is a
-# TaskResult row, listed in admin under "Celery Results".
+# Only failures are kept: a TaskResult row, in admin under "Celery Results".
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
@@ -401,12 +388,8 @@ MIDDLEWARE.insert(
 
 # Webhooks (README "Webhooks"). Seconds between tries after the first, immediate one:
 # Dodo's schedule, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 tries in all).
-WEBHOOK_RETRY_DELAYS = [
-    int(seconds)
-    for seconds in env_list(
-        "WEBHOOK_RETRY_DELAYS", ["5", "300", "1800", "7200", "18000", "36000", "36000"]
-    )
-]
+_DODO_RETRIES = ["5", "300", "1800", "7200", "18000", "36000", "36000"]
+WEBHOOK_RETRY_DELAYS = [int(s) for s in env_list("WEBHOOK_RETRY_DELAYS", _DODO_RETRIES)]
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15)
 # Retries due within this many seconds wait on the broker; later ones, for the sweep.
 WEBHOOK_COUNTDOWN_MAX_SECONDS = env_int("WEBHOOK_COUNTDOWN_MAX_SECONDS", 60)
