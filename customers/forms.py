@@ -2,6 +2,7 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.validation import (
@@ -57,6 +58,14 @@ class PhoneNumberField(forms.CharField):
                 "region": country_name(self.region),
                 "example": phone_example(self.region),
             }
+
+
+class HttpUrlField(forms.URLField):
+    """A URL people's browsers are sent to: http(s) only, as the API."""
+
+    default_validators = [
+        URLValidator(schemes=["http", "https"], message=_("Enter an http:// or https:// URL."))
+    ]
 
 
 class MetadataField(forms.CharField):

@@ -322,9 +322,8 @@ def portal_settings_save(*, business: Business, actor: Actor, **values) -> Porta
         current = current or PortalSettings(business=business)
         changed = {}
         for field, value in values.items():
-            old = getattr(current, field)
-            if (bytes(old) if isinstance(old, memoryview) else old) != value:
-                changed[field] = value if field != "logo" else f"{len(value)} bytes"
+            if getattr(current, field) != value:
+                changed[field] = value
                 setattr(current, field, value)
         current.save()
         if changed:
