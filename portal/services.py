@@ -17,7 +17,7 @@ from customers.core import ratelimit
 from customers.core.tasks import enqueue_on_commit
 from customers.core.validation import HTTP_URL_PATTERN, text_problem
 from customers.models import Business, Customer, Subscription
-from customers.services import customer_update
+from customers.services import BILLING_FIELDS, customer_update
 from portal.errors import (
     CancellationNotAllowed,
     CancellationReasonRequired,
@@ -230,6 +230,16 @@ def portal_profile_update(*, customer: Customer, name: str, phone_number: str) -
     return customer_update(
         customer=customer, actor=Actor.customer(customer), name=name, phone_number=phone_number
     )
+
+
+def portal_billing_update(*, customer: Customer, **billing: str) -> Customer:
+    """The customer changes their own billing details (BILLING_FIELDS), if allowed."""
+    if not PortalSettings.for_business(customer.business).allow_profile_updates:
+        raise ProfileUpdatesDisabled()
+    unknown = set(billing) - set(BILLING_FIELDS)
+    if unknown:
+        raise TypeError(f"portal_billing_update() got unexpected fields: {sorted(unknown)}")
+    return customer_update(customer=customer, actor=Actor.customer(customer), **billing)
 
 
 COMMENT_MAX_LENGTH = 1000

@@ -12,6 +12,7 @@ be searched, copied and extracted.
 
 import datetime as dt
 import functools
+import io
 import logging
 from pathlib import Path
 from typing import NamedTuple
@@ -23,10 +24,11 @@ from fpdf import FPDF
 
 from customers.core.formatting import utc, utc_date
 from customers.core.money import format_money, to_decimal
-from customers.models import InvoiceCounter, Payment, Refund
+from customers.models import BusinessLogo, InvoiceCounter, Payment, Refund
 
 # fontTools logs every font subset at INFO; that is noise in our logs.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+logger = logging.getLogger(__name__)
 
 
 class FontFace(NamedTuple):
@@ -179,6 +181,20 @@ class _Document(FPDF):
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(3)
 
+    def logo(self, business) -> None:
+        """The business's logo at the top left, 14 mm high, when it has one."""
+        if business.logo_updated_at is None:
+            return
+        found = BusinessLogo.objects.filter(business_id=business.pk).only("image").first()
+        if found is None:
+            return
+        try:
+            self.image(io.BytesIO(bytes(found.image)), h=14, keep_aspect_ratio=True)
+        except Exception:  # an image fpdf2 cannot read must not cost the invoice
+            logger.warning("logo of %s could not be drawn", business.pk, exc_info=True)
+            return
+        self.ln(2)
+
     def heading(self, business_name: str, title: str, number: str) -> None:
         self.set_text_color(26, 31, 54)
         self.line_text(business_name, size=16, bold=True, h=8)
@@ -213,11 +229,46 @@ def _utc(moment: dt.datetime) -> str:
 
 
 def _customer_rows(customer) -> list[tuple[str, str]]:
-    rows = [(_("Name"), customer.name), (_("E-mail"), customer.email)]
+    """Who is billed: a business only with its tax ID (as Dodo prints it), then the
+    person, the address and the ID."""
+    rows = []
+    if customer.invoice_business_name:
+        rows.append((_("Business"), customer.invoice_business_name))
+    rows += [(_("Name"), customer.name), (_("E-mail"), customer.email)]
     if customer.phone_number:
         rows.append((_("Phone"), customer.phone_number))
+    if customer.billing_lines:
+        rows.append((_("Address"), "\n".join(customer.billing_lines)))
+    if customer.tax_id:
+        rows.append((_("Tax ID"), customer.tax_id))
     rows.append((_("Customer ID"), customer.pk))
     return rows
+
+
+def _issuer_rows(business) -> list[tuple[str, str]]:
+    """Who issues the document: the business's legal name, address, tax ID, contacts."""
+    rows = [(_("Issued by"), business.issuer_name)]
+    if business.address_lines:
+        rows.append((_("Address"), "\n".join(business.address_lines)))
+    if business.tax_id:
+        rows.append((_("Tax ID"), business.tax_id))
+    if business.support_email:
+        rows.append((_("Support"), business.support_email))
+    if business.website:
+        rows.append((_("Website"), business.website))
+    return rows
+
+
+def _texts(business, customer) -> list[str]:
+    """Every text of the business and the customer a document prints (font choice)."""
+    return [
+        business.name,
+        business.issuer_name,
+        *business.address_lines,
+        customer.name,
+        customer.business_name,
+        *customer.billing_lines,
+    ]
 
 
 def invoice_pdf(*, payment: Payment) -> bytes:
@@ -227,10 +278,13 @@ def invoice_pdf(*, payment: Payment) -> bytes:
     business, customer = payment.business, payment.customer
     refunds = list(payment.refunds.order_by("created_at", "pk"))
     number = payment.invoice_label
-    texts = [business.name, customer.name, payment.product.name if payment.product_id else ""]
+    texts = [*_texts(business, customer), payment.product.name if payment.product_id else ""]
     texts += [r.reason for r in refunds]
     doc = _Document(f"{_('Invoice')} {number}", texts)
+    doc.logo(business)
     doc.heading(business.name, _("Invoice"), number)
+    doc.pairs(_issuer_rows(business))
+    doc.rule()
     doc.pairs(
         [
             (_("Invoice number"), number),
@@ -238,7 +292,6 @@ def invoice_pdf(*, payment: Payment) -> bytes:
             (_("Payment ID"), payment.pk),
             (_("Status"), str(payment.get_display_status_display())),
             (_("Payment method"), payment.method_label),
-            (_("Seller"), f"{business.name} ({business.pk})"),
         ]
     )
     doc.rule()
@@ -309,9 +362,12 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
     """A receipt for one refund, pointing at the payment and invoice it refunds."""
     payment, business, customer = refund.payment, refund.business, refund.customer
     doc = _Document(
-        f"{_('Refund receipt')} {refund.pk}", [business.name, customer.name, refund.reason]
+        f"{_('Refund receipt')} {refund.pk}", [*_texts(business, customer), refund.reason]
     )
+    doc.logo(business)
     doc.heading(business.name, _("Refund receipt"), "")
+    doc.pairs(_issuer_rows(business))
+    doc.rule()
     doc.pairs(
         [
             (_("Refund ID"), refund.pk),

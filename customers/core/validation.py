@@ -110,6 +110,10 @@ def country_name(region: str) -> str:
     return _active_locale().territories.get((region or "").upper(), region)
 
 
+# The countries phone numbers and addresses know: ISO 3166-1 alpha-2 codes.
+COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
 def _active_locale() -> Locale:
     try:
         return Locale.parse(translation.to_locale(translation.get_language() or "en"))
@@ -121,16 +125,14 @@ def country_choices() -> list[tuple[str, str]]:
     """Every country phone numbers and addresses know (ISO 3166-1 alpha-2), named in
     the active language and sorted by that name."""
     names = _active_locale().territories
-    codes = sorted(phonenumbers.SUPPORTED_REGIONS)
+    codes = sorted(COUNTRY_CODES)
     return sorted(((c, names.get(c, c)) for c in codes), key=lambda item: item[1])
 
 
 def currency_choices() -> list[tuple[str, str]]:
     """ISO 4217 currencies in use, as "USD — US Dollar" in the active language."""
     locale = _active_locale()
-    codes = sorted(
-        {c for region in phonenumbers.SUPPORTED_REGIONS for c in get_territory_currencies(region)}
-    )
+    codes = sorted({c for region in COUNTRY_CODES for c in get_territory_currencies(region)})
     return [(c, f"{c} — {locale.currencies.get(c, c)}") for c in codes]
 
 
