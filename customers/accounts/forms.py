@@ -48,7 +48,7 @@ class JoinForm(forms.Form):
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 12 characters; not a common password."),
+        help_text=_("At least 8 characters; not a common password."),
     )
     password2 = forms.CharField(
         label=_("Password again"),

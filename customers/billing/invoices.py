@@ -12,7 +12,6 @@ be searched, copied and extracted.
 
 import datetime as dt
 import functools
-import io
 import logging
 from pathlib import Path
 from typing import NamedTuple
@@ -22,13 +21,13 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from customers.billing.parties import customer_rows, draw_logo, issuer_rows, party_texts
 from customers.core.formatting import utc, utc_date
 from customers.core.money import format_money, to_decimal
-from customers.models import BusinessLogo, InvoiceCounter, Payment, Refund
+from customers.models import InvoiceCounter, Payment, Refund
 
 # fontTools logs every font subset at INFO; that is noise in our logs.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
-logger = logging.getLogger(__name__)
 
 
 class FontFace(NamedTuple):
@@ -181,20 +180,6 @@ class _Document(FPDF):
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(3)
 
-    def logo(self, business) -> None:
-        """The business's logo at the top left, 14 mm high, when it has one."""
-        if business.logo_updated_at is None:
-            return
-        found = BusinessLogo.objects.filter(business_id=business.pk).only("image").first()
-        if found is None:
-            return
-        try:
-            self.image(io.BytesIO(bytes(found.image)), h=14, keep_aspect_ratio=True)
-        except Exception:  # an image fpdf2 cannot read must not cost the invoice
-            logger.warning("logo of %s could not be drawn", business.pk, exc_info=True)
-            return
-        self.ln(2)
-
     def heading(self, business_name: str, title: str, number: str) -> None:
         self.set_text_color(26, 31, 54)
         self.line_text(business_name, size=16, bold=True, h=8)
@@ -228,49 +213,6 @@ def _utc(moment: dt.datetime) -> str:
     return f"{utc(moment)} UTC"  # the pages' formatter, in the document's language
 
 
-def _customer_rows(customer) -> list[tuple[str, str]]:
-    """Who is billed: a business only with its tax ID (as Dodo prints it), then the
-    person, the address and the ID."""
-    rows = []
-    if customer.invoice_business_name:
-        rows.append((_("Business"), customer.invoice_business_name))
-    rows += [(_("Name"), customer.name), (_("E-mail"), customer.email)]
-    if customer.phone_number:
-        rows.append((_("Phone"), customer.phone_number))
-    if customer.billing_lines:
-        rows.append((_("Address"), "\n".join(customer.billing_lines)))
-    if customer.tax_id:
-        rows.append((_("Tax ID"), customer.tax_id))
-    rows.append((_("Customer ID"), customer.pk))
-    return rows
-
-
-def _issuer_rows(business) -> list[tuple[str, str]]:
-    """Who issues the document: the business's legal name, address, tax ID, contacts."""
-    rows = [(_("Issued by"), business.issuer_name)]
-    if business.address_lines:
-        rows.append((_("Address"), "\n".join(business.address_lines)))
-    if business.tax_id:
-        rows.append((_("Tax ID"), business.tax_id))
-    if business.support_email:
-        rows.append((_("Support"), business.support_email))
-    if business.website:
-        rows.append((_("Website"), business.website))
-    return rows
-
-
-def _texts(business, customer) -> list[str]:
-    """Every text of the business and the customer a document prints (font choice)."""
-    return [
-        business.name,
-        business.issuer_name,
-        *business.address_lines,
-        customer.name,
-        customer.business_name,
-        *customer.billing_lines,
-    ]
-
-
 def invoice_pdf(*, payment: Payment) -> bytes:
     """The invoice of a payment, with any refunds; a successful payment is numbered
     if it was not yet (other payments get a document without a number)."""
@@ -278,12 +220,12 @@ def invoice_pdf(*, payment: Payment) -> bytes:
     business, customer = payment.business, payment.customer
     refunds = list(payment.refunds.order_by("created_at", "pk"))
     number = payment.invoice_label
-    texts = [*_texts(business, customer), payment.product.name if payment.product_id else ""]
+    texts = [*party_texts(business, customer), payment.product.name if payment.product_id else ""]
     texts += [r.reason for r in refunds]
     doc = _Document(f"{_('Invoice')} {number}", texts)
-    doc.logo(business)
+    draw_logo(doc, business)
     doc.heading(business.name, _("Invoice"), number)
-    doc.pairs(_issuer_rows(business))
+    doc.pairs(issuer_rows(business))
     doc.rule()
     doc.pairs(
         [
@@ -296,7 +238,7 @@ def invoice_pdf(*, payment: Payment) -> bytes:
     )
     doc.rule()
     doc.line_text(_("Billed to"), size=11, bold=True)
-    doc.pairs(_customer_rows(customer))
+    doc.pairs(customer_rows(customer))
     doc.rule()
 
     currency = payment.currency
@@ -362,11 +304,11 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
     """A receipt for one refund, pointing at the payment and invoice it refunds."""
     payment, business, customer = refund.payment, refund.business, refund.customer
     doc = _Document(
-        f"{_('Refund receipt')} {refund.pk}", [*_texts(business, customer), refund.reason]
+        f"{_('Refund receipt')} {refund.pk}", [*party_texts(business, customer), refund.reason]
     )
-    doc.logo(business)
+    draw_logo(doc, business)
     doc.heading(business.name, _("Refund receipt"), "")
-    doc.pairs(_issuer_rows(business))
+    doc.pairs(issuer_rows(business))
     doc.rule()
     doc.pairs(
         [
@@ -383,7 +325,7 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
     )
     doc.rule()
     doc.line_text(_("Customer"), size=11, bold=True)
-    doc.pairs(_customer_rows(customer))
+    doc.pairs(customer_rows(customer))
     doc.rule()
     kind = _("Partial refund") if refund.is_partial else _("Full refund")
     doc.totals(

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.ids import PublicIdField
+from customers.core.validation import country_name
 
 # Every list of rows with a created_at is shown newest first in this total order,
 # served by the (business, …, created_at, id) indexes.
@@ -66,7 +67,8 @@ class Business(models.Model):
         city_line = " ".join(
             p for p in (self.address_postal_code, self.address_city, self.address_state) if p
         )
-        lines = [self.address_line1, self.address_line2, city_line, self.address_country]
+        country = country_name(self.address_country) if self.address_country else ""
+        lines = [self.address_line1, self.address_line2, city_line, country]
         return [line for line in lines if line]
 
 

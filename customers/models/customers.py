@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.ids import PublicIdField
+from customers.core.validation import country_name
 from customers.models.accounts import Business, BusinessScopedQuerySet
 
 # The 22 locales of the API contract (Dodo's `Locale`), with their own names.
@@ -181,7 +182,8 @@ class Customer(models.Model):
     def billing_lines(self) -> list[str]:
         """The billing address as printed, one line each, empty parts left out."""
         city_line = " ".join(p for p in (self.billing_zipcode, self.billing_city) if p)
-        lines = [self.billing_street, city_line, self.billing_state, self.billing_country]
+        country = country_name(self.billing_country) if self.billing_country else ""
+        lines = [self.billing_street, city_line, self.billing_state, country]
         return [line for line in lines if line]
 
     @property

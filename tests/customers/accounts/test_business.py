@@ -59,7 +59,7 @@ def test_owner_saves_the_profile_and_each_change_is_recorded(owner_client, busin
     assert response.status_code == 302
     business.refresh_from_db()
     assert business.legal_name == "Acme Corporation Ltd." and business.default_currency == "KRW"
-    assert business.address_lines == ["1 Main Street", "04524 Seoul", "KR"]
+    assert business.address_lines == ["1 Main Street", "04524 Seoul", "South Korea"]
     event = Event.objects.get(type="business.updated")
     assert event.payload["changes"]["tax_id"] == ["", "KR123-45-67890"]
     page = owner_client.get(PROFILE).content.decode()
