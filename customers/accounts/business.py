@@ -5,11 +5,20 @@
 and receipts show (kept apart from the business row: `BusinessLogo`).
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.audit import Actor, event_record
+from customers.core.errors import DomainError
 from customers.models import Business, BusinessLogo
+
+
+class BusinessNameTaken(DomainError):
+    code = "BUSINESS_NAME_TAKEN"
+    status = 409
+    default_message = _("Another business already uses this name; choose another.")
+
 
 PROFILE_FIELDS = (
     "name",
@@ -49,6 +58,19 @@ def business_profile_update(*, business: Business, actor: Actor, **values) -> Bu
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"business_profile_update() got unexpected fields: {sorted(unknown)}")
+    name = values.get("name")
+    if name and Business.objects.filter(name=name).exclude(pk=business.pk).exists():
+        raise BusinessNameTaken()
+    try:
+        locked = _profile_save(business, actor, values)
+    except IntegrityError as exc:  # a concurrent rename took the name
+        raise BusinessNameTaken() from exc
+    for field in values:
+        setattr(business, field, getattr(locked, field))
+    return business
+
+
+def _profile_save(business: Business, actor: Actor, values: dict) -> Business:
     with transaction.atomic():
         locked = Business.objects.select_for_update().get(pk=business.pk)
         diff = {
@@ -61,9 +83,7 @@ def business_profile_update(*, business: Business, actor: Actor, **values) -> Bu
                 setattr(locked, field, new)
             locked.save(update_fields=list(diff))
             event_record(locked, type="business.updated", actor=actor, payload={"changes": diff})
-    for field in values:
-        setattr(business, field, getattr(locked, field))
-    return business
+    return locked
 
 
 def business_logo_set(*, business: Business, actor: Actor, image: bytes) -> Business:

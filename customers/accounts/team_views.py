@@ -13,7 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from customers.accounts import team
-from customers.accounts.business import business_logo_set, business_profile_update
+from customers.accounts.business import (
+    BusinessNameTaken,
+    business_logo_set,
+    business_profile_update,
+)
 from customers.accounts.forms import (
     BusinessProfileForm,
     InviteForm,
@@ -257,11 +261,14 @@ def business_profile(request):
     form = BusinessProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         actor = Actor.user(request.user)
-        business_profile_update(business=business, actor=actor, **form.profile())
-        if form.cleaned_data["logo_file"]:
-            business_logo_set(business=business, actor=actor, image=form.cleaned_data["logo_file"])
-        elif form.cleaned_data["remove_logo"]:
-            business_logo_set(business=business, actor=actor, image=b"")
-        messages.success(request, _("Business profile saved."))
-        return redirect("business_profile")
+        try:
+            business_profile_update(business=business, actor=actor, **form.profile())
+        except BusinessNameTaken as exc:
+            form.add_error("name", exc.message)
+        else:
+            logo = form.cleaned_data["logo_file"]
+            if logo or form.cleaned_data["remove_logo"]:
+                business_logo_set(business=business, actor=actor, image=logo or b"")
+            messages.success(request, _("Business profile saved."))
+            return redirect("business_profile")
     return render(request, "customers/business_profile.html", {"form": form})

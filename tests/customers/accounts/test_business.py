@@ -82,6 +82,14 @@ def test_bad_input_is_a_form_error_and_nothing_changes(owner_client, business):
     assert not Event.objects.filter(type="business.updated").exists()
 
 
+def test_a_name_another_business_uses_is_a_form_error(owner_client, business, other_business):
+    response = owner_client.post(PROFILE, _form(name=other_business.name))
+    assert response.status_code == 200
+    assert "Another business already uses this name" in response.content.decode()
+    business.refresh_from_db()
+    assert business.name == "Acme Corp" and business.legal_name == ""
+
+
 def test_logo_upload_takes_images_only_and_is_shared_with_the_portal(owner_client, business):
     svg = SimpleUploadedFile("x.svg", b"<svg onload=alert(1)>")
     refused = owner_client.post(PROFILE, _form(logo_file=svg))
