@@ -13,6 +13,7 @@ from customers.accounts import team
 from customers.audit import Actor
 from customers.core.errors import AlreadyMember, InvitationInvalid, LastOwner
 from customers.models import EmailLog, Event, Invitation, Membership
+from portal.logging import redact
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -249,3 +250,9 @@ def test_unknown_invitation_token_is_a_clear_404(client):
 def test_settings_nav_links_team_and_business(owner_client):
     page = owner_client.get(reverse("api_keys")).content.decode()
     assert reverse("team") in page and reverse("business_profile") in page
+
+
+def test_invitation_tokens_are_kept_out_of_logs(business):
+    _invitation, token = _invite(business)
+    line = f"GET {reverse('invitation_accept', args=[token])} HTTP/1.1"
+    assert token not in redact(line) and "/accounts/invitations/[redacted]" in redact(line)
