@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from config.api import api, not_found
+from customers.accounts import team_views
 from customers.accounts import views as accounts_views
 from customers.webhooks import views as webhook_views
 from portal.urls import merchant_urlpatterns as portal_merchant_urls
@@ -14,6 +15,30 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("customers/", include("wallets.urls")),
     path("customers/", include(portal_merchant_urls)),
+    path("settings/team/", team_views.team_page, name="team"),
+    path("settings/team/invite/", team_views.team_invite, name="team_invite"),
+    path("settings/team/transfer/", team_views.ownership_transfer, name="team_transfer"),
+    path(
+        "settings/team/invitations/<str:invitation_id>/resend/",
+        team_views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "settings/team/invitations/<str:invitation_id>/revoke/",
+        team_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "settings/team/members/<int:membership_id>/role/",
+        team_views.member_role,
+        name="team_member_role",
+    ),
+    path(
+        "settings/team/members/<int:membership_id>/remove/",
+        team_views.member_remove,
+        name="team_member_remove",
+    ),
+    path("settings/business/", team_views.business_profile, name="business_profile"),
     path("settings/portal/", portal_merchant.portal_settings, name="portal_settings"),
     path("settings/api-keys/", accounts_views.api_keys, name="api_keys"),
     path(

@@ -8,11 +8,13 @@ from customers.emails.services import email_retry
 from customers.models import (
     ApiKey,
     Business,
+    BusinessLogo,
     Customer,
     CustomerSpend,
     EmailLog,
     Event,
     ExportJob,
+    Invitation,
     InvoiceCounter,
     InvoiceDocument,
     LicenseKey,
@@ -367,3 +369,30 @@ class WebhookAttemptAdmin(ReadOnlyAdmin):
     list_filter = ["succeeded", "event_type"]
     search_fields = ["=endpoint__id", "=delivery__message__id"]
     list_select_related = ["endpoint"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations are made, resent and revoked in Settings → Team (each an Event)."""
+
+    list_display = [
+        "email",
+        "business",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["role"]
+    search_fields = ["email", "business__name"]
+    list_select_related = ["business"]
+    exclude = ["token_hash"]
+
+
+@admin.register(BusinessLogo)
+class BusinessLogoAdmin(ReadOnlyAdmin):
+    """Set in Settings → Business; shown here, never edited."""
+
+    list_display = ["business", "content_type", "updated_at"]
+    exclude = ["image"]

@@ -2,9 +2,11 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.validation import (
+    country_choices,
     country_name,
     normalize_phone,
     parse_metadata,
@@ -59,6 +61,14 @@ class PhoneNumberField(forms.CharField):
             }
 
 
+class HttpUrlField(forms.URLField):
+    """A URL people's browsers are sent to: http(s) only, as the API."""
+
+    default_validators = [
+        URLValidator(schemes=["http", "https"], message=_("Enter an http:// or https:// URL."))
+    ]
+
+
 class MetadataField(forms.CharField):
     """A JSON object typed into a textarea."""
 
@@ -73,7 +83,26 @@ class MetadataField(forms.CharField):
         return parse_metadata(value)  # the API's rules (validate_metadata), from JSON text
 
 
-class CustomerForm(forms.Form):
+class BillingDetailsForm(forms.Form):
+    """A customer's billing details (the dashboard's customer form, the portal)."""
+
+    business_name = forms.CharField(
+        label=_("Business name"),
+        max_length=200,
+        required=False,
+        help_text=_("For a business customer; invoices show it with the tax ID."),
+    )
+    tax_id = forms.CharField(label=_("Tax ID"), max_length=50, required=False)
+    billing_street = forms.CharField(label=_("Street"), max_length=255, required=False)
+    billing_city = forms.CharField(label=_("City"), max_length=100, required=False)
+    billing_state = forms.CharField(label=_("State or province"), max_length=100, required=False)
+    billing_zipcode = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    billing_country = forms.ChoiceField(
+        label=_("Country"), choices=lambda: [("", "—"), *country_choices()], required=False
+    )
+
+
+class CustomerForm(BillingDetailsForm):
     name = forms.CharField(label=_("Name"), max_length=255)
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     phone_number = PhoneNumberField()
@@ -98,6 +127,23 @@ class CustomerForm(forms.Form):
         if not name:
             raise ValidationError(_("Enter the customer's name."), code="required")
         return name
+
+    def contact_fields(self):
+        return [field for field in self if field.name not in BILLING_FORM_FIELDS]
+
+    def billing_fields(self):
+        return [self[name] for name in BILLING_FORM_FIELDS]
+
+
+BILLING_FORM_FIELDS = (
+    "business_name",
+    "tax_id",
+    "billing_street",
+    "billing_city",
+    "billing_state",
+    "billing_zipcode",
+    "billing_country",
+)
 
 
 class ColumnsForm(forms.Form):

@@ -4,14 +4,27 @@ Each is one function and one transaction, keyword-only, and writes its Event in
 that transaction. Views, the API, admin actions and commands all call these.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from customers.audit import Actor, event_record
 from customers.core.errors import CustomerEmailTaken
-from customers.core.validation import normalize_phone, validate_metadata
+from customers.core.validation import COUNTRY_CODES, normalize_phone, validate_metadata
 from customers.models import Business, Customer
 
-CUSTOMER_FIELDS = ("name", "email", "phone_number", "metadata", "preferred_locale")
+# Billing details, as Dodo's BillingAddress (country, street, city, state, zipcode), plus
+# a tax ID and a business name for B2B customers; all optional.
+BILLING_FIELDS = (
+    "business_name",
+    "tax_id",
+    "billing_street",
+    "billing_city",
+    "billing_state",
+    "billing_zipcode",
+    "billing_country",
+)
+CUSTOMER_FIELDS = ("name", "email", "phone_number", "metadata", "preferred_locale", *BILLING_FIELDS)
 
 
 def _existing_by_email(business: Business, email: str, exclude_id: str | None = None):
@@ -39,6 +52,15 @@ def _clean_fields(fields: dict, *, business: Business) -> dict:
         cleaned["metadata"] = validate_metadata(cleaned["metadata"])
     if "preferred_locale" in cleaned:
         cleaned["preferred_locale"] = cleaned["preferred_locale"] or ""
+    for field in BILLING_FIELDS:
+        if field in cleaned:
+            cleaned[field] = " ".join((cleaned[field] or "").split())  # one line each
+    if cleaned.get("billing_country"):
+        cleaned["billing_country"] = cleaned["billing_country"].upper()
+        if cleaned["billing_country"] not in COUNTRY_CODES:
+            raise ValidationError(
+                _("Choose a country (a two-letter ISO code such as KR)."), code="invalid_country"
+            )
     return cleaned
 
 
@@ -51,8 +73,13 @@ def customer_create(
     phone_number: str = "",
     metadata: dict | None = None,
     preferred_locale: str = "",
+    **billing: str,
 ) -> Customer:
-    """Create a customer; an e-mail already used in this business (any case) is refused."""
+    """Create a customer; an e-mail already used in this business (any case) is refused.
+    `billing` takes the BILLING_FIELDS."""
+    unknown = set(billing) - set(BILLING_FIELDS)
+    if unknown:
+        raise TypeError(f"customer_create() got unexpected fields: {sorted(unknown)}")
     fields = _clean_fields(
         {
             "name": name,
@@ -60,6 +87,7 @@ def customer_create(
             "phone_number": phone_number,
             "metadata": metadata or {},
             "preferred_locale": preferred_locale,
+            **billing,
         },
         business=business,
     )

@@ -8,8 +8,7 @@ from portal.models import PortalLink, PortalLogin, PortalSettings
 class PortalSettingsAdmin(admin.ModelAdmin):
     list_display = ["business", "allow_cancellation", "allow_profile_updates", "updated_at"]
     list_select_related = ["business"]
-    exclude = ["logo"]
-    readonly_fields = ["business", "logo_content_type", "updated_at"]
+    readonly_fields = ["business", "updated_at"]
 
 
 @admin.register(PortalLink)

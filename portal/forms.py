@@ -1,27 +1,10 @@
 import re
 
 from django import forms
-from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from customers.forms import PhoneNumberField
+from customers.forms import HttpUrlField, PhoneNumberField
 from portal.models import PortalSettings
-
-LOGO_MAX_BYTES = 200 * 1024
-# Raster images only: an SVG could carry script.
-LOGO_SIGNATURES = {
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"RIFF": "image/webp",
-}
-
-
-class HttpUrlField(forms.URLField):
-    """A URL the portal may send a customer's browser to: http(s) only, as the API."""
-
-    default_validators = [
-        URLValidator(schemes=["http", "https"], message=_("Enter an http:// or https:// URL."))
-    ]
 
 
 class MagicLinkForm(forms.Form):
@@ -64,13 +47,6 @@ class EmailChangeForm(forms.Form):
 
 
 class PortalSettingsForm(forms.ModelForm):
-    logo_file = forms.FileField(
-        label=_("Logo"),
-        required=False,
-        help_text=_("PNG, JPEG or WebP, up to 200 kB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
-    )
-    remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
     default_return_url = HttpUrlField(
         label=_("Default return URL"),
         required=False,
@@ -98,24 +74,5 @@ class PortalSettingsForm(forms.ModelForm):
             raise forms.ValidationError(_("Enter a colour such as #4f46e5."), code="invalid")
         return value
 
-    def clean_logo_file(self):
-        upload = self.cleaned_data.get("logo_file")
-        if not upload:
-            return None
-        if upload.size > LOGO_MAX_BYTES:
-            raise forms.ValidationError(_("The logo must be 200 kB or smaller."), code="too_big")
-        data = upload.read()
-        for signature, content_type in LOGO_SIGNATURES.items():
-            if data.startswith(signature) and (
-                content_type != "image/webp" or data[8:12] == b"WEBP"
-            ):
-                return data, content_type
-        raise forms.ValidationError(_("Upload a PNG, JPEG or WebP image."), code="type")
-
     def values(self) -> dict:
-        data = {field: self.cleaned_data[field] for field in self.Meta.fields}
-        if self.cleaned_data.get("logo_file"):
-            data["logo"], data["logo_content_type"] = self.cleaned_data["logo_file"]
-        elif self.cleaned_data.get("remove_logo"):
-            data["logo"], data["logo_content_type"] = b"", ""
-        return data
+        return {field: self.cleaned_data[field] for field in self.Meta.fields}

@@ -1,12 +1,13 @@
 """Keep tokens out of logs: request lines name /portal/session/<token>/, the e-mail
-change link /portal/profile/email/<token>/ and the password reset link
-/accounts/reset/<uidb64>/<token>/."""
+change link /portal/profile/email/<token>/, the password reset link
+/accounts/reset/<uidb64>/<token>/ and a team invitation /accounts/invitations/<token>/."""
 
 import logging
 import re
 
 _TOKEN_PATHS = re.compile(
-    r"(/portal/(?:session|profile/email)/|/accounts/reset/[^/\s\"']+/)[^/\s\"'?]+"
+    r"(/portal/(?:session|profile/email)/|/accounts/invitations/|/accounts/reset/[^/\s\"']+/)"
+    r"[^/\s\"'?]+"
 )
 
 

@@ -47,8 +47,6 @@ class PortalSettings(models.Model):
     )
     default_return_url = models.URLField(_("default return URL"), blank=True)
     brand_color = models.CharField(_("brand colour"), max_length=7, default="#4f46e5")  # #rrggbb
-    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)  # ≤ 200 kB
-    logo_content_type = models.CharField(max_length=40, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -17,7 +17,7 @@ from customers.core import ratelimit
 from customers.core.tasks import enqueue_on_commit
 from customers.core.validation import HTTP_URL_PATTERN, text_problem
 from customers.models import Business, Customer, Subscription
-from customers.services import customer_update
+from customers.services import BILLING_FIELDS, customer_update
 from portal.errors import (
     CancellationNotAllowed,
     CancellationReasonRequired,
@@ -232,6 +232,16 @@ def portal_profile_update(*, customer: Customer, name: str, phone_number: str) -
     )
 
 
+def portal_billing_update(*, customer: Customer, **billing: str) -> Customer:
+    """The customer changes their own billing details (BILLING_FIELDS), if allowed."""
+    if not PortalSettings.for_business(customer.business).allow_profile_updates:
+        raise ProfileUpdatesDisabled()
+    unknown = set(billing) - set(BILLING_FIELDS)
+    if unknown:
+        raise TypeError(f"portal_billing_update() got unexpected fields: {sorted(unknown)}")
+    return customer_update(customer=customer, actor=Actor.customer(customer), **billing)
+
+
 COMMENT_MAX_LENGTH = 1000
 
 
@@ -322,9 +332,8 @@ def portal_settings_save(*, business: Business, actor: Actor, **values) -> Porta
         current = current or PortalSettings(business=business)
         changed = {}
         for field, value in values.items():
-            old = getattr(current, field)
-            if (bytes(old) if isinstance(old, memoryview) else old) != value:
-                changed[field] = value if field != "logo" else f"{len(value)} bytes"
+            if getattr(current, field) != value:
+                changed[field] = value
                 setattr(current, field, value)
         current.save()
         if changed:

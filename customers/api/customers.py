@@ -1,7 +1,7 @@
 """Customers (api-contract.md §5): create, list, get, update."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.db.models.functions import Lower
 from ninja import Field, Query, Router
@@ -18,15 +18,42 @@ from customers.api.common import (
     Out,
     Phone,
     QueryText,
+    Text,
     actor_of,
     created_between,
     get_scoped,
     page,
 )
+from customers.core.validation import COUNTRY_CODES
 from customers.listing import CustomerList
 from customers.models import Customer
 
 router = Router(tags=["Customers"])
+
+
+CountryCode = Literal[tuple(sorted(COUNTRY_CODES))]
+
+
+def _line(max_length: int):
+    return Annotated[Text, Field(max_length=max_length)]
+
+
+class CustomerBillingIn(BodySchema):
+    """Dodo's BillingAddress: `country` required, the rest optional."""
+
+    country: CountryCode = Field(..., description="ISO 3166-1 alpha-2", examples=["KR"])
+    street: _line(255) | None = None
+    city: _line(100) | None = None
+    state: _line(100) | None = None
+    zipcode: _line(20) | None = None
+
+
+class CustomerBillingOut(Out):
+    country: str = Field(..., description="ISO 3166-1 alpha-2", examples=["KR"])
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zipcode: str | None = None
 
 
 class CustomerOut(Out):
@@ -40,6 +67,13 @@ class CustomerOut(Out):
     preferred_locale: str | None = Field(None, description="null means English e-mails.")
     blocked_at: dt.datetime | None = Field(None, description="Always null: no blocklist.")
     blocklist_entry_id: str | None = Field(None, description="Always null: no blocklist.")
+    billing: CustomerBillingOut | None = Field(
+        None, description="Extension (not in Dodo's Customer): the billing address, if set."
+    )
+    tax_id: str | None = Field(None, description="Extension: the customer's tax ID.")
+    business_name: str | None = Field(
+        None, description="Extension: a B2B customer's company; invoices show it with a tax ID."
+    )
 
 
 class CustomerListOut(Out):
@@ -77,6 +111,13 @@ class CustomerCreateIn(BodySchema):
     metadata: Metadata | None = None
     phone_number: Phone | None = Field(None, description="International format, e.g. +1 415…")
     preferred_locale: Locale | None = None
+    billing: CustomerBillingIn | None = Field(
+        None, description="Extension: the billing address; null clears it."
+    )
+    tax_id: _line(50) | None = Field(None, description="Extension: tax ID; null clears it.")
+    business_name: _line(200) | None = Field(
+        None, description="Extension: a B2B customer's company; null clears it."
+    )
 
 
 class CustomerPatchIn(BodySchema):
@@ -88,6 +129,13 @@ class CustomerPatchIn(BodySchema):
     metadata: Metadata | None = None
     phone_number: Phone | None = None
     preferred_locale: Locale | None = None
+    billing: CustomerBillingIn | None = Field(
+        None, description="Extension: the billing address; null clears it."
+    )
+    tax_id: _line(50) | None = Field(None, description="Extension: tax ID; null clears it.")
+    business_name: _line(200) | None = Field(
+        None, description="Extension: a B2B customer's company; null clears it."
+    )
 
 
 def customer_out(customer) -> dict:
@@ -102,7 +150,36 @@ def customer_out(customer) -> dict:
         "preferred_locale": customer.preferred_locale or None,
         "blocked_at": None,
         "blocklist_entry_id": None,
+        "billing": _billing_out(customer),
+        "tax_id": customer.tax_id or None,
+        "business_name": customer.business_name or None,
     }
+
+
+def _billing_out(customer) -> dict | None:
+    if not customer.billing_country:
+        return None  # Dodo's BillingAddress needs a country
+    return {
+        "country": customer.billing_country,
+        "street": customer.billing_street or None,
+        "city": customer.billing_city or None,
+        "state": customer.billing_state or None,
+        "zipcode": customer.billing_zipcode or None,
+    }
+
+
+def _billing_fields(changes: dict) -> dict:
+    """The API's `billing`, `tax_id` and `business_name` as the service's fields; null
+    (or a billing object without a part) clears."""
+    fields = {}
+    if "billing" in changes:
+        billing = changes.pop("billing") or {}
+        for part in ("country", "street", "city", "state", "zipcode"):
+            fields[f"billing_{part}"] = billing.get(part) or ""
+    for key in ("tax_id", "business_name"):
+        if key in changes:
+            fields[key] = changes.pop(key) or ""
+    return fields
 
 
 # ---------------------------------------------------------------- customers (§5)
@@ -124,6 +201,7 @@ def create_customer(request, payload: CustomerCreateIn):
         phone_number=payload.phone_number or "",
         metadata=payload.metadata or {},
         preferred_locale=payload.preferred_locale or "",
+        **_billing_fields(payload.model_dump(include={"billing", "tax_id", "business_name"})),
     )
     return customer_out(customer)
 
@@ -147,7 +225,8 @@ def update_customer(request, customer_id: str, payload: CustomerPatchIn):
     and `preferred_locale`. `name` and `email` cannot be cleared (422)."""
     customer = get_scoped(_customers(request).select_related("business"), customer_id)
     changes = payload.model_dump(exclude_unset=True)  # name and email are never null
+    billing = _billing_fields(changes)
     cleared = {"phone_number": "", "metadata": {}, "preferred_locale": ""}
-    changes = {k: cleared[k] if v is None else v for k, v in changes.items()}
+    changes = {k: cleared[k] if v is None else v for k, v in changes.items()} | billing
     customer = services.customer_update(customer=customer, actor=actor_of(request), **changes)
     return customer_out(customer)

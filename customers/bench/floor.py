@@ -16,11 +16,26 @@ COLUMNS = [
     "phone_number",
     "metadata",
     "preferred_locale",
+    "billing_country",
+    "billing_street",
+    "billing_city",
+    "billing_state",
+    "billing_zipcode",
+    "tax_id",
+    "business_name",
 ]
 
 
 def _row(values) -> dict:
-    pk, business_id, email, name, created_at, phone, metadata, locale = values
+    pk, business_id, email, name, created_at, phone, metadata, locale, *billing = values
+    country, street, city, state, zipcode, tax_id, business_name = billing
+    address = {
+        "country": country,
+        "street": street or None,
+        "city": city or None,
+        "state": state or None,
+        "zipcode": zipcode or None,
+    }
     return {
         "customer_id": pk,
         "business_id": business_id,
@@ -32,6 +47,9 @@ def _row(values) -> dict:
         "preferred_locale": locale or None,
         "blocked_at": None,
         "blocklist_entry_id": None,
+        "billing": address if country else None,
+        "tax_id": tax_id or None,
+        "business_name": business_name or None,
     }
 
 

@@ -21,6 +21,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from customers.billing.parties import customer_rows, draw_logo, issuer_rows, party_texts
 from customers.core.formatting import utc, utc_date
 from customers.core.money import format_money, to_decimal
 from customers.models import InvoiceCounter, Payment, Refund
@@ -212,14 +213,6 @@ def _utc(moment: dt.datetime) -> str:
     return f"{utc(moment)} UTC"  # the pages' formatter, in the document's language
 
 
-def _customer_rows(customer) -> list[tuple[str, str]]:
-    rows = [(_("Name"), customer.name), (_("E-mail"), customer.email)]
-    if customer.phone_number:
-        rows.append((_("Phone"), customer.phone_number))
-    rows.append((_("Customer ID"), customer.pk))
-    return rows
-
-
 def invoice_pdf(*, payment: Payment) -> bytes:
     """The invoice of a payment, with any refunds; a successful payment is numbered
     if it was not yet (other payments get a document without a number)."""
@@ -227,10 +220,13 @@ def invoice_pdf(*, payment: Payment) -> bytes:
     business, customer = payment.business, payment.customer
     refunds = list(payment.refunds.order_by("created_at", "pk"))
     number = payment.invoice_label
-    texts = [business.name, customer.name, payment.product.name if payment.product_id else ""]
+    texts = [*party_texts(business, customer), payment.product.name if payment.product_id else ""]
     texts += [r.reason for r in refunds]
     doc = _Document(f"{_('Invoice')} {number}", texts)
+    draw_logo(doc, business)
     doc.heading(business.name, _("Invoice"), number)
+    doc.pairs(issuer_rows(business))
+    doc.rule()
     doc.pairs(
         [
             (_("Invoice number"), number),
@@ -238,12 +234,11 @@ def invoice_pdf(*, payment: Payment) -> bytes:
             (_("Payment ID"), payment.pk),
             (_("Status"), str(payment.get_display_status_display())),
             (_("Payment method"), payment.method_label),
-            (_("Seller"), f"{business.name} ({business.pk})"),
         ]
     )
     doc.rule()
     doc.line_text(_("Billed to"), size=11, bold=True)
-    doc.pairs(_customer_rows(customer))
+    doc.pairs(customer_rows(customer))
     doc.rule()
 
     currency = payment.currency
@@ -309,9 +304,12 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
     """A receipt for one refund, pointing at the payment and invoice it refunds."""
     payment, business, customer = refund.payment, refund.business, refund.customer
     doc = _Document(
-        f"{_('Refund receipt')} {refund.pk}", [business.name, customer.name, refund.reason]
+        f"{_('Refund receipt')} {refund.pk}", [*party_texts(business, customer), refund.reason]
     )
+    draw_logo(doc, business)
     doc.heading(business.name, _("Refund receipt"), "")
+    doc.pairs(issuer_rows(business))
+    doc.rule()
     doc.pairs(
         [
             (_("Refund ID"), refund.pk),
@@ -327,7 +325,7 @@ def refund_receipt_pdf(*, refund: Refund) -> bytes:
     )
     doc.rule()
     doc.line_text(_("Customer"), size=11, bold=True)
-    doc.pairs(_customer_rows(customer))
+    doc.pairs(customer_rows(customer))
     doc.rule()
     kind = _("Partial refund") if refund.is_partial else _("Full refund")
     doc.totals(

@@ -136,3 +136,32 @@ class TooManyWebhookHeaders(InvalidWebhookEndpoint):
 
     code = "MAXIMUM_KEYS_REACHED"
     default_message = _("An endpoint has at most 20 custom headers: remove some first.")
+
+
+class LastOwner(DomainError):
+    code = "LAST_OWNER"
+    status = 409
+    default_message = _(
+        "A business always keeps at least one owner: make someone else owner first."
+    )
+
+
+class AlreadyMember(DomainError):
+    code = "ALREADY_MEMBER"
+    status = 409
+    default_message = _("This person is already a member of the team.")
+
+
+class InvitationInvalid(DomainError):
+    code = "INVITATION_INVALID"
+    status = 404
+    default_message = _(
+        "This invitation link is not valid: it has expired, was revoked, or was already "
+        "used. Ask an owner to send a new one."
+    )
+
+
+class InvitationForOtherAccount(DomainError):
+    code = "INVITATION_FOR_OTHER_ACCOUNT"
+    status = 403
+    default_message = _("This invitation was sent to another e-mail address.")

@@ -11,6 +11,7 @@ import re
 
 import phonenumbers
 from babel import Locale, UnknownLocaleError
+from babel.numbers import get_territory_currencies
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -106,11 +107,33 @@ def normalize_phone(raw: str, *, region: str = "") -> str:
 
 def country_name(region: str) -> str:
     """The country's name in the active language ("South Korea", "대한민국")."""
+    return _active_locale().territories.get((region or "").upper(), region)
+
+
+# The countries phone numbers and addresses know: ISO 3166-1 alpha-2 codes.
+COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
+def _active_locale() -> Locale:
     try:
-        locale = Locale.parse(translation.to_locale(translation.get_language() or "en"))
+        return Locale.parse(translation.to_locale(translation.get_language() or "en"))
     except (ValueError, UnknownLocaleError):
-        locale = Locale.parse("en")
-    return locale.territories.get((region or "").upper(), region)
+        return Locale.parse("en")
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country phone numbers and addresses know (ISO 3166-1 alpha-2), named in
+    the active language and sorted by that name."""
+    names = _active_locale().territories
+    codes = sorted(COUNTRY_CODES)
+    return sorted(((c, names.get(c, c)) for c in codes), key=lambda item: item[1])
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """ISO 4217 currencies in use, as "USD — US Dollar" in the active language."""
+    locale = _active_locale()
+    codes = sorted({c for region in COUNTRY_CODES for c in get_territory_currencies(region)})
+    return [(c, f"{c} — {locale.currencies.get(c, c)}") for c in codes]
 
 
 def phone_example(region: str) -> str:

@@ -37,7 +37,10 @@ def email_queue(
     customer_id: str = "",
     reply_to: str = "",
 ) -> EmailLog:
-    """Record one e-mail and send it once the current transaction commits."""
+    """Record one e-mail and send it once the current transaction commits. Replies go to
+    the business's support address unless `reply_to` says otherwise."""
+    if not reply_to and business is not None:
+        reply_to = business.support_email
     email = EmailLog.objects.create(
         business=business,
         customer_id=customer_id,

@@ -3,7 +3,9 @@
 from customers.models.accounts import (
     NEWEST_FIRST,
     Business,
+    BusinessLogo,
     BusinessScopedQuerySet,
+    Invitation,
     Membership,
     TablePreference,
 )
@@ -36,6 +38,7 @@ __all__ = [
     "NEWEST_FIRST",
     "ApiKey",
     "Business",
+    "BusinessLogo",
     "BusinessScopedQuerySet",
     "Customer",
     "CustomerQuerySet",
@@ -43,6 +46,7 @@ __all__ = [
     "EmailLog",
     "Event",
     "ExportJob",
+    "Invitation",
     "InvoiceCounter",
     "InvoiceDocument",
     "LicenseKey",

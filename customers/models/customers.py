@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.ids import PublicIdField
+from customers.core.validation import country_name
 from customers.models.accounts import Business, BusinessScopedQuerySet
 
 # The 22 locales of the API contract (Dodo's `Locale`), with their own names.
@@ -142,6 +143,15 @@ class Customer(models.Model):
     preferred_locale = models.CharField(
         _("preferred locale"), max_length=5, choices=LOCALE_CHOICES, blank=True
     )
+    # Billing details, as Dodo's BillingAddress has them; all optional.
+    billing_country = models.CharField(_("country"), max_length=2, blank=True)  # ISO 3166-1
+    billing_street = models.CharField(_("street"), max_length=255, blank=True)
+    billing_city = models.CharField(_("city"), max_length=100, blank=True)
+    billing_state = models.CharField(_("state or province"), max_length=100, blank=True)
+    billing_zipcode = models.CharField(_("postal code"), max_length=20, blank=True)
+    tax_id = models.CharField(_("tax ID"), max_length=50, blank=True)
+    # A B2B customer's company; invoices show it only with a tax ID (as Dodo does).
+    business_name = models.CharField(_("business name"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -167,6 +177,19 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    @property
+    def billing_lines(self) -> list[str]:
+        """The billing address as printed, one line each, empty parts left out."""
+        city_line = " ".join(p for p in (self.billing_zipcode, self.billing_city) if p)
+        country = country_name(self.billing_country) if self.billing_country else ""
+        lines = [self.billing_street, city_line, self.billing_state, country]
+        return [line for line in lines if line]
+
+    @property
+    def invoice_business_name(self) -> str:
+        """The company an invoice is made out to: only a business with a tax ID."""
+        return self.business_name if self.tax_id else ""
 
     @property
     def initials(self) -> str:

@@ -166,6 +166,34 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     columns.append(
         ReportColumn("metadata", table["metadata"].verbose_name, "json", sources=("metadata_text",))
     )
+    # Billing details: stored on the customer, typed by people (hence user_text).
+    columns += [
+        ReportColumn(
+            "business_name", gettext_lazy("Business name"), "user_text", sources=("business_name",)
+        ),
+        ReportColumn("tax_id", gettext_lazy("Tax ID"), "user_text", sources=("tax_id",)),
+        ReportColumn(
+            "billing_street",
+            gettext_lazy("Billing street"),
+            "user_text",
+            sources=("billing_street",),
+        ),
+        ReportColumn(
+            "billing_city", gettext_lazy("Billing city"), "user_text", sources=("billing_city",)
+        ),
+        ReportColumn(
+            "billing_state", gettext_lazy("Billing state"), "user_text", sources=("billing_state",)
+        ),
+        ReportColumn(
+            "billing_zipcode",
+            gettext_lazy("Billing postal code"),
+            "user_text",
+            sources=("billing_zipcode",),
+        ),
+        ReportColumn(
+            "billing_country", gettext_lazy("Billing country"), "text", sources=("billing_country",)
+        ),
+    ]
     money = _lazy_currency_label
     for c in currencies:
         columns.append(

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from customers.core import formatting
 from customers.core.money import format_money
+from customers.core.validation import country_name
 from customers.reports.columns import report_names
 from customers.tables import CustomerTable
 
@@ -16,6 +17,7 @@ register.filter("utc_iso", formatting.utc_iso)
 register.filter("utc_date", formatting.utc_date)
 register.filter("avatar_hue", formatting.avatar_hue)
 register.filter("short_id", formatting.short_id)
+register.filter("country", country_name)  # "KR" -> "South Korea" / "대한민국"
 
 
 @register.filter

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from customers.core.ratelimit import client_ip
-from customers.models import Business
+from customers.models import Business, BusinessLogo
 from portal import services
 from portal.auth import clear_login_cookie, set_login_cookie
 from portal.errors import PortalLinkInvalid, RateLimited
@@ -141,10 +141,9 @@ def brand_css(request, business_id):
 
 
 def logo(request, business_id):
-    settings_row = get_object_or_404(PortalSettings, business_id=business_id)
-    if not settings_row.logo:
-        return HttpResponse(status=404)
-    response = HttpResponse(bytes(settings_row.logo), content_type=settings_row.logo_content_type)
+    """The business's one logo (Settings → Business), for the portal and the dashboard."""
+    found = get_object_or_404(BusinessLogo, business_id=business_id)
+    response = HttpResponse(bytes(found.image), content_type=found.content_type)
     response["Cache-Control"] = "public, max-age=300"
     response["Content-Security-Policy"] = "default-src 'none'"
     return response

@@ -67,5 +67,5 @@ def portal_settings(request):
     return render(
         request,
         "portal/merchant/settings.html",
-        {"form": form, "portal": current, "has_logo": bool(current.logo)},
+        {"form": form, "portal": current},
     )

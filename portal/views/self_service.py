@@ -15,9 +15,11 @@ from customers.billing.selectors import customer_payments, customer_subscription
 from customers.billing.subscriptions import subscription_cancellation_revoke
 from customers.core.errors import CustomerEmailTaken, DomainError
 from customers.core.formatting import utc_date
+from customers.forms import BillingDetailsForm
 from customers.licenses.selectors import customer_license_keys
 from customers.licenses.services import license_key_instance_deactivate
 from customers.models import LicenseKeyInstance, Payment, Refund, Subscription
+from customers.services import BILLING_FIELDS
 from portal import services
 from portal.auth import portal_login_required
 from portal.errors import PortalLinkInvalid, RateLimited
@@ -189,12 +191,20 @@ def profile(request):
         business=customer.business,
     )
     email_form = EmailChangeForm(request.POST if request.POST.get("form") == "email" else None)
+    billing_form = BillingDetailsForm(
+        request.POST if request.POST.get("form") == "billing" else None,
+        initial={field: getattr(customer, field) for field in BILLING_FIELDS},
+    )
     if request.method == "POST" and not request.portal.allow_profile_updates:
         messages.error(request, _("This business does not allow profile changes in the portal."))
         return redirect("portal:profile")
     if form.is_bound and form.is_valid():
         services.portal_profile_update(customer=customer, **form.cleaned_data)
         messages.success(request, _("Your profile is saved."))
+        return redirect("portal:profile")
+    if billing_form.is_bound and billing_form.is_valid():
+        services.portal_billing_update(customer=customer, **billing_form.cleaned_data)
+        messages.success(request, _("Your billing details are saved."))
         return redirect("portal:profile")
     if email_form.is_bound and email_form.is_valid():
         new_email = email_form.cleaned_data["new_email"]
@@ -207,7 +217,10 @@ def profile(request):
                 _("Too many attempts. Try again in %(minutes)d minutes.") % {"minutes": minutes},
             )
             response = _render(
-                request, "portal/profile.html", {"form": form, "email_form": email_form}, 429
+                request,
+                "portal/profile.html",
+                {"form": form, "email_form": email_form, "billing_form": billing_form},
+                429,
             )
             response["Retry-After"] = str(exc.retry_after)
             return response
@@ -218,7 +231,11 @@ def profile(request):
                 % {"email": new_email},
             )
             return redirect("portal:profile")
-    return _render(request, "portal/profile.html", {"form": form, "email_form": email_form})
+    return _render(
+        request,
+        "portal/profile.html",
+        {"form": form, "email_form": email_form, "billing_form": billing_form},
+    )
 
 
 def email_confirm(request, token):

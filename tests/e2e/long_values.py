@@ -6,11 +6,14 @@ of a demo database (`seed_long_values(business, user)`)."""
 from urllib.parse import urlsplit
 
 from customers.accounts.api_keys import api_key_create
+from customers.accounts.business import business_profile_update
+from customers.accounts.team import invitation_create
 from customers.audit import Actor
 from customers.billing import refunds
 from customers.models import Payment, Product
 from customers.services import customer_create
 from portal.services import portal_session_create
+from tests.factories import MembershipFactory, UserFactory
 from wallets.services import ledger_post
 
 LONG_NAME = "Maximiliana Wolfeschlegelsteinhausenbergerdorff-Featherstonehaugh " * 2
@@ -28,7 +31,23 @@ def seed_long_values(business, user) -> dict:
         name=LONG_NAME.strip()[:200],
         email="maximiliana.wolfeschlegelsteinhausenbergerdorff@example-long-domain.test",
         metadata={LONG_KEY: LONG_WORD[:500], "note": "VIP"},
+        business_name=LONG_NAME.strip()[:200],
+        tax_id="GB" + "9" * 48,
+        billing_street=LONG_WORD[:255],
+        billing_city=LONG_WORD[:100],
+        billing_country="GB",
     )
+    business_profile_update(
+        business=business,
+        actor=actor,
+        legal_name=LONG_NAME.strip()[:200],
+        address_line1=LONG_WORD[:200],
+        tax_id="KR" + "1" * 48,
+        support_email="support-team-for-customers@example-long-domain.test",
+    )
+    long_email = "maximiliana.wolfeschlegelsteinhausenbergerdorff@example-long-domain.test"
+    MembershipFactory(business=business, role="viewer", user=UserFactory(username=long_email))
+    invitation_create(business=business, email="x" + long_email, role="admin", actor=actor)
     product = Product.objects.create(
         business=business,
         name="Enterprise plan with a rather long product name",
@@ -77,6 +96,8 @@ def seed_long_values(business, user) -> dict:
             f"{base}payments/{payment.pk}/refund/",
             "/settings/api-keys/",
             "/settings/portal/",
+            "/settings/team/",
+            "/settings/business/",
         ],
         "portal_link": urlsplit(portal_url).path,
         "portal": [

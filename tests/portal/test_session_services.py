@@ -113,9 +113,9 @@ def test_saving_portal_settings_records_only_what_changed(business, owner):
     actor = Actor.system()
     services.portal_settings_save(business=business, actor=actor, allow_profile_updates=False)
     services.portal_settings_save(business=business, actor=actor, allow_profile_updates=False)
-    services.portal_settings_save(business=business, actor=actor, logo=b"\x89PNG....")
+    services.portal_settings_save(business=business, actor=actor, brand_color="#000000")
     events = Event.objects.filter(type="portal_settings.updated").order_by("id")
     assert [e.payload for e in events] == [
         {"changes": {"allow_profile_updates": False}},
-        {"changes": {"logo": "8 bytes"}},
+        {"changes": {"brand_color": "#000000"}},
     ]

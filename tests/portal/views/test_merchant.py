@@ -14,8 +14,6 @@ from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
 
 def test_owner_creates_an_invite_and_sees_the_link(
     owner_client, customer, django_capture_on_commit_callbacks
@@ -88,18 +86,12 @@ def test_portal_settings_page(owner_client, business):
     assert "--brand: #0a7cff" in css
 
 
-def test_logo_upload_accepts_images_only(owner_client, business):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    url = reverse("portal_settings")
-    base = {"allow_cancellation": "both", "brand_color": "#4f46e5"}
-    bad = owner_client.post(
-        url, {**base, "logo_file": SimpleUploadedFile("x.svg", b"<svg onload=alert(1)>")}
-    )
-    assert "Upload a PNG, JPEG or WebP image." in bad.content.decode()
-    owner_client.post(url, {**base, "logo_file": SimpleUploadedFile("logo.png", PNG)})
-    logo = owner_client.get(reverse("portal:logo", args=[business.pk]))
-    assert logo["Content-Type"] == "image/png" and logo.content == PNG
+def test_the_logo_is_set_once_for_the_business(owner_client, business):
+    """The portal shows the business's one logo (Settings → Business, tested there):
+    its settings page links there and takes no upload of its own."""
+    page = owner_client.get(reverse("portal_settings")).content.decode()
+    assert reverse("business_profile") in page and 'type="file"' not in page
+    assert owner_client.get(reverse("portal:logo", args=[business.pk])).status_code == 404
 
 
 def test_bad_colour_is_refused(owner_client, business):
