@@ -9,7 +9,7 @@ from babel.numbers import format_decimal
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
-from wallets.credits.errors import InvalidCreditRequest
+from wallets.credits.errors import AmountPrecisionExceeded, InvalidCreditRequest
 from wallets.credits.models import MAX_AMOUNT, MILLI
 
 MAX_TEXT = 40  # characters of an amount as text
@@ -38,7 +38,7 @@ def parse_credits(raw, precision: int, *, field: str = "amount") -> int:
         raise InvalidCreditRequest(_("The amount must be greater than zero."), field=field)
     scaled = value * 10**precision
     if scaled != scaled.to_integral_value():
-        raise InvalidCreditRequest(
+        raise AmountPrecisionExceeded(
             _("This credit allows at most %(n)d decimal places.") % {"n": precision}, field=field
         )
     milli = int(value * MILLI)

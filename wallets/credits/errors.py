@@ -52,3 +52,16 @@ class CreditEntitlementDeleted(DomainError):
     code = "CREDIT_ENTITLEMENT_DELETED"
     status = 409
     default_message = _("This credit entitlement is deleted; restore it first.")
+
+
+class AmountPrecisionExceeded(InvalidCreditRequest):
+    """More decimals than the entitlement's precision: a rule of the entitlement, not
+    of the request's shape."""
+
+    code = "CREDIT_AMOUNT_PRECISION"
+
+
+class CreditExpiryInThePast(InvalidCreditRequest):
+    """A grant that would expire at or before the moment it is made."""
+
+    code = "CREDIT_EXPIRY_IN_THE_PAST"

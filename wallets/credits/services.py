@@ -35,7 +35,9 @@ from customers.core.validation import text_problem, validate_metadata
 from customers.models import Business, Customer, add_interval
 from wallets.credits.amounts import credits_text, step
 from wallets.credits.errors import (
+    AmountPrecisionExceeded,
     CreditEntitlementDeleted,
+    CreditExpiryInThePast,
     CreditIdempotencyKeyReused,
     InsufficientCredits,
     InvalidCreditRequest,
@@ -87,7 +89,7 @@ def _check_common(*, business, entitlement, customer, amount, reason, metadata, 
             _("The amount must be below 10,000,000,000 credits."), field="amount"
         )
     if amount % step(entitlement.precision):
-        raise InvalidCreditRequest(
+        raise AmountPrecisionExceeded(
             _("This credit allows at most %(n)d decimal places.") % {"n": entitlement.precision},
             field="amount",
         )
@@ -349,7 +351,7 @@ def credit_grant(
     if not explicit:
         expires_at = default_expiry(entitlement, now)
     if explicit and expires_at is not None and expires_at <= now:
-        raise InvalidCreditRequest(_("The expiry must be in the future."), field="expires_at")
+        raise CreditExpiryInThePast(_("The expiry must be in the future."), field="expires_at")
     fingerprint = _fingerprint(
         "credit",
         customer.pk,
