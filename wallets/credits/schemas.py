@@ -41,9 +41,7 @@ Unit = Annotated[
     AfterValidator(_not_blank),
 ]
 # (pydantic drops a pattern from the schema of a validated type: stated again.)
-Price = Annotated[
-    Text, Field(pattern=PRICE_PATTERN, json_schema_extra={"pattern": PRICE_PATTERN})
-]
+Price = Annotated[Text, Field(pattern=PRICE_PATTERN, json_schema_extra={"pattern": PRICE_PATTERN})]
 Interval = Literal[tuple(TimeInterval.values)]
 Behavior = Literal[tuple(OverageBehavior.values)]
 Threshold = integer(ge=1, le=MAX_OVERAGE - 1)

@@ -1,4 +1,5 @@
-"""The operations that move credits: `credit_grant`, `credit_debit`, `credits_expire`.
+"""The operations that move credits: `credit_grant` and `credit_debit` (expiry and
+rollover are in `wallets.credits.expiry`, the shared steps in `wallets.credits.ledger`).
 
 Dashboard forms, the API, product purchases and renewals, and the expiry job all
 call these, so the rules live once. See `wallets.credits.models` for the design.
@@ -26,13 +27,13 @@ import hashlib
 import json
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, When
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.audit import Actor, event_record
 from customers.core.validation import text_problem, validate_metadata
-from customers.models import Business, Customer, add_interval
+from customers.models import Business, Customer
 from wallets.credits.amounts import credits_text, step
 from wallets.credits.errors import (
     AmountPrecisionExceeded,
@@ -42,11 +43,11 @@ from wallets.credits.errors import (
     InsufficientCredits,
     InvalidCreditRequest,
 )
+from wallets.credits.expiry import expire_balance
+from wallets.credits.ledger import append, default_expiry, grant_into, lock_balance, payload, spend
 from wallets.credits.models import (
     MAX_AMOUNT,
-    MAX_STORED,
     MILLI,
-    CreditAllocation,
     CreditBalance,
     CreditEntitlement,
     CreditGrant,
@@ -58,18 +59,6 @@ from wallets.credits.models import (
 REASON_MAX_LENGTH = CreditLedgerEntry._meta.get_field("reason").max_length
 KEY_MAX_LENGTH = CreditLedgerEntry._meta.get_field("idempotency_key").max_length
 DEFAULT = object()  # expires_at: the entitlement's expires_after_days
-
-# Our Event type for each kind of entry (the webhook types, customers.webhooks.events).
-EVENT_TYPE = {
-    TransactionType.CREDIT_ADDED: "credit.added",
-    TransactionType.CREDIT_DEDUCTED: "credit.deducted",
-    TransactionType.CREDIT_EXPIRED: "credit.expired",
-    TransactionType.ROLLOVER_FORFEITED: "credit.rollover_forfeited",
-    TransactionType.MANUAL_ADJUSTMENT: "credit.manual_adjustment",
-    TransactionType.AUTO_TOP_UP: "credit.added",
-    TransactionType.OVERAGE_RESET: "credit.overage_reset",
-    TransactionType.REFUND: "credit.deducted",
-}
 
 
 def _fingerprint(*values) -> str:
@@ -132,190 +121,6 @@ def _once(business: Business, key: str, fingerprint: str, run) -> CreditLedgerEn
         raise
 
 
-def _lock_balance(business, entitlement, customer, now) -> CreditBalance:
-    balances = CreditBalance.objects.filter(
-        business=business, entitlement=entitlement, customer=customer
-    )
-    found = list(balances.select_for_update()[:1])
-    if found:
-        found[0].entitlement = entitlement
-        return found[0]
-    CreditBalance.objects.bulk_create(
-        [
-            CreditBalance(
-                business=business,
-                entitlement=entitlement,
-                customer=customer,
-                created_at=now,
-                updated_at=now,
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    balance = balances.select_for_update().get()
-    balance.entitlement = entitlement
-    return balance
-
-
-def _append(
-    balance: CreditBalance,
-    *,
-    is_credit: bool,
-    amount: int,
-    balance_delta: int,
-    overage_delta: int,
-    transaction_type: str,
-    grant: CreditGrant | None,
-    allocations: list[tuple[CreditGrant, int]],
-    actor: Actor,
-    now,
-    reason: str = "",
-    metadata: dict | None = None,
-    reference: tuple[str, str] = ("", ""),
-    key: str = "",
-    fingerprint: str = "",
-    event_type: str | None = None,
-) -> CreditLedgerEntry:
-    """Append one entry to the locked `balance` (updated in memory; the caller saves
-    it) with its allocations, and record its Event."""
-    balance.last_sequence += 1
-    entry = CreditLedgerEntry(
-        business_id=balance.business_id,
-        credit_balance=balance,
-        entitlement_id=balance.entitlement_id,
-        customer_id=balance.customer_id,
-        grant=grant,
-        sequence=balance.last_sequence,
-        transaction_type=transaction_type,
-        is_credit=is_credit,
-        amount=amount,
-        balance_before=balance.balance,
-        balance_after=balance.balance + balance_delta,
-        overage_before=balance.overage,
-        overage_after=balance.overage + overage_delta,
-        reason=reason,
-        metadata=metadata or {},
-        reference_type=reference[0],
-        reference_id=reference[1],
-        idempotency_key=key,
-        request_fingerprint=fingerprint,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        created_at=now,
-    )
-    if entry.balance_after > MAX_STORED:
-        raise InvalidCreditRequest(_("This would make the balance too large."), field="amount")
-    entry.save(force_insert=True)
-    balance.balance, balance.overage = entry.balance_after, entry.overage_after
-    balance.updated_at = balance.last_transaction_at = now
-    if allocations:
-        CreditAllocation.objects.bulk_create(
-            [
-                CreditAllocation(business_id=balance.business_id, entry=entry, grant=g, amount=n)
-                for g, n in allocations
-            ]
-        )
-    event_type = event_type or EVENT_TYPE.get(transaction_type)
-    if event_type:
-        event_record(entry, type=event_type, actor=actor, payload=_payload(entry, balance))
-    return entry
-
-
-def _payload(entry: CreditLedgerEntry, balance: CreditBalance) -> dict:
-    precision = balance.entitlement.precision
-    return {
-        "credit_entitlement_id": entry.entitlement_id,
-        "transaction_type": entry.transaction_type,
-        "amount": credits_text(entry.amount, precision),
-        "balance_after": credits_text(entry.balance_after, precision),
-        "grant_id": entry.grant_id,
-        "reason": entry.reason,
-    }
-
-
-def _spend(allocations: list[tuple[CreditGrant, int]], now) -> None:
-    """Take each (grant, amount) off its grant's remaining amount, in one UPDATE."""
-    if not allocations:
-        return
-    CreditGrant.objects.filter(pk__in=[g.pk for g, _n in allocations]).update(
-        remaining_amount=Case(
-            *[When(pk=g.pk, then=F("remaining_amount") - n) for g, n in allocations]
-        ),
-        updated_at=now,
-    )
-    for grant, n in allocations:
-        grant.remaining_amount -= n
-
-
-def default_expiry(entitlement: CreditEntitlement, now):
-    if entitlement.expires_after_days is None:
-        return None
-    return now + dt.timedelta(days=entitlement.expires_after_days)
-
-
-def _new_grant(balance, *, amount, source_type, source_id, expires_at, now, parent=None, metadata):
-    return CreditGrant.objects.create(
-        business_id=balance.business_id,
-        credit_balance=balance,
-        entitlement_id=balance.entitlement_id,
-        customer_id=balance.customer_id,
-        source_type=source_type,
-        source_id=source_id,
-        initial_amount=amount,
-        remaining_amount=amount,
-        expires_at=expires_at,
-        rollover_count=parent.rollover_count + 1 if parent else 0,
-        parent_grant=parent,
-        metadata=metadata or {},
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def _grant_into(
-    balance,
-    *,
-    amount,
-    transaction_type,
-    source_type,
-    source_id,
-    expires_at,
-    actor,
-    now,
-    parent=None,
-    **entry,
-):
-    """Create a grant of `amount` on the locked balance and its credit entry; the
-    grant first repays any overage (that part is allocated from it at once)."""
-    grant = _new_grant(
-        balance,
-        amount=amount,
-        source_type=source_type,
-        source_id=source_id,
-        expires_at=expires_at,
-        now=now,
-        parent=parent,
-        metadata=entry.get("metadata"),
-    )
-    repaid = min(balance.overage, amount)
-    allocations = [(grant, repaid)] if repaid else []
-    _spend(allocations, now)
-    return _append(
-        balance,
-        is_credit=True,
-        amount=amount,
-        balance_delta=amount - repaid,
-        overage_delta=-repaid,
-        transaction_type=transaction_type,
-        grant=grant,
-        allocations=allocations,
-        actor=actor,
-        now=now,
-        **entry,
-    )
-
-
 def credit_grant(
     *,
     business: Business,
@@ -365,8 +170,8 @@ def credit_grant(
     )
 
     def run():
-        balance = _lock_balance(business, entitlement, customer, now)
-        entry = _grant_into(
+        balance = lock_balance(business, entitlement, customer, now)
+        entry = grant_into(
             balance,
             amount=amount,
             transaction_type=transaction_type,
@@ -428,7 +233,7 @@ def credit_debit(
     )
 
     def run():
-        balance = _lock_balance(business, entitlement, customer, now)
+        balance = lock_balance(business, entitlement, customer, now)
         expire_balance(balance, now=now)
         allocations, left = [], amount
         for grant in _fifo(balance):
@@ -446,8 +251,8 @@ def credit_debit(
                 },
                 available=amount - left,
             )
-        _spend(allocations, now)
-        entry = _append(
+        spend(allocations, now)
+        entry = append(
             balance,
             is_credit=False,
             amount=amount,
@@ -466,7 +271,7 @@ def credit_debit(
         )
         if left:
             event_record(
-                entry, type="credit.overage_charged", actor=actor, payload=_payload(entry, balance)
+                entry, type="credit.overage_charged", actor=actor, payload=payload(entry, balance)
             )
         balance.save()
         return entry
@@ -478,114 +283,3 @@ def _overage_allows(entitlement: CreditEntitlement, overage: int) -> bool:
     if not entitlement.overage_enabled:
         return False
     return entitlement.overage_limit is None or overage <= entitlement.overage_limit * MILLI
-
-
-def _rollover_expiry(entitlement: CreditEntitlement, now):
-    if entitlement.rollover_timeframe_count:
-        return add_interval(
-            now, entitlement.rollover_timeframe_interval, entitlement.rollover_timeframe_count
-        )
-    return default_expiry(entitlement, now)
-
-
-def _expire_grant(balance: CreditBalance, grant: CreditGrant, *, now, actor: Actor) -> None:
-    """Close a due grant: roll the allowed share into a new `rollover` grant and
-    expire (or forfeit) the rest."""
-    entitlement = balance.entitlement
-    remaining = grant.remaining_amount
-    rolls = entitlement.rollover_enabled and (
-        entitlement.max_rollover_count is None
-        or grant.rollover_count < entitlement.max_rollover_count
-    )
-    share = 0
-    if rolls and remaining:
-        unit = step(entitlement.precision)
-        share = remaining * (entitlement.rollover_percentage or 0) // 100 // unit * unit
-    forfeit = remaining - share
-    if share:
-        _spend([(grant, share)], now)
-        _append(
-            balance,
-            is_credit=False,
-            amount=share,
-            balance_delta=-share,
-            overage_delta=0,
-            transaction_type=TransactionType.CREDIT_ROLLED_OVER,
-            grant=grant,
-            allocations=[(grant, share)],
-            actor=actor,
-            now=now,
-            event_type="credit.rollover_moved",
-            reference=("grant", grant.pk),
-        )
-        _grant_into(
-            balance,
-            amount=share,
-            transaction_type=TransactionType.CREDIT_ROLLED_OVER,
-            source_type=GrantSource.ROLLOVER,
-            source_id=grant.pk,
-            expires_at=_rollover_expiry(entitlement, now),
-            actor=actor,
-            now=now,
-            parent=grant,
-            reference=("grant", grant.pk),
-            event_type="credit.rolled_over",
-        )
-    if forfeit:
-        _spend([(grant, forfeit)], now)
-        _append(
-            balance,
-            is_credit=False,
-            amount=forfeit,
-            balance_delta=-forfeit,
-            overage_delta=0,
-            transaction_type=(
-                TransactionType.ROLLOVER_FORFEITED if rolls else TransactionType.CREDIT_EXPIRED
-            ),
-            grant=grant,
-            allocations=[(grant, forfeit)],
-            actor=actor,
-            now=now,
-            reference=("grant", grant.pk),
-        )
-    CreditGrant.objects.filter(pk=grant.pk).update(
-        is_expired=True, is_rolled_over=bool(share), updated_at=now
-    )
-
-
-def expire_balance(balance: CreditBalance, *, now, actor: Actor | None = None) -> int:
-    """Close the locked balance's grants that are due at `now`; the number closed."""
-    actor = actor or Actor.system("credit expiry")
-    due = list(
-        CreditGrant.objects.filter(
-            credit_balance=balance, is_expired=False, expires_at__lte=now
-        ).order_by("expires_at", "created_at", "id")
-    )
-    for grant in due:
-        _expire_grant(balance, grant, now=now, actor=actor)
-    return len(due)
-
-
-def credits_expire(*, now: dt.datetime | None = None, batch: int = 500) -> int:
-    """The beat job: close every grant due at `now`, one balance per transaction
-    (safe to run twice or on two workers: each balance is locked and re-read)."""
-    now = now or timezone.now()
-    closed = 0
-    while True:
-        balance_ids = list(
-            CreditGrant.objects.filter(is_expired=False, expires_at__lte=now)
-            .order_by()
-            .values_list("credit_balance_id", flat=True)
-            .distinct()[:batch]
-        )
-        if not balance_ids:
-            return closed
-        for balance_id in balance_ids:
-            with transaction.atomic():
-                balance = (
-                    CreditBalance.objects.select_for_update()
-                    .select_related("entitlement")
-                    .get(pk=balance_id)
-                )
-                closed += expire_balance(balance, now=now)
-                balance.save()

@@ -18,7 +18,7 @@ from wallets.credits.errors import (
     InvalidCreditRequest,
 )
 from wallets.credits.models import CreditAllocation, CreditBalance, CreditGrant, CreditLedgerEntry
-from wallets.credits.services import credits_expire
+from wallets.credits.expiry import credits_expire
 from wallets.verify import verify_ledgers
 
 pytestmark = pytest.mark.django_db
