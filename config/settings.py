@@ -296,6 +296,7 @@ CELERY_IMPORTS = (
     "customers.reports.tasks",
     "portal.tasks",
     "customers.webhooks.tasks",
+    "wallets.credits.tasks",
 )
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -318,6 +319,14 @@ CELERY_BEAT_SCHEDULE = {
     "export-jobs-requeue-stale": {
         "task": "customers.reports.tasks.export_jobs_requeue_stale_task",
         "schedule": 5 * 60,
+    },
+    "credits-expire": {
+        "task": "wallets.credits.tasks.credits_expire_task",
+        "schedule": env_int("CREDITS_EXPIRE_EVERY_SECONDS", 5 * 60),
+    },
+    "credits-remind": {
+        "task": "wallets.credits.tasks.credits_remind_task",
+        "schedule": 60 * 60,
     },
 }
 

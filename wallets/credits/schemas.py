@@ -239,6 +239,20 @@ class GrantFilters(PageParams):
     status: Literal["active", "expired", "depleted"] | None = None
 
 
+class CreditBalanceLowOut(Out):
+    """The credit.balance_low webhook's data."""
+
+    available_balance: str
+    brand_id: str
+    credit_entitlement_id: str
+    credit_entitlement_name: str
+    customer_id: str
+    subscription_credits_amount: str
+    subscription_id: str
+    threshold_amount: str
+    threshold_percent: int
+
+
 class CustomerCreditOut(Out):
     balance: str
     credit_entitlement_id: str

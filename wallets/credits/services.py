@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from customers.audit import Actor, event_record
 from customers.core.validation import text_problem, validate_metadata
 from customers.models import Business, Customer
+from wallets.credits.alerts import low_balance_check
 from wallets.credits.amounts import credits_text, step
 from wallets.credits.errors import (
     AmountPrecisionExceeded,
@@ -269,6 +270,7 @@ def credit_debit(
             key=key,
             fingerprint=fingerprint,
         )
+        low_balance_check(balance, entry, actor=actor)
         if left:
             event_record(
                 entry, type="credit.overage_charged", actor=actor, payload=payload(entry, balance)
