@@ -7,12 +7,14 @@ from customers.accounts import views as accounts_views
 from customers.webhooks import views as webhook_views
 from portal.urls import merchant_urlpatterns as portal_merchant_urls
 from portal.views import merchant as portal_merchant
+from wallets.credits.urls import settings_urlpatterns as credit_settings_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
     path("accounts/", include("customers.accounts.urls")),
     path("customers/", include("customers.urls")),
     path("customers/", include("wallets.urls")),
+    path("customers/", include("wallets.credits.urls")),
     path("customers/", include(portal_merchant_urls)),
     path("settings/portal/", portal_merchant.portal_settings, name="portal_settings"),
     path("settings/api-keys/", accounts_views.api_keys, name="api_keys"),
@@ -21,6 +23,7 @@ urlpatterns = [
         accounts_views.api_key_revoke_view,
         name="api_key_revoke",
     ),
+    *credit_settings_urls,
     path("settings/webhooks/", webhook_views.webhook_list, name="webhook_list"),
     path(
         "settings/webhooks/<str:endpoint_id>/",

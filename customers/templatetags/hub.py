@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from customers.core import formatting
 from customers.core.money import format_money
 from customers.tables import CustomerTable
+from wallets.credits.amounts import credits_display
 
 register = template.Library()
 
@@ -20,6 +21,12 @@ register.filter("short_id", formatting.short_id)
 @register.filter
 def money(amount, currency):
     return format_money(amount, currency) if amount is not None else ""
+
+
+@register.filter
+def credits(amount, precision):
+    """Thousandths of a credit, for people: `{{ grant.remaining_amount|credits:2 }}`."""
+    return credits_display(amount, precision) if amount is not None else ""
 
 
 @register.simple_tag(takes_context=True)

@@ -10,9 +10,15 @@ from django.utils.translation import gettext as _
 
 from customers.audit import Actor, event_record
 from customers.core.validation import text_problem
-from customers.models import Business, TimeInterval
+from customers.models import Business, Product, TimeInterval
 from wallets.credits.errors import InvalidCreditRequest
-from wallets.credits.models import MAX_PRECISION, CreditEntitlement, OverageBehavior
+from wallets.credits.models import (
+    MAX_AMOUNT,
+    MAX_PRECISION,
+    CreditEntitlement,
+    OverageBehavior,
+    ProductCredit,
+)
 
 MAX_DAYS = 36_500  # expiry and rollover periods: up to a hundred years
 MAX_COUNT = 1_000  # rollover count and timeframe count
@@ -228,3 +234,33 @@ def _set_deleted(entitlement, moment, actor, event_type) -> None:
         entitlement.updated_at = timezone.now()
         entitlement.save(update_fields=["deleted_at", "updated_at"])
         event_record(entitlement, type=event_type, actor=actor)
+
+
+def product_credits_set(
+    *, product: Product, entitlement: CreditEntitlement, amount: int, actor: Actor
+) -> None:
+    """`product` grants `amount` thousandths of `entitlement` per purchase (one-time)
+    or per billing period (subscription); 0 detaches it."""
+    if product.business_id != entitlement.business_id:
+        raise InvalidCreditRequest(_("This product belongs to another business."), field="product")
+    if not isinstance(amount, int) or amount < 0 or amount > MAX_AMOUNT:
+        raise InvalidCreditRequest(_("Enter an amount of credits."), field="amount")
+    with transaction.atomic():
+        links = ProductCredit.objects.filter(
+            business_id=product.business_id, product=product, entitlement=entitlement
+        )
+        if amount:
+            links.update_or_create(
+                business_id=product.business_id,
+                product=product,
+                entitlement=entitlement,
+                defaults={"amount": amount},
+            )
+        else:
+            links.delete()
+        event_record(
+            entitlement,
+            type="credit_entitlement.product_set",
+            actor=actor,
+            payload={"product_id": product.pk, "amount": amount},
+        )

@@ -17,8 +17,8 @@ from wallets.credits.errors import (
     InsufficientCredits,
     InvalidCreditRequest,
 )
-from wallets.credits.models import CreditAllocation, CreditBalance, CreditGrant, CreditLedgerEntry
 from wallets.credits.expiry import credits_expire
+from wallets.credits.models import CreditAllocation, CreditBalance, CreditGrant, CreditLedgerEntry
 from wallets.verify import verify_ledgers
 
 pytestmark = pytest.mark.django_db
