@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from customers.audit import Actor, event_record
 from customers.core.validation import text_problem, validate_metadata
-from customers.models import Business, Customer
+from customers.models import Business, Customer, Payment
 from wallets.credits.alerts import low_balance_check
 from wallets.credits.amounts import credits_text, step
 from wallets.credits.errors import (
@@ -54,6 +54,7 @@ from wallets.credits.models import (
     CreditGrant,
     CreditLedgerEntry,
     GrantSource,
+    ProductCredit,
     TransactionType,
 )
 
@@ -285,3 +286,43 @@ def _overage_allows(entitlement: CreditEntitlement, overage: int) -> bool:
     if not entitlement.overage_enabled:
         return False
     return entitlement.overage_limit is None or overage <= entitlement.overage_limit * MILLI
+
+
+def credits_grant_for_payment(*, payment: Payment, actor: Actor, now: dt.datetime | None = None):
+    """Grant the credits the paid product carries (ProductCredit), × its quantity, once
+    per payment and entitlement (the idempotency key says so). Call it in the
+    transaction that marks the payment succeeded.
+
+    A subscription's credits expire at the end of the period they pay for when the
+    entitlement rolls over (so the rollover runs at the period's end); otherwise, as
+    every grant, after the entitlement's `expires_after_days`, or never."""
+    now = now or timezone.now()
+    links = ProductCredit.objects.filter(
+        business_id=payment.business_id,
+        product_id=payment.product_id,
+        entitlement__deleted_at__isnull=True,
+    ).select_related("entitlement")
+    sub = payment.subscription
+    entries = []
+    for link in links:
+        entitlement = link.entitlement
+        expires_at = default_expiry(entitlement, now)
+        if sub is not None and entitlement.rollover_enabled:
+            expires_at = sub.next_billing_date
+        entries.append(
+            credit_grant(
+                business=payment.business,
+                entitlement=entitlement,
+                customer=payment.customer,
+                amount=min(link.amount * max(payment.quantity or 1, 1), MAX_AMOUNT),
+                actor=actor,
+                reason=f"Payment {payment.pk}",
+                expires_at=expires_at if expires_at is None or expires_at > now else DEFAULT,
+                source_type=GrantSource.SUBSCRIPTION if sub else GrantSource.ONE_TIME,
+                source_id=sub.pk if sub else payment.pk,
+                reference=("payment", payment.pk),
+                idempotency_key=f"credits:{payment.pk}:{entitlement.pk}",
+                now=now,
+            )
+        )
+    return entries
