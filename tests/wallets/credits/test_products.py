@@ -17,7 +17,7 @@ from wallets.verify import verify_ledgers
 pytestmark = pytest.mark.django_db
 
 
-def test_each_renewal_grants_the_periods_credits_once(due, business):
+def test_each_renewal_grants_the_periods_credits_once(due, business):  # noqa: F811
     calls = entitlement(
         business, rollover_enabled=True, rollover_percentage=50, max_rollover_count=1
     )
@@ -37,7 +37,7 @@ def test_each_renewal_grants_the_periods_credits_once(due, business):
     assert verify_ledgers().ok
 
 
-def test_a_deleted_entitlement_grants_nothing(due, business):
+def test_a_deleted_entitlement_grants_nothing(due, business):  # noqa: F811
     calls = entitlement(business)
     product_credits_set(product=due.product, entitlement=calls, amount=5_000, actor=ACTOR)
     entitlement_delete(entitlement=calls, actor=ACTOR)
