@@ -194,13 +194,36 @@ def credit_grant(
     return _once(business, key, fingerprint, run)
 
 
-def _fifo(balance: CreditBalance) -> list[CreditGrant]:
-    """The balance's spendable grants in the order they are spent."""
+FIFO_BATCH = 20  # grants read at once; a debit spanning more reads the rest
+
+
+def _fifo(balance: CreditBalance, start: int = 0, stop: int | None = None) -> list[CreditGrant]:
+    """The balance's spendable grants in the order they are spent (the creditgrant_fifo
+    index's order), from `start` to `stop`."""
+    grants = CreditGrant.objects.filter(credit_balance=balance, remaining_amount__gt=0)
     return list(
-        CreditGrant.objects.filter(credit_balance=balance, remaining_amount__gt=0).order_by(
-            F("expires_at").asc(nulls_last=True), "created_at", "id"
-        )
+        grants.order_by(F("expires_at").asc(nulls_last=True), "created_at", "id")[start:stop]
     )
+
+
+def _take(balance: CreditBalance, amount: int, now) -> tuple[list, int]:
+    """Split `amount` FIFO over the locked balance's grants: ([(grant, n)], what is
+    left over). Due grants sort first, so one look at the first grant tells whether
+    any must be closed (expired or rolled over) before spending."""
+    grants = _fifo(balance, 0, FIFO_BATCH)
+    if grants and grants[0].expires_at is not None and grants[0].expires_at <= now:
+        expire_balance(balance, now=now)
+        grants = _fifo(balance, 0, FIFO_BATCH)
+    if len(grants) == FIFO_BATCH and sum(g.remaining_amount for g in grants) < amount:
+        grants += _fifo(balance, FIFO_BATCH)
+    allocations, left = [], amount
+    for grant in grants:
+        take = min(grant.remaining_amount, left)
+        allocations.append((grant, take))
+        left -= take
+        if not left:
+            break
+    return allocations, left
 
 
 def credit_debit(
@@ -236,14 +259,7 @@ def credit_debit(
 
     def run():
         balance = lock_balance(business, entitlement, customer, now)
-        expire_balance(balance, now=now)
-        allocations, left = [], amount
-        for grant in _fifo(balance):
-            take = min(grant.remaining_amount, left)
-            allocations.append((grant, take))
-            left -= take
-            if not left:
-                break
+        allocations, left = _take(balance, amount, now)
         if left and not _overage_allows(entitlement, balance.overage + left):
             raise InsufficientCredits(
                 _("The balance holds %(n)s; this debit needs %(m)s.")
