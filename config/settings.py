@@ -289,8 +289,7 @@ CELERY_RESULT_BACKEND = "django-db"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_RESULT_EXTENDED = True
-# Every module that defines tasks (a worker imports them at start).
-CELERY_IMPORTS = (
+CELERY_IMPORTS = (  # every module that defines tasks (a worker imports them at start)
     "customers.emails.tasks",
     "customers.billing.tasks",
     "customers.reports.tasks",
@@ -320,14 +319,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.reports.tasks.export_jobs_requeue_stale_task",
         "schedule": 5 * 60,
     },
-    "credits-expire": {
-        "task": "wallets.credits.tasks.credits_expire_task",
-        "schedule": env_int("CREDITS_EXPIRE_EVERY_SECONDS", 5 * 60),
-    },
-    "credits-remind": {
-        "task": "wallets.credits.tasks.credits_remind_task",
-        "schedule": 60 * 60,
-    },
+    "credits-expire": {"task": "wallets.credits.tasks.credits_expire_task", "schedule": 300},
+    "credits-remind": {"task": "wallets.credits.tasks.credits_remind_task", "schedule": 3600},
 }
 
 
