@@ -16,22 +16,22 @@ from wallets.credits.entitlements import (
 )
 from wallets.credits.models import CreditBalance, CreditEntitlement
 from wallets.credits.schemas import (
-    BalanceFilters,
-    BalanceListOut,
-    BalanceOut,
+    CreditBalanceFilters,
+    CreditBalanceListOut,
+    CreditBalanceOut,
+    CreditEntitlementFilters,
+    CreditEntitlementIn,
+    CreditEntitlementListOut,
+    CreditEntitlementOut,
+    CreditEntitlementPatch,
+    CreditGrantFilters,
+    CreditGrantListOut,
+    CreditLedgerEntryCreatedOut,
+    CreditLedgerEntryIn,
+    CreditLedgerFilters,
     CreditLedgerListOut,
+    CreditLocaleParams,
     CustomerCreditListOut,
-    EntitlementIn,
-    EntitlementListFilters,
-    EntitlementListOut,
-    EntitlementOut,
-    EntitlementPatch,
-    GrantFilters,
-    GrantListOut,
-    LedgerEntryCreatedOut,
-    LedgerEntryIn,
-    LedgerFilters,
-    LocaleParams,
     balance_out,
     created_entry_out,
     entitlement_out,
@@ -63,8 +63,8 @@ def _balance(entitlement: CreditEntitlement, customer: Customer) -> CreditBalanc
     return found[0]
 
 
-@router.post("/credit-entitlements", response={201: EntitlementOut, **ERRORS})
-def create_credit_entitlement(request, payload: EntitlementIn):
+@router.post("/credit-entitlements", response={201: CreditEntitlementOut, **ERRORS})
+def create_credit_entitlement(request, payload: CreditEntitlementIn):
     """A new credit unit. A price per unit needs a currency; the rollover timeframe's
     count and interval go together (else 422 CREDIT_ENTITLEMENT_INCONSISTENT)."""
     values = payload.model_dump(exclude_none=True)
@@ -74,21 +74,21 @@ def create_credit_entitlement(request, payload: EntitlementIn):
     return Status(201, entitlement_out(entitlement))
 
 
-@router.get("/credit-entitlements", response={200: EntitlementListOut, **ERRORS})
-def list_credit_entitlements(request, filters: Query[EntitlementListFilters]):
+@router.get("/credit-entitlements", response={200: CreditEntitlementListOut, **ERRORS})
+def list_credit_entitlements(request, filters: Query[CreditEntitlementFilters]):
     """Newest first; `deleted=true` lists the deleted ones."""
     found = selectors.entitlements(request.auth.business_id, deleted=filters.deleted)
     items = page(found, page_number=filters.page_number, page_size=filters.page_size)
     return {"items": [entitlement_out(e) for e in items]}
 
 
-@router.get("/credit-entitlements/{id}", response={200: EntitlementOut, **ERRORS})
-def get_credit_entitlement(request, id: str, params: Query[LocaleParams]):
+@router.get("/credit-entitlements/{id}", response={200: CreditEntitlementOut, **ERRORS})
+def get_credit_entitlement(request, id: str, params: Query[CreditLocaleParams]):
     return entitlement_out(_entitlement(request, id))
 
 
 @router.patch("/credit-entitlements/{id}", response=NO_CONTENT)
-def update_credit_entitlement(request, id: str, payload: EntitlementPatch):
+def update_credit_entitlement(request, id: str, payload: CreditEntitlementPatch):
     """Changes the fields sent; null clears a field (null on name, unit, the
     booleans and overage_behavior leaves them unchanged). The precision is fixed."""
     entitlement = _entitlement(request, id)
@@ -116,9 +116,9 @@ def undelete_credit_entitlement(request, id: str):
 
 @router.get(
     "/credit-entitlements/{credit_entitlement_id}/balances",
-    response={200: BalanceListOut, **ERRORS},
+    response={200: CreditBalanceListOut, **ERRORS},
 )
-def list_credit_balances(request, credit_entitlement_id: str, filters: Query[BalanceFilters]):
+def list_credit_balances(request, credit_entitlement_id: str, filters: Query[CreditBalanceFilters]):
     entitlement = _entitlement(request, credit_entitlement_id)
     found = selectors.balances(entitlement, filters.customer_id)
     items = page(found, page_number=filters.page_number, page_size=filters.page_size)
@@ -127,7 +127,7 @@ def list_credit_balances(request, credit_entitlement_id: str, filters: Query[Bal
 
 @router.get(
     "/credit-entitlements/{credit_entitlement_id}/balances/{customer_id}",
-    response={200: BalanceOut, **ERRORS},
+    response={200: CreditBalanceOut, **ERRORS},
 )
 def get_credit_balance(request, credit_entitlement_id: str, customer_id: str):
     """404 when the customer has never had credits of this entitlement."""
@@ -138,10 +138,10 @@ def get_credit_balance(request, credit_entitlement_id: str, customer_id: str):
 
 @router.post(
     "/credit-entitlements/{credit_entitlement_id}/balances/{customer_id}/ledger-entries",
-    response={201: LedgerEntryCreatedOut, **ERRORS},
+    response={201: CreditLedgerEntryCreatedOut, **ERRORS},
 )
 def create_credit_ledger_entry(
-    request, credit_entitlement_id: str, customer_id: str, payload: LedgerEntryIn
+    request, credit_entitlement_id: str, customer_id: str, payload: CreditLedgerEntryIn
 ):
     """A credit makes a new grant; a debit spends grants FIFO by expiry (earliest
     first). 400 INSUFFICIENT_CREDITS beyond the balance (and allowed overage)."""
@@ -168,10 +168,10 @@ def create_credit_ledger_entry(
 
 @router.get(
     "/credit-entitlements/{credit_entitlement_id}/balances/{customer_id}/grants",
-    response={200: GrantListOut, **ERRORS},
+    response={200: CreditGrantListOut, **ERRORS},
 )
 def list_credit_grants(
-    request, credit_entitlement_id: str, customer_id: str, filters: Query[GrantFilters]
+    request, credit_entitlement_id: str, customer_id: str, filters: Query[CreditGrantFilters]
 ):
     """FIFO order: the grant spent first comes first."""
     entitlement = _entitlement(request, credit_entitlement_id)
@@ -186,7 +186,7 @@ def list_credit_grants(
     response={200: CreditLedgerListOut, **ERRORS},
 )
 def list_credit_ledger(
-    request, credit_entitlement_id: str, customer_id: str, filters: Query[LedgerFilters]
+    request, credit_entitlement_id: str, customer_id: str, filters: Query[CreditLedgerFilters]
 ):
     """Newest first."""
     entitlement = _entitlement(request, credit_entitlement_id)

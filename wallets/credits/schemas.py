@@ -47,7 +47,7 @@ Behavior = Literal[tuple(OverageBehavior.values)]
 Threshold = integer(ge=1, le=MAX_OVERAGE - 1)
 
 
-class EntitlementFields(BodySchema):
+class CreditEntitlementFields(BodySchema):
     """What create and update share; every field optional here."""
 
     currency: Currency | None = Field(None, description="Required with price_per_unit.")
@@ -77,7 +77,7 @@ class EntitlementFields(BodySchema):
     )
 
 
-class EntitlementIn(EntitlementFields):
+class CreditEntitlementIn(CreditEntitlementFields):
     name: Name
     overage_enabled: bool
     precision: integer(ge=0, le=3) = Field(..., description="Decimals of amounts, 0–3.")
@@ -85,14 +85,14 @@ class EntitlementIn(EntitlementFields):
     unit: Unit
 
 
-class EntitlementPatch(EntitlementFields):
+class CreditEntitlementPatch(CreditEntitlementFields):
     name: Name | None = Field(None, description="null leaves it unchanged.")
     overage_enabled: bool | None = None
     rollover_enabled: bool | None = None
     unit: Unit | None = None
 
 
-class EntitlementOut(Out):
+class CreditEntitlementOut(Out):
     id: str = Field(..., examples=["cde_0NXqZ7dO3tS0fX6pE9zV4yRcG"])
     business_id: str
     created_at: dt.datetime
@@ -116,18 +116,18 @@ class EntitlementOut(Out):
     deleted: bool = Field(..., description="Extension: soft-deleted.")
 
 
-class EntitlementListFilters(PageParams):
+class CreditEntitlementFilters(PageParams):
     deleted: bool = Field(False, description="List deleted entitlements instead.")
     locale: Text | None = Field(
         None, max_length=35, description="Accepted; no translations are stored: base text."
     )
 
 
-class LocaleParams(Schema):
+class CreditLocaleParams(Schema):
     locale: Text | None = Field(None, max_length=35)
 
 
-class BalanceOut(Out):
+class CreditBalanceOut(Out):
     id: str
     balance: str
     created_at: dt.datetime
@@ -138,11 +138,11 @@ class BalanceOut(Out):
     last_transaction_at: dt.datetime | None = None
 
 
-class BalanceFilters(PageParams):
+class CreditBalanceFilters(PageParams):
     customer_id: IdQuery | None = None
 
 
-class LedgerEntryIn(BodySchema):
+class CreditLedgerEntryIn(BodySchema):
     amount: Text = Field(
         ...,
         pattern=AMOUNT_PATTERN,
@@ -167,7 +167,7 @@ class LedgerEntryIn(BodySchema):
     reason: Text | None = Field(None, max_length=500)
 
 
-class LedgerEntryCreatedOut(Out):
+class CreditLedgerEntryCreatedOut(Out):
     id: str = Field(..., examples=["cle_0NXqZ7dO3tS0fX6pE9zV4yRcG"])
     amount: str
     balance_after: str
@@ -208,13 +208,13 @@ class CreditLedgerEntryOut(Out):
     reference_type: str | None = None
 
 
-class LedgerFilters(PageParams):
+class CreditLedgerFilters(PageParams):
     start_date: AwareDatetime | None = None
     end_date: AwareDatetime | None = None
     transaction_type: TRANSACTION_TYPES | None = None
 
 
-class GrantOut(Out):
+class CreditGrantOut(Out):
     id: str
     created_at: dt.datetime
     credit_entitlement_id: str
@@ -235,7 +235,7 @@ class GrantOut(Out):
     promotional: bool = Field(..., description="Extension: a merchant's bonus, not paid for.")
 
 
-class GrantFilters(PageParams):
+class CreditGrantFilters(PageParams):
     status: Literal["active", "expired", "depleted"] | None = None
 
 
@@ -262,16 +262,16 @@ class CustomerCreditOut(Out):
     description: str | None = None
 
 
-class EntitlementListOut(Out):
-    items: list[EntitlementOut]
+class CreditEntitlementListOut(Out):
+    items: list[CreditEntitlementOut]
 
 
-class BalanceListOut(Out):
-    items: list[BalanceOut]
+class CreditBalanceListOut(Out):
+    items: list[CreditBalanceOut]
 
 
-class GrantListOut(Out):
-    items: list[GrantOut]
+class CreditGrantListOut(Out):
+    items: list[CreditGrantOut]
 
 
 class CreditLedgerListOut(Out):
