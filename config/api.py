@@ -35,6 +35,7 @@ from customers.core.errors import ApiRateLimited, DomainError, ReadOnlyApiKey
 from customers.core.ratelimit import Verdict, client_ip, ip_bucket, take, take_all
 from portal import api as portal_api
 from wallets import api as wallets_api
+from wallets.credits import api as credits_api
 
 logger = logging.getLogger(__name__)
 
@@ -354,6 +355,7 @@ def not_found(request, rest=""):
 api.add_router("", customers.router)
 api.add_router("", portal_api.router)
 api.add_router("", wallets_api.router)
+api.add_router("", credits_api.router)
 api.add_router("", payments.router)
 api.add_router("", refunds.router)
 api.add_router("", subscriptions.router)

@@ -292,13 +292,13 @@ CELERY_RESULT_BACKEND = "django-db"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_RESULT_EXTENDED = True
-# Every module that defines tasks (a worker imports them at start).
-CELERY_IMPORTS = (
+CELERY_IMPORTS = (  # every module that defines tasks (a worker imports them at start)
     "customers.emails.tasks",
     "customers.billing.tasks",
     "customers.reports.tasks",
     "portal.tasks",
     "customers.webhooks.tasks",
+    "wallets.credits.tasks",
 )
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -322,6 +322,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.reports.tasks.export_jobs_requeue_stale_task",
         "schedule": 5 * 60,
     },
+    "credits-expire": {"task": "wallets.credits.tasks.credits_expire_task", "schedule": 300},
+    "credits-remind": {"task": "wallets.credits.tasks.credits_remind_task", "schedule": 3600},
 }
 
 

@@ -8,12 +8,14 @@ from customers.accounts import views as accounts_views
 from customers.webhooks import views as webhook_views
 from portal.urls import merchant_urlpatterns as portal_merchant_urls
 from portal.views import merchant as portal_merchant
+from wallets.credits.urls import settings_urlpatterns as credit_settings_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
     path("accounts/", include("customers.accounts.urls")),
     path("customers/", include("customers.urls")),
     path("customers/", include("wallets.urls")),
+    path("customers/", include("wallets.credits.urls")),
     path("customers/", include(portal_merchant_urls)),
     path("settings/team/", team_views.team_page, name="team"),
     path("settings/team/invite/", team_views.team_invite, name="team_invite"),
@@ -46,6 +48,7 @@ urlpatterns = [
         accounts_views.api_key_revoke_view,
         name="api_key_revoke",
     ),
+    *credit_settings_urls,
     path("settings/webhooks/", webhook_views.webhook_list, name="webhook_list"),
     path(
         "settings/webhooks/<str:endpoint_id>/",

@@ -31,6 +31,7 @@ from customers.models import Event
 from customers.reports.columns import with_table_figures
 from customers.selectors import customer_get, portal_activity
 from customers.tables import CustomerTable
+from wallets.credits.views import credits_tab_context
 from wallets.views import wallet_tab_context
 
 
@@ -115,12 +116,13 @@ DETAIL_TABS = {
     "transactions": (gettext_lazy("Transactions history"), transactions_tab),
     "subscriptions": (gettext_lazy("Active subscriptions"), subscriptions_tab),
     "wallet": (gettext_lazy("Wallet ledger"), wallet_tab_context),
+    "credits": (gettext_lazy("Credits"), credits_tab_context),
     "license-keys": (gettext_lazy("License keys"), license_keys_tab),
 }
 
 
 # The details page's HTMX fragments, by the element a request swaps (HX-Target).
-DETAIL_FRAGMENTS = ("tab-panel", "wallet-tab")
+DETAIL_FRAGMENTS = ("tab-panel", "wallet-tab", "credits-tab")
 
 
 @business_required

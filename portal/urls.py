@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import access, merchant, self_service
+from portal.views import access, credits, merchant, self_service
 
 app_name = "portal"
 
@@ -35,6 +35,7 @@ urlpatterns = [
         name="instance_deactivate",
     ),
     path("wallet/", self_service.wallet, name="wallet"),
+    path("credits/", credits.credits, name="credits"),
     path("profile/", self_service.profile, name="profile"),
     path("profile/email/<str:token>/", self_service.email_confirm, name="email_confirm"),
     path("<str:business_id>/login/", access.login_page, name="login"),

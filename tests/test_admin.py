@@ -29,7 +29,18 @@ def test_every_changelist_opens(client):
         assert client.get(url).status_code == 200, url
 
 
-READ_ONLY = ["LedgerEntry", "Wallet", "Event", "Payment", "Refund", "PortalLink", "ApiKey"]
+READ_ONLY = [
+    "LedgerEntry",
+    "Wallet",
+    "Event",
+    "Payment",
+    "Refund",
+    "PortalLink",
+    "ApiKey",
+    "CreditLedgerEntry",
+    "CreditGrant",
+    "CreditBalance",
+]
 
 
 @pytest.mark.parametrize("name", READ_ONLY)

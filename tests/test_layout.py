@@ -11,7 +11,7 @@ below it, never one above:
 3. the wallet domain: `wallets` (services, selectors, errors, forms, verify, demo);
 4. the customer areas and every dashboard interface: `customers` (the customer
    itself, accounts, billing, licenses, reports, api, demo, admin, template tags)
-   and the wallet's views, API, schemas, URLs and admin;
+   and the wallet's (and credits') views, API, schemas, URLs and admin;
 5. `portal`;
 6. the entry points: `config`, the management commands and the benchmark
    harness `customers.bench`, which drive the whole app; nothing imports them.
@@ -34,6 +34,7 @@ LAYERS = {
     "customers.emails": 2,
     "wallets.models": 2,
     "portal.models": 2,
+    "wallets.credits.models": 2,
     "wallets": 3,
     "customers": 4,
     "wallets.views": 4,
@@ -41,6 +42,12 @@ LAYERS = {
     "wallets.schemas": 4,
     "wallets.urls": 4,
     "wallets.admin": 4,
+    "wallets.credits.views": 4,
+    "wallets.credits.api": 4,
+    "wallets.credits.schemas": 4,
+    "wallets.credits.urls": 4,
+    "wallets.credits.admin": 4,
+    "wallets.credits.forms": 4,
     "portal": 5,
     "config": 6,
     "customers.bench": 6,

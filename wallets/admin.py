@@ -33,3 +33,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["=id", "=customer__id", "=reference_id", "=idempotency_key"]
     list_select_related = ["customer"]
     ordering = NEWEST_FIRST
+
+
+# The credit models' admin lives beside them; importing it registers it.
+import wallets.credits.admin  # noqa: E402, F401

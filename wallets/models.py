@@ -171,3 +171,14 @@ class LedgerEntry(models.Model):
         """What the customer is shown: the merchant's description for them, else the
         event type's plain name ("Merchant adjustment"); never the internal reason."""
         return self.description or str(self.get_event_type_display())
+
+
+# Credits live in this app (same ledger rules); their models are registered here.
+from wallets.credits.models import (  # noqa: E402, F401
+    CreditAllocation,
+    CreditBalance,
+    CreditEntitlement,
+    CreditGrant,
+    CreditLedgerEntry,
+    ProductCredit,
+)

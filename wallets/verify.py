@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from wallets.credits.models import CreditBalance, CreditLedgerEntry
+from wallets.credits.verify import CHECKS as CREDIT_CHECKS
+from wallets.credits.verify import credit_sql
 from wallets.models import LedgerEntry, Wallet
 
 SAMPLE = 10
@@ -116,6 +119,8 @@ class Report:
     wallets: int
     entries: int
     checks: list[CheckResult]
+    credit_balances: int = 0
+    credit_entries: int = 0
 
     @property
     def violations(self) -> int:
@@ -135,23 +140,36 @@ def _sql(template: str, scoped: bool) -> str:
     return sql
 
 
+def _count(cursor, table: str, where: str, params) -> int:
+    cursor.execute(f"SELECT COUNT(*) FROM {table} {where}", params)
+    return cursor.fetchone()[0]
+
+
 def verify_ledgers(*, business_id: str | None = None) -> Report:
-    """Run every check; each returns its violation count and up to SAMPLE examples."""
+    """Run every check, wallets' and credits' (wallets.credits.verify); each returns
+    its violation count and up to SAMPLE examples."""
     params = {"business": business_id}
     scoped = business_id is not None
     results = []
     with connection.cursor() as cursor:
         where = "WHERE business_id = %(business)s" if scoped else ""
-        cursor.execute(f"SELECT COUNT(*) FROM {W} {where}", params)
-        wallets = cursor.fetchone()[0]
-        cursor.execute(f"SELECT COUNT(*) FROM {E} {where}", params)
-        entries = cursor.fetchone()[0]
-        for name, description, template, columns in CHECKS:
-            sql = _sql(template, scoped)
+        wallets = _count(cursor, W, where, params)
+        entries = _count(cursor, E, where, params)
+        credit_balances = _count(cursor, CreditBalance._meta.db_table, where, params)
+        credit_entries = _count(cursor, CreditLedgerEntry._meta.db_table, where, params)
+        checks = [(c, _sql) for c in CHECKS] + [(c, credit_sql) for c in CREDIT_CHECKS]
+        for (name, description, template, columns), build in checks:
+            sql = build(template, scoped)
             cursor.execute(f"SELECT v.*, COUNT(*) OVER () FROM ({sql}) v LIMIT {SAMPLE}", params)
             rows = cursor.fetchall()
             count = rows[0][-1] if rows else 0
             results.append(
                 CheckResult(name, description, count, columns, [row[:-1] for row in rows])
             )
-    return Report(wallets=wallets, entries=entries, checks=results)
+    return Report(
+        wallets=wallets,
+        entries=entries,
+        checks=results,
+        credit_balances=credit_balances,
+        credit_entries=credit_entries,
+    )

@@ -26,6 +26,7 @@ from customers.core.validation import HTTP_URL_PATTERN
 from customers.models import WebhookEndpoint
 from customers.webhooks import services
 from customers.webhooks.events import TEST_TYPE, WEBHOOK_TYPES
+from wallets.credits.schemas import CreditBalanceLowOut
 
 router = Router(tags=["Webhooks"])
 
@@ -63,10 +64,13 @@ _DATA_SCHEMA = {
     "subscription": "SubscriptionOut",
     "license_key": "LicenseKeyOut",
     "customer": "CustomerOut",
+    "credit": "CreditLedgerEntryOut",
 }
 
 
 def _data_schema(webhook_type: str) -> dict:
+    if webhook_type == "credit.balance_low":  # no operation returns it: inlined
+        return CreditBalanceLowOut.model_json_schema()
     family = webhook_type.rsplit(".", 1)[0]
     if family == "customer.wallet":
         return {

@@ -24,6 +24,7 @@ from customers.core.errors import NoScheduledCancellation, SubscriptionInactive
 from customers.core.ids import new_id
 from customers.licenses.services import license_keys_disable
 from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
+from wallets.credits.services import credits_grant_for_payment
 from wallets.errors import InsufficientWalletFunds
 from wallets.selectors import balance
 from wallets.services import ledger_post
@@ -251,6 +252,7 @@ def subscription_renew(
                 period_start, sub.payment_frequency_interval, sub.payment_frequency_count
             )
             sub.save()
+            credits_grant_for_payment(payment=payment, actor=actor, now=now)
             event_record(
                 payment,
                 type="payment.succeeded",

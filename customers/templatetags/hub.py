@@ -9,6 +9,7 @@ from customers.core.money import format_money
 from customers.core.validation import country_name
 from customers.reports.columns import report_names
 from customers.tables import CustomerTable
+from wallets.credits.amounts import credits_display
 
 register = template.Library()
 
@@ -23,6 +24,12 @@ register.filter("country", country_name)  # "KR" -> "South Korea" / "대한민�
 @register.filter
 def money(amount, currency):
     return format_money(amount, currency) if amount is not None else ""
+
+
+@register.filter
+def credits(amount, precision):
+    """Thousandths of a credit, for people: `{{ grant.remaining_amount|credits:2 }}`."""
+    return credits_display(amount, precision) if amount is not None else ""
 
 
 @register.simple_tag(takes_context=True)
@@ -59,6 +66,14 @@ EVENT_LABELS = {
     "license_key_instance.updated": gettext_lazy("Device renamed"),
     "wallet.credited": gettext_lazy("Wallet credited"),
     "wallet.debited": gettext_lazy("Wallet debited"),
+    "credit.added": gettext_lazy("Credits added"),
+    "credit.deducted": gettext_lazy("Credits used"),
+    "credit.expired": gettext_lazy("Credits expired"),
+    "credit.rolled_over": gettext_lazy("Credits rolled over"),
+    "credit.rollover_forfeited": gettext_lazy("Rollover forfeited"),
+    "credit.overage_charged": gettext_lazy("Overage charged"),
+    "credit.manual_adjustment": gettext_lazy("Credits adjusted by hand"),
+    "credit.balance_low": gettext_lazy("Low credit balance"),
     "portal_session.created": gettext_lazy("Portal link created"),
     "portal_session.revoked": gettext_lazy("Portal link revoked"),
     "portal.login": gettext_lazy("Signed in to the portal"),

@@ -19,6 +19,9 @@ from customers.api.payments import PaymentOut, _payment_out
 from customers.api.refunds import RefundOut, refund_out
 from customers.api.subscriptions import SubscriptionOut, subscription_out
 from customers.models import Customer, Event, LicenseKey, Payment, Refund, Subscription
+from wallets.credits.models import CreditBalance, CreditEntitlement
+from wallets.credits.schemas import CreditBalanceLowOut, CreditLedgerEntryOut
+from wallets.credits.schemas import entry_out as credit_entry_out
 from wallets.models import LedgerEntry, Wallet
 from wallets.schemas import LedgerEntryOut, WalletOut, entry_out, wallet_out
 
@@ -41,6 +44,14 @@ WEBHOOK_TYPE_OF = {
     "license_key.created": "license_key.created",
     "wallet.credited": "customer.wallet.credited",
     "wallet.debited": "customer.wallet.debited",
+    "credit.added": "credit.added",
+    "credit.deducted": "credit.deducted",
+    "credit.expired": "credit.expired",
+    "credit.rolled_over": "credit.rolled_over",
+    "credit.rollover_forfeited": "credit.rollover_forfeited",
+    "credit.overage_charged": "credit.overage_charged",
+    "credit.manual_adjustment": "credit.manual_adjustment",
+    "credit.balance_low": "credit.balance_low",
 }
 
 # Every type an endpoint can receive, with what its `data` is (the OpenAPI text and
@@ -63,6 +74,15 @@ WEBHOOK_TYPES = {
     "after it}. Extension.",
     "customer.wallet.debited": '{"entry": CustomerWalletTransaction, "wallet": CustomerWallet '
     "after it}. Extension.",
+    "credit.added": "CreditLedgerEntry: credits granted (API, purchase, renewal, top-up).",
+    "credit.deducted": "CreditLedgerEntry: credits spent (FIFO by expiry).",
+    "credit.expired": "CreditLedgerEntry: a grant's remaining credits expired.",
+    "credit.rolled_over": "CreditLedgerEntry: the rolled share, credited as a rollover grant.",
+    "credit.rollover_forfeited": "CreditLedgerEntry: the share a rollover did not keep.",
+    "credit.overage_charged": "CreditLedgerEntry: a debit that went into overage.",
+    "credit.manual_adjustment": "CreditLedgerEntry: a team member granted or deducted by hand.",
+    "credit.balance_low": "CreditBalanceLow: a debit crossed a low-balance threshold "
+    "(subscription_id empty and threshold_percent 0: thresholds are absolute here).",
 }
 TEST_TYPE = "webhook.test"  # the dashboard's "Send test event"; never filtered out
 
@@ -118,7 +138,19 @@ def _wallet_entry(subject: LedgerEntry) -> dict:
     }
 
 
+def _credit(subject) -> dict:
+    """A ledger entry as GET …/ledger lists it; for credit.balance_low, the alert the
+    debit computed (`CreditBalance.low_balance_alert`)."""
+    if isinstance(subject, CreditBalance):
+        return to_json(CreditBalanceLowOut, subject.low_balance_alert)
+    precision = CreditEntitlement.objects.values_list("precision", flat=True).get(
+        pk=subject.entitlement_id
+    )
+    return to_json(CreditLedgerEntryOut, credit_entry_out(subject, precision))
+
+
 _DATA: dict[str, Callable[[object], dict]] = {
+    "credit": _credit,
     "customer": _customer,
     "payment": _payment,
     "refund": _refund,

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from customers.audit import Actor
 from customers.webhooks.services import webhook_endpoint_create
 from tests.factories import RefundFactory
+from tests.wallets.credits.helpers import entitlement, grant
 
 EXAMPLES = 12  # per operation, mode and ID set: about a minute for the whole schema
 # Refusals that depend on the data, not on the request's shape (api-contract.md §3).
@@ -47,6 +48,13 @@ STATE_RULES = {
     "REFUND_AMOUNT_EXCEEDS_PAID_AMOUNT",
     "NOTHING_TO_REFUND",
     "DUPLICATE_LINE_ITEMS_IN_REQUEST",  # an item twice (uniqueItems cannot see one key)
+    "INSUFFICIENT_CREDITS",  # a credit debit above the balance and allowed overage
+    "CREDIT_AMOUNT_PRECISION",  # more decimals than this entitlement's precision
+    "CREDIT_ENTITLEMENT_DELETED",  # credits of a deleted entitlement do not move
+    "CREDIT_EXPIRY_IN_THE_PAST",  # expires_at before now (the schema cannot say "future")
+    # Two fields that go together (price needs currency; timeframe count with interval),
+    # after a PATCH with what is stored: the entitlement's state, not one request's shape.
+    "CREDIT_ENTITLEMENT_INCONSISTENT",
 }
 
 
@@ -94,7 +102,10 @@ def real_ids(customer, billing):
     endpoint = webhook_endpoint_create(
         business=customer.business, actor=Actor.system("tests"), url="https://hooks.example.com/"
     )
+    credits = entitlement(customer.business, precision=1)
+    grant(credits, customer, 50)
     return {
+        "credit_entitlement_id": credits.pk,
         "customer_id": customer.pk,
         "payment_id": billing["payment"].pk,
         "refund_id": refund.pk,
@@ -109,7 +120,9 @@ def _real(case, ids) -> dict:
     path = case.operation.path
     params = {}
     for name in case.path_parameters or {}:
-        if name == "id":
+        if name == "id" and path.startswith("/credit-entitlements"):
+            params[name] = ids["credit_entitlement_id"]
+        elif name == "id":
             kind = "license_key_instance" if "instances" in path else "license_key"
             params[name] = ids[kind]
         else:

@@ -14,6 +14,8 @@ from customers.models import Payment, Product
 from customers.services import customer_create
 from portal.services import portal_session_create
 from tests.factories import MembershipFactory, UserFactory
+from wallets.credits.entitlements import entitlement_create
+from wallets.credits.services import credit_grant
 from wallets.services import ledger_post
 
 LONG_NAME = "Maximiliana Wolfeschlegelsteinhausenbergerdorff-Featherstonehaugh " * 2
@@ -77,6 +79,17 @@ def seed_long_values(business, user) -> dict:
         actor=actor,
     )
     api_key_create(business=business, name=LONG_WORD[:100], actor=actor, created_by=user)
+    credits = entitlement_create(
+        business=business, actor=actor, name=LONG_WORD[:255], unit=LONG_WORD[:100], precision=0
+    )
+    credit_grant(
+        business=business,
+        entitlement=credits,
+        customer=customer,
+        amount=123_456_789_000,
+        actor=actor,
+        reason=LONG_WORD,
+    )
     _link, portal_url = portal_session_create(customer=customer, actor=Actor.system())
     base = f"/customers/{customer.pk}/"
     return {
@@ -91,6 +104,9 @@ def seed_long_values(business, user) -> dict:
             f"{base}?tab=subscriptions",
             f"{base}?tab=wallet",
             f"{base}?tab=license-keys",
+            f"{base}?tab=credits",
+            f"/settings/credits/{credits.pk}/",
+            "/settings/credits/",
             f"{base}edit/",
             f"{base}payments/{payment.pk}/",
             f"{base}payments/{payment.pk}/refund/",
@@ -106,6 +122,7 @@ def seed_long_values(business, user) -> dict:
             "/portal/subscriptions/",
             "/portal/license-keys/",
             "/portal/wallet/",
+            "/portal/credits/",
             "/portal/profile/",
         ],
     }

@@ -8,7 +8,8 @@ from wallets.verify import verify_ledgers
 class Command(BaseCommand):
     help = (
         "Check every wallet's ledger with set-based SQL: balance == credits − debits, "
-        "a continuous before/after chain, no negative balance. Exits 1 on any violation."
+        "a continuous before/after chain, no negative balance; and every credit balance "
+        "against its grants and ledger. Exits 1 on any violation."
     )
 
     def add_arguments(self, parser):
@@ -23,7 +24,11 @@ class Command(BaseCommand):
 
 def write_report(command: BaseCommand, report) -> None:
     out, style = command.stdout, command.style
-    out.write(f"Checked {report.wallets:,} wallets and {report.entries:,} ledger entries.")
+    out.write(
+        f"Checked {report.wallets:,} wallets and {report.entries:,} ledger entries; "
+        f"{report.credit_balances:,} credit balances and {report.credit_entries:,} credit "
+        "ledger entries."
+    )
     for check in report.checks:
         mark = style.SUCCESS("ok  ") if not check.violations else style.ERROR("FAIL")
         out.write(f"  {mark} {check.name}: {check.description}")

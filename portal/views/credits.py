@@ -1,0 +1,31 @@
+"""The customer's credits in the portal: a balance per credit, the grants that make
+it up with their expiry ("120 calls expire on 3 March"), and the history. Every
+query starts from request.customer."""
+
+from django.utils import timezone
+
+from portal.auth import portal_login_required
+from portal.views.self_service import _render_list
+from wallets.credits import selectors
+
+GRANTS_SHOWN = 20
+
+
+@portal_login_required
+def credits(request):
+    balances = list(selectors.customer_balances(request.customer))
+    chosen = next((b for b in balances if b.entitlement_id == request.GET.get("credit")), None)
+    chosen = chosen or (balances[0] if balances else None)
+    grants, entries = [], []
+    if chosen is not None:
+        grants = list(selectors.grants(chosen, "active")[:GRANTS_SHOWN])
+        entries = selectors.ledger(chosen)
+    return _render_list(
+        request,
+        "portal/credits.html",
+        entries,
+        balances=balances,
+        chosen=chosen,
+        grants=grants,
+        now=timezone.now(),
+    )
