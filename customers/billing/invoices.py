@@ -6,8 +6,11 @@ and none is skipped. A payment gets its number when it succeeds (renewals, demo
 data) or, at the latest, when its invoice is first downloaded.
 
 The text is real text (a Unicode TrueType font when the system has one, DejaVu
-Sans, with Noto CJK as a fallback for Korean/Chinese/Japanese names), so it can
-be searched, copied and extracted.
+Sans, with Noto CJK as a fallback for Korean/Chinese/Japanese text and Noto Sans
+Devanagari for Hindi), so it can be searched, copied and extracted. The CJK cut
+follows the document's language (Japanese, Simplified Chinese, else Korean: the same
+character is drawn the way each reads it), and Devanagari text is shaped by HarfBuzz
+(uharfbuzz: vowel signs and conjuncts in place), which fpdf2 cannot do alone.
 """
 
 import datetime as dt
@@ -18,6 +21,7 @@ from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
@@ -49,7 +53,8 @@ FONT_CANDIDATES = [
         FontFace(Path("/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf")),
     ),
 ]
-# Debian's fonts-noto-cjk: collections whose second font (index 1) is the Korean cut.
+# Debian's fonts-noto-cjk: collections of the Japanese (index 0), Korean (1) and
+# Simplified Chinese (2) cuts; the Korean one serves every other language.
 CJK_CANDIDATES = [
     (
         FontFace(Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"), 1),
@@ -58,6 +63,14 @@ CJK_CANDIDATES = [
     (
         FontFace(Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"), 1),
         FontFace(Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc"), 1),
+    ),
+]
+CJK_CUTS = {"ja": 0, "ko": 1, "zh-hans": 2}
+# Debian's fonts-noto-core (Hindi).
+DEVANAGARI_CANDIDATES = [
+    (
+        FontFace(Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")),
+        FontFace(Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Bold.ttf")),
     ),
 ]
 
@@ -101,9 +114,24 @@ def _fonts() -> tuple[tuple[FontFace, FontFace] | None, tuple[FontFace, FontFace
     return _first_family(FONT_CANDIDATES), _first_family(CJK_CANDIDATES)
 
 
+@functools.cache
+def _devanagari_font() -> tuple[FontFace, FontFace] | None:
+    return _first_family(DEVANAGARI_CANDIDATES)
+
+
+def _cjk_cut(family: tuple[FontFace, FontFace]) -> tuple[FontFace, FontFace]:
+    """The family in the cut of the active language (Korean unless Japanese/Chinese)."""
+    index = CJK_CUTS.get(translation.get_language() or "", 1)
+    return tuple(FontFace(face.path, index) for face in family)
+
+
 def _needs_cjk(texts) -> bool:
     """Loading the CJK font costs ~0.5 s, so only documents that need it do."""
     return any(ord(ch) >= 0x2E80 for text in texts for ch in text or "")
+
+
+def _needs_devanagari(texts) -> bool:
+    return any(0x0900 <= ord(ch) <= 0x097F for text in texts for ch in text or "")
 
 
 class _Document(FPDF):
@@ -116,10 +144,19 @@ class _Document(FPDF):
         self.unicode = body is not None
         if self.unicode:
             self._add_family("Body", body)
-            if cjk is not None and _needs_cjk([title, *texts]):  # the title is translated
-                self._add_family("CJK", cjk)
-                # exact_match: bold text falls back to the bold CJK face, regular to regular.
-                self.set_fallback_fonts(["CJK"], exact_match=True)
+            fallbacks = []
+            texts = [title, *texts]  # the title is translated: it says which scripts
+            devanagari = _devanagari_font()
+            if devanagari is not None and _needs_devanagari(texts):
+                self._add_family("Devanagari", devanagari)
+                fallbacks.append("Devanagari")
+                self.set_text_shaping(True)
+            if cjk is not None and _needs_cjk(texts):
+                self._add_family("CJK", _cjk_cut(cjk))
+                fallbacks.append("CJK")
+            if fallbacks:
+                # exact_match: bold text falls back to a bold face, regular to regular.
+                self.set_fallback_fonts(fallbacks, exact_match=True)
             self.family = "Body"
         else:
             self.family = "Helvetica"
