@@ -5,12 +5,9 @@ is locked FOR UPDATE to take the next one, so two payments never share a number
 and none is skipped. A payment gets its number when it succeeds (renewals, demo
 data) or, at the latest, when its invoice is first downloaded.
 
-The text is real text (a Unicode TrueType font when the system has one, DejaVu
-Sans, with Noto CJK as a fallback for Korean/Chinese/Japanese text and Noto Sans
-Devanagari for Hindi), so it can be searched, copied and extracted. The CJK cut
-follows the document's language (Japanese, Simplified Chinese, else Korean: the same
-character is drawn the way each reads it), and Devanagari text is shaped by HarfBuzz
-(uharfbuzz: vowel signs and conjuncts in place), which fpdf2 cannot do alone.
+The text is real text (DejaVu Sans when installed, Noto CJK in the document
+language's cut as a fallback, Noto Sans Devanagari shaped by HarfBuzz for Hindi),
+so it can be searched, copied and extracted.
 """
 
 import datetime as dt
@@ -66,12 +63,13 @@ CJK_CANDIDATES = [
     ),
 ]
 CJK_CUTS = {"ja": 0, "ko": 1, "zh-hans": 2}
-# Debian's fonts-noto-core (Hindi).
+# Debian's fonts-noto-core (Hindi), shaped by HarfBuzz (uharfbuzz): matras in place.
+_NOTO = Path("/usr/share/fonts/truetype/noto")
 DEVANAGARI_CANDIDATES = [
     (
-        FontFace(Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")),
-        FontFace(Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Bold.ttf")),
-    ),
+        FontFace(_NOTO / "NotoSansDevanagari-Regular.ttf"),
+        FontFace(_NOTO / "NotoSansDevanagari-Bold.ttf"),
+    )
 ]
 
 
@@ -109,14 +107,10 @@ def _first_family(candidates) -> tuple[FontFace, FontFace] | None:
 
 
 @functools.cache
-def _fonts() -> tuple[tuple[FontFace, FontFace] | None, tuple[FontFace, FontFace] | None]:
-    """The body family and the CJK fallback family, each (regular, bold), or None."""
-    return _first_family(FONT_CANDIDATES), _first_family(CJK_CANDIDATES)
-
-
-@functools.cache
-def _devanagari_font() -> tuple[FontFace, FontFace] | None:
-    return _first_family(DEVANAGARI_CANDIDATES)
+def _fonts() -> tuple[tuple[FontFace, FontFace] | None, ...]:
+    """The body family and the CJK and Devanagari fallbacks, each (regular, bold) or None."""
+    candidates = (FONT_CANDIDATES, CJK_CANDIDATES, DEVANAGARI_CANDIDATES)
+    return tuple(_first_family(family) for family in candidates)
 
 
 def _cjk_cut(family: tuple[FontFace, FontFace]) -> tuple[FontFace, FontFace]:
@@ -140,13 +134,12 @@ class _Document(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(title)
         self.set_creator("Customer Hub")
-        body, cjk = _fonts()
+        body, cjk, devanagari = _fonts()
         self.unicode = body is not None
         if self.unicode:
             self._add_family("Body", body)
             fallbacks = []
             texts = [title, *texts]  # the title is translated: it says which scripts
-            devanagari = _devanagari_font()
             if devanagari is not None and _needs_devanagari(texts):
                 self._add_family("Devanagari", devanagari)
                 fallbacks.append("Devanagari")
@@ -232,10 +225,26 @@ class _Document(FPDF):
         self.ln()
         self.font(10)
         for row in rows:
-            for text, width in zip(row, widths, strict=True):
-                self.cell(width, 7, self.text_safe(text), border="B")
-            self.ln()
+            self.table_row([self.text_safe(text) for text in row], widths)
         self.ln(2)
+
+    def table_row(self, texts: list[str], widths: list[float]) -> None:
+        """Cells wrap rather than run into the next column; the tallest sets the row."""
+        lines = [
+            self.multi_cell(width, 5, text, align="L", dry_run=True, output="LINES")
+            for text, width in zip(texts, widths, strict=True)
+        ]
+        height = max(7, 5 * max(len(cell) for cell in lines) + 2)  # mm
+        if self.will_page_break(height):
+            self.add_page()
+        top, x = self.get_y(), self.l_margin
+        for text, width, cell in zip(texts, widths, lines, strict=True):
+            self.set_xy(x, top)
+            line_height = height / max(1, len(cell))  # one line: centred in the row
+            self.multi_cell(width, line_height, text, align="L", new_x="RIGHT", new_y="TOP")
+            x += width
+        self.line(self.l_margin, top + height, x, top + height)
+        self.set_xy(self.l_margin, top + height)
 
     def totals(self, rows: list[tuple[str, str]], *, bold_last: bool = True) -> None:
         for i, (label, value) in enumerate(rows):
