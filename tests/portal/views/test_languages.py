@@ -11,7 +11,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from customers.audit import Actor
-from customers.billing import invoices
+from customers.billing import invoices, refunds
 from customers.core.locales import (
     PORTAL_LANGUAGES,
     accept_language,
@@ -250,6 +250,18 @@ def test_invoice_pdf_in_hindi_uses_a_devanagari_font(portal_client, portal_custo
     assert "₹" not in text  # a USD payment
     assert "$1,23,456.00" in text  # Indian grouping
     assert any("NotoSansDevanagari" in font for font in fonts)
+
+
+def test_refund_receipt_in_hindi(portal_client, portal_customer, business, owner):
+    if invoices._fonts()[2] is None:
+        pytest.skip("no Devanagari font (apt-get install fonts-noto-core; .ci/run does)")
+    payment = make_payment(portal_customer, make_product(business))
+    refund = refunds.refund_create(
+        payment=payment, amount=500, reason="देर से पहुँचा", actor=Actor.user(owner)
+    )
+    portal_client.post(reverse("portal:language"), {"language": "hi", "next": HOME})
+    text, fonts = _pdf(portal_client.get(reverse("portal:refund_receipt", args=[refund.pk])))
+    assert "$5.00" in text and any("NotoSansDevanagari" in font for font in fonts)
 
 
 def test_the_invoice_is_kept_per_language(portal_client, portal_customer, business):
