@@ -47,15 +47,23 @@ def portal_languages() -> list[str]:
     return [code for code, _name in PORTAL_LANGUAGES]
 
 
-def shipped_language(tag: str | None, languages: list[str] | None = None) -> str | None:
+# The API's 22 `Locale` codes (customers.models.LOCALE_CHOICES, repeated here because
+# core sits below the models).
+API_LOCALES = frozenset(
+    ["ar", "ca", "zh", "nl", "en", "fr", "de", "he", "id", "it", "ja"]
+    + ["ka", "ko", "ms", "pl", "pt", "ro", "ru", "es", "sv", "th", "tr"]
+)
+
+
+def shipped_language(tag: str | None) -> str | None:
     """The portal language for a language tag or API locale ("ja-JP" -> "ja", "zh" ->
     "zh-hans", "pt-BR" -> "pt-br"), or None when we do not ship it ("ru", "zh-TW")."""
-    languages = languages if languages is not None else portal_languages()
     tag = (tag or "").strip().lower().replace("_", "-")
     if not tag or tag in _NOT_SHIPPED or tag.startswith("zh-hant"):
         return None
-    for candidate in (tag, _ALIASES.get(tag), tag.split("-")[0]):
-        candidate = _ALIASES.get(candidate, candidate) if candidate else None
+    languages = portal_languages()
+    for candidate in (tag, tag.split("-")[0]):  # the tag, then its language alone
+        candidate = _ALIASES.get(candidate, candidate)
         if candidate in languages:
             return candidate
     return None
@@ -64,16 +72,8 @@ def shipped_language(tag: str | None, languages: list[str] | None = None) -> str
 def api_locale(language: str) -> str | None:
     """The API's `Locale` code of a portal language ("zh-hans" -> "zh"), or None when
     the API has none for it (Hindi is not one of Dodo's 22)."""
-    from_choices = {"zh-hans": "zh", "pt-br": "pt"}.get(language, language)
-    return from_choices if from_choices in API_LOCALES else None
-
-
-# The API's 22 `Locale` codes (customers.models.LOCALE_CHOICES, repeated here because
-# core sits below the models).
-API_LOCALES = frozenset(
-    ["ar", "ca", "zh", "nl", "en", "fr", "de", "he", "id", "it", "ja"]
-    + ["ka", "ko", "ms", "pl", "pt", "ro", "ru", "es", "sv", "th", "tr"]
-)
+    code = {"zh-hans": "zh", "pt-br": "pt"}.get(language, language)
+    return code if code in API_LOCALES else None
 
 
 def accept_language(header: str | None) -> str | None:

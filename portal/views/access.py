@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -167,6 +166,7 @@ def language(request):
     next_url = request.POST.get("next", "")
     if not (
         next_url.startswith(languages.COOKIE_PATH)
+        and next_url.isprintable()
         and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
     ):
         next_url = reverse("portal:home")
@@ -175,7 +175,6 @@ def language(request):
     if language is None:
         messages.error(request, _("That language is not available in the portal."))
         return response
-    translation.activate(language)
     languages.remember_choice(response, language)
     login, _named = services.portal_login_resolve(request.COOKIES.get(COOKIE))
     if login is not None:

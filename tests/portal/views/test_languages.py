@@ -315,3 +315,9 @@ def test_customer_language_and_accept_language():
     assert customer_language("", "xx") == "en"
     assert accept_language("*, ja;q=0.1") is None
     assert accept_language("x" * 600) is None
+
+
+@pytest.mark.parametrize("next_url", ["/portal/\x00", "/portal/\r\nSet-Cookie: x=1"])
+def test_a_next_url_with_control_characters_goes_home(client, next_url):
+    response = client.post(reverse("portal:language"), {"language": "de", "next": next_url})
+    assert response.status_code == 302 and response["Location"] == HOME
