@@ -63,13 +63,14 @@ CJK_CANDIDATES = [
     ),
 ]
 CJK_CUTS = {"ja": 0, "ko": 1, "zh-hans": 2}
-# Debian's fonts-noto-core (Hindi), shaped by HarfBuzz (uharfbuzz): matras in place.
-_NOTO = Path("/usr/share/fonts/truetype/noto")
+# Hindi (fonts-noto-core or fonts-lohit-deva), shaped by HarfBuzz: vowel signs in place.
+_NOTO, _LOHIT = Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/truetype")
 DEVANAGARI_CANDIDATES = [
     (
         FontFace(_NOTO / "NotoSansDevanagari-Regular.ttf"),
         FontFace(_NOTO / "NotoSansDevanagari-Bold.ttf"),
-    )
+    ),
+    (FontFace(_LOHIT / "lohit-devanagari/Lohit-Devanagari.ttf"),) * 2,
 ]
 
 
