@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.PortalLanguageMiddleware",  # /portal/ only: the customer's language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -122,7 +123,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Internationalisation: English and Korean; every time is stored and shown in UTC.
+# Internationalisation; every time is stored and shown in UTC. The dashboard speaks
+# English and Korean; the customer portal more (customers.core.locales.PORTAL_LANGUAGES).
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
 LOCALE_PATHS = [BASE_DIR / "config" / "locale"]

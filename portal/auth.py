@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from portal import services
+from portal import languages, services
 from portal.models import PortalSettings
 
 COOKIE = "hub_portal"
@@ -44,6 +44,7 @@ def portal_login_required(view):
                 response = render(request, "portal/signed_out.html", status=401)
             clear_login_cookie(response)
             return response
+        languages.activate(request, login.customer)
         request.portal_login = login
         request.customer = login.customer
         request.portal_business = login.business

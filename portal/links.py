@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from customers.audit import Actor, event_record
 from customers.core import ratelimit
+from customers.core.locales import customer_language
 from customers.emails.services import email_queue
 from customers.models import Customer
 from portal.models import PortalLink, PortalSettings, token_hash
@@ -38,13 +39,13 @@ def link_email(
     context: dict,
     email_type: str,
     subject_params: dict | None = None,
+    language: str | None = None,
 ) -> None:
-    """Queue an e-mail to (or for) the customer, subject and body in their language; the
-    worker sends it. `subject` is a lazy msgid, filled with `subject_params` inside the
-    language switch (formatted before it, the subject stayed English)."""
-    with translation.override(
-        customer.preferred_locale if customer.preferred_locale == "ko" else "en"
-    ):
+    """Queue an e-mail to (or for) the customer, subject and body in their language
+    (their `preferred_locale`, else `language`, the page's that asked, else English);
+    the worker sends it. `subject` is a lazy msgid, filled with `subject_params` inside
+    the language switch (formatted before it, the subject stayed English)."""
+    with translation.override(customer_language(customer.preferred_locale, language)):
         body = render_to_string(template, {"customer": customer, **context})
         subject_text = str(subject) % subject_params if subject_params else str(subject)
     email_queue(
@@ -75,9 +76,10 @@ def link_new(
     return link, public_url(reverse("portal:open", args=[token]))
 
 
-def magic_link_send(*, business_id: str, email: str) -> PortalLink | None:
+def magic_link_send(*, business_id: str, email: str, language: str = "") -> PortalLink | None:
     """The worker's half of `magic_link_request`: if `email` is a customer's, create the
-    link and queue the e-mail; else do nothing."""
+    link and queue the e-mail (in `language`, the login page's, unless the customer
+    prefers another); else do nothing."""
     customer = (
         Customer.objects.filter(business_id=business_id, email__iexact=email)
         .select_related("business")
@@ -115,5 +117,6 @@ def magic_link_send(*, business_id: str, email: str) -> PortalLink | None:
             template="portal/email/magic_link.txt",
             context={"url": url, "business": business, "minutes": 30},
             email_type="portal_magic_link",
+            language=language,
         )
     return link

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from customers.audit import Actor, event_record
 from customers.billing.subscriptions import subscription_cancel
 from customers.core import ratelimit
+from customers.core.locales import api_locale
 from customers.core.tasks import enqueue_on_commit
 from customers.core.validation import HTTP_URL_PATTERN, text_problem
 from customers.models import Business, Customer, Subscription
@@ -131,7 +132,9 @@ def email_fold(email: str) -> str:
     return unicodedata.normalize("NFKC", email.strip()).upper().casefold()
 
 
-def magic_link_request(*, business: Business, email: str, client_ip: str) -> None:
+def magic_link_request(
+    *, business: Business, email: str, client_ip: str, language: str | None = None
+) -> None:
     """Ask for a 30-minute, single-use sign-in link for `email`.
 
     The same work whatever the address: count it against the limits, then enqueue one
@@ -139,6 +142,7 @@ def magic_link_request(*, business: Business, email: str, client_ip: str) -> Non
     timing says whether the address is a customer's. Raises RateLimited when this
     address (however spelt) or this IP has asked this business too often; the limit
     that shows depends only on what was typed, never on whether a customer matched.
+    `language` is the login page's: the e-mail's when the customer has no preferred one.
     """
     email = email.strip()
     verdict = ratelimit.take_all(
@@ -157,7 +161,7 @@ def magic_link_request(*, business: Business, email: str, client_ip: str) -> Non
     )
     if not verdict.allowed:
         raise RateLimited(verdict.retry_after)
-    enqueue_on_commit(portal_magic_link_send, business.pk, email)
+    enqueue_on_commit(portal_magic_link_send, business.pk, email, language or "")
 
 
 def portal_login_start(*, token: str) -> tuple[PortalLogin, str]:
@@ -224,6 +228,18 @@ def portal_login_end(*, login: PortalLogin) -> None:
     PortalLogin.objects.filter(pk=login.pk, ended_at__isnull=True).update(ended_at=timezone.now())
 
 
+def portal_language_set(*, customer: Customer, language: str) -> Customer:
+    """The customer picked a portal language: it becomes their `preferred_locale`, so
+    their e-mails and PDFs follow, when the API has a code for it (Hindi has none: the
+    choice then stays on the browser only)."""
+    locale = api_locale(language)
+    if locale is None or locale == customer.preferred_locale:
+        return customer
+    return customer_update(
+        customer=customer, actor=Actor.customer(customer), preferred_locale=locale
+    )
+
+
 def portal_profile_update(*, customer: Customer, name: str, phone_number: str) -> Customer:
     if not PortalSettings.for_business(customer.business).allow_profile_updates:
         raise ProfileUpdatesDisabled()
@@ -265,8 +281,9 @@ def portal_subscription_cancel(
     )
 
 
-def email_change_request(*, customer: Customer, new_email: str) -> None:
-    """Send a confirmation link to the new address; nothing changes until it is opened.
+def email_change_request(*, customer: Customer, new_email: str, language: str = "") -> None:
+    """Send a confirmation link to the new address (in the customer's language, else
+    `language`, the page's); nothing changes until it is opened.
 
     An address that is another customer's gets no link, and the caller cannot tell:
     the answer is the same, so the portal does not reveal who else is a customer.
@@ -304,6 +321,7 @@ def email_change_request(*, customer: Customer, new_email: str) -> None:
             subject=translation.gettext_lazy("Confirm your new e-mail address"),
             template="portal/email/confirm_email.txt",
             email_type="email_change_confirmation",
+            language=language,
             context={
                 "url": public_url(reverse("portal:email_confirm", args=[token])),
                 "business": customer.business,

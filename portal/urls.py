@@ -9,6 +9,7 @@ urlpatterns = [
     path("session/<str:token>/", access.open_link, name="open"),
     path("signed-out/", access.signed_out, name="signed_out"),
     path("logout/", access.logout, name="logout"),
+    path("language/", access.language, name="language"),
     path("billing/", self_service.billing, name="billing"),
     path("billing/<str:payment_id>/invoice.pdf", self_service.invoice, name="invoice"),
     path("refunds/<str:refund_id>/receipt.pdf", self_service.refund_receipt, name="refund_receipt"),

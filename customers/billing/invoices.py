@@ -5,9 +5,9 @@ is locked FOR UPDATE to take the next one, so two payments never share a number
 and none is skipped. A payment gets its number when it succeeds (renewals, demo
 data) or, at the latest, when its invoice is first downloaded.
 
-The text is real text (a Unicode TrueType font when the system has one, DejaVu
-Sans, with Noto CJK as a fallback for Korean/Chinese/Japanese names), so it can
-be searched, copied and extracted.
+The text is real text (DejaVu Sans when installed, Noto CJK in the document
+language's cut as a fallback, Noto Sans Devanagari shaped by HarfBuzz for Hindi),
+so it can be searched, copied and extracted.
 """
 
 import datetime as dt
@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
@@ -50,7 +51,8 @@ FONT_CANDIDATES = [
         FontFace(Path("/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf")),
     ),
 ]
-# Debian's fonts-noto-cjk: collections whose second font (index 1) is the Korean cut.
+# Debian's fonts-noto-cjk: collections of the Japanese (index 0), Korean (1) and
+# Simplified Chinese (2) cuts; the Korean one serves every other language.
 CJK_CANDIDATES = [
     (
         FontFace(Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"), 1),
@@ -60,6 +62,16 @@ CJK_CANDIDATES = [
         FontFace(Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"), 1),
         FontFace(Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc"), 1),
     ),
+]
+CJK_CUTS = {"ja": 0, "ko": 1, "zh-hans": 2}
+# Hindi (fonts-noto-core or fonts-lohit-deva), shaped by HarfBuzz: vowel signs in place.
+_NOTO, _LOHIT = Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/truetype")
+DEVANAGARI_CANDIDATES = [
+    (
+        FontFace(_NOTO / "NotoSansDevanagari-Regular.ttf"),
+        FontFace(_NOTO / "NotoSansDevanagari-Bold.ttf"),
+    ),
+    (FontFace(_LOHIT / "lohit-devanagari/Lohit-Devanagari.ttf"),) * 2,
 ]
 
 
@@ -97,14 +109,25 @@ def _first_family(candidates) -> tuple[FontFace, FontFace] | None:
 
 
 @functools.cache
-def _fonts() -> tuple[tuple[FontFace, FontFace] | None, tuple[FontFace, FontFace] | None]:
-    """The body family and the CJK fallback family, each (regular, bold), or None."""
-    return _first_family(FONT_CANDIDATES), _first_family(CJK_CANDIDATES)
+def _fonts() -> tuple[tuple[FontFace, FontFace] | None, ...]:
+    """The body family and the CJK and Devanagari fallbacks, each (regular, bold) or None."""
+    candidates = (FONT_CANDIDATES, CJK_CANDIDATES, DEVANAGARI_CANDIDATES)
+    return tuple(_first_family(family) for family in candidates)
+
+
+def _cjk_cut(family: tuple[FontFace, FontFace]) -> tuple[FontFace, FontFace]:
+    """The family in the cut of the active language (Korean unless Japanese/Chinese)."""
+    index = CJK_CUTS.get(translation.get_language() or "", 1)
+    return tuple(FontFace(face.path, index) for face in family)
 
 
 def _needs_cjk(texts) -> bool:
     """Loading the CJK font costs ~0.5 s, so only documents that need it do."""
     return any(ord(ch) >= 0x2E80 for text in texts for ch in text or "")
+
+
+def _needs_devanagari(texts) -> bool:
+    return any(0x0900 <= ord(ch) <= 0x097F for text in texts for ch in text or "")
 
 
 class _Document(FPDF):
@@ -113,14 +136,22 @@ class _Document(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(title)
         self.set_creator("Customer Hub")
-        body, cjk = _fonts()
+        body, cjk, devanagari = _fonts()
         self.unicode = body is not None
         if self.unicode:
             self._add_family("Body", body)
-            if cjk is not None and _needs_cjk([title, *texts]):  # the title is translated
-                self._add_family("CJK", cjk)
-                # exact_match: bold text falls back to the bold CJK face, regular to regular.
-                self.set_fallback_fonts(["CJK"], exact_match=True)
+            fallbacks = []
+            texts = [title, *texts]  # the title is translated: it says which scripts
+            if devanagari is not None and _needs_devanagari(texts):
+                self._add_family("Devanagari", devanagari)
+                fallbacks.append("Devanagari")
+                self.set_text_shaping(True)
+            if cjk is not None and _needs_cjk(texts):
+                self._add_family("CJK", _cjk_cut(cjk))
+                fallbacks.append("CJK")
+            if fallbacks:
+                # exact_match: bold text falls back to a bold face, regular to regular.
+                self.set_fallback_fonts(fallbacks, exact_match=True)
             self.family = "Body"
         else:
             self.family = "Helvetica"
@@ -196,10 +227,26 @@ class _Document(FPDF):
         self.ln()
         self.font(10)
         for row in rows:
-            for text, width in zip(row, widths, strict=True):
-                self.cell(width, 7, self.text_safe(text), border="B")
-            self.ln()
+            self.table_row([self.text_safe(text) for text in row], widths)
         self.ln(2)
+
+    def table_row(self, texts: list[str], widths: list[float]) -> None:
+        """Cells wrap rather than run into the next column; the tallest sets the row."""
+        lines = [
+            self.multi_cell(width, 5, text, align="L", dry_run=True, output="LINES")
+            for text, width in zip(texts, widths, strict=True)
+        ]
+        height = max(7, 5 * max(len(cell) for cell in lines) + 2)  # mm
+        if self.will_page_break(height):
+            self.add_page()
+        top, x = self.get_y(), self.l_margin
+        for text, width, cell in zip(texts, widths, lines, strict=True):
+            self.set_xy(x, top)
+            line_height = height / max(1, len(cell))  # one line: centred in the row
+            self.multi_cell(width, line_height, text, align="L", new_x="RIGHT", new_y="TOP")
+            x += width
+        self.line(self.l_margin, top + height, x, top + height)
+        self.set_xy(self.l_margin, top + height)
 
     def totals(self, rows: list[tuple[str, str]], *, bold_last: bool = True) -> None:
         for i, (label, value) in enumerate(rows):

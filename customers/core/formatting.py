@@ -1,21 +1,28 @@
 """How IDs, times and people look on a page: UTC dates, short IDs, avatar colours.
 
 Plain functions, so tables and templates (through the `hub` tags) format alike.
+Dates are written by Babel in the active language's own pattern (CLDR's "yMMMd"
+skeleton: "Nov 26, 2026", "2026년 11월 26일", "2026年11月26日", "26. Nov. 2026",
+"26 नव॰ 2026"), so every portal language reads its dates the way its readers do.
 """
 
 import datetime as dt
 import hashlib
 
-from django.utils import formats
-from django.utils.translation import gettext as _
+from babel.dates import format_skeleton, format_time
+
+from customers.core.money import user_locale
 
 
 def utc(value) -> str:
-    """A timestamp as people read it, always in UTC (the column says so)."""
+    """A timestamp as people read it, always in UTC (the column says so):
+    "Nov 26, 2026 · 07:08", "2026년 11월 26일 · 07:08"."""
     if not value:
         return ""
-    # Translators: a Django date format for dates with times, e.g. "Nov 26, 2026 · 07:08".
-    return formats.date_format(value.astimezone(dt.UTC), _("M j, Y · H:i"))
+    value = value.astimezone(dt.UTC)
+    locale = user_locale()
+    day = format_skeleton("yMMMd", value, locale=locale)
+    return f"{day} · {format_time(value, 'HH:mm', locale=locale)}"
 
 
 def utc_date(value) -> str:
@@ -24,9 +31,8 @@ def utc_date(value) -> str:
     if not value:
         return ""
     if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.UTC)
-    # Translators: a Django date format for dates without times, e.g. "Nov 26, 2026".
-    return formats.date_format(value, _("M j, Y"))
+        value = value.astimezone(dt.UTC).date()
+    return format_skeleton("yMMMd", value, locale=user_locale())
 
 
 def utc_iso(value) -> str:

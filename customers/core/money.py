@@ -24,7 +24,19 @@ from django.utils.translation import gettext_lazy as _
 # The locale whose grouping suits each currency when shown in English.
 _CURRENCY_LOCALES = {"INR": "en_IN", "KRW": "ko_KR", "EUR": "en_IE", "GBP": "en_GB"}
 MAX_MINOR_UNITS = 2**63 - 1
-_DEFAULT_TERRITORY = {"en": "US", "ko": "KR", "de": "DE", "fr": "FR", "ja": "JP"}
+# Where each language is read when its tag names no country ("zh-hans" -> zh_Hans_CN).
+_DEFAULT_TERRITORY = {
+    "en": "US",
+    "ko": "KR",
+    "de": "DE",
+    "fr": "FR",
+    "ja": "JP",
+    "zh": "CN",
+    "hi": "IN",
+    "es": "ES",
+    "pt": "BR",
+    "id": "ID",
+}
 
 
 def minor_digits(currency: str) -> int:
@@ -43,7 +55,9 @@ def user_locale() -> Locale:
     except (ValueError, UnknownLocaleError):
         locale = Locale.parse("en_US")
     if not locale.territory:
-        locale = Locale.parse(f"{locale.language}_{_DEFAULT_TERRITORY.get(locale.language, 'US')}")
+        territory = _DEFAULT_TERRITORY.get(locale.language, "US")
+        script = f"_{locale.script}" if locale.script else ""
+        locale = Locale.parse(f"{locale.language}{script}_{territory}")
     return locale
 
 
@@ -119,14 +133,18 @@ def parse_amount(raw: str, currency: str, *, locale: Locale | None = None) -> in
     return minor
 
 
-def _babel_locale(currency: str) -> str:
+def _babel_locale(currency: str) -> Locale | str:
+    """English is written with the grouping the currency's country uses (₹1,23,456.00);
+    every other language its own way ("1.234,50 $" in German, "US$1,234.50" in Korean)."""
     language = translation.get_language() or "en"
-    if language.startswith("ko"):
-        return "ko_KR"
-    return _CURRENCY_LOCALES.get(currency.upper(), "en_US")
+    if language.startswith("en"):
+        return _CURRENCY_LOCALES.get(currency.upper(), "en_US")
+    return user_locale()
 
 
 def format_money(amount: int, currency: str) -> str:
+    """`format_money(1250, "USD")`: "$12.50" in English, "12,50 $" in German,
+    "US$12.50" in Korean — in the active language, by Babel."""
     return format_currency(
         to_decimal(amount, currency), currency.upper(), locale=_babel_locale(currency)
     )

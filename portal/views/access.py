@@ -1,16 +1,20 @@
 """Getting into the portal: invite and sign-in links, the business's static login
 page, signing out, and the business's brand stylesheet and logo."""
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from customers.core.locales import shipped_language
 from customers.core.ratelimit import client_ip
 from customers.models import Business, BusinessLogo
-from portal import services
-from portal.auth import clear_login_cookie, set_login_cookie
+from portal import languages, services
+from portal.auth import COOKIE, clear_login_cookie, set_login_cookie
 from portal.errors import PortalLinkInvalid, RateLimited
 from portal.forms import MagicLinkForm
 from portal.models import PortalLink, PortalSettings, token_hash
@@ -30,7 +34,9 @@ def open_link(request, token):
     (a POST), so that mail scanners that fetch links do not use them up.
     """
     link = (
-        PortalLink.objects.select_related("business").filter(token_hash=token_hash(token)).first()
+        PortalLink.objects.select_related("business", "customer")
+        .filter(token_hash=token_hash(token))
+        .first()
     )
     usable = link is not None and link.status == "active"
     if not usable:
@@ -41,6 +47,7 @@ def open_link(request, token):
             status=410 if link else 404,
         )
         return no_referrer(response)
+    languages.activate(request, link.customer)
     if link.kind == PortalLink.Kind.MAGIC and request.method != "POST":
         # Branded like the portal it opens: the merchant's logo, name and colour.
         context = {
@@ -77,6 +84,7 @@ def login_page(request, business_id):
                 business=business,
                 email=form.cleaned_data["email"],
                 client_ip=client_ip(request),
+                language=request.LANGUAGE_CODE,
             )
         except RateLimited as exc:
             retry_after = exc.retry_after
@@ -146,4 +154,28 @@ def logo(request, business_id):
     response = HttpResponse(bytes(found.image), content_type=found.content_type)
     response["Cache-Control"] = "public, max-age=300"
     response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@require_POST
+def language(request):
+    """The portal's language switch. The choice is kept on this browser (a cookie under
+    /portal/) and, for a signed-in customer, as their `preferred_locale` when the API
+    has a code for the language; then back to the page it was made on."""
+    next_url = request.POST.get("next", "")
+    if not (
+        next_url.startswith(languages.COOKIE_PATH)
+        and next_url.isprintable()
+        and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
+    ):
+        next_url = reverse("portal:home")
+    response = redirect(next_url)
+    language = shipped_language(request.POST.get("language"))
+    if language is None:
+        messages.error(request, _("That language is not available in the portal."))
+        return response
+    languages.remember_choice(response, language)
+    login, _named = services.portal_login_resolve(request.COOKIES.get(COOKIE))
+    if login is not None:
+        services.portal_language_set(customer=login.customer, language=language)
     return response

@@ -209,7 +209,9 @@ def profile(request):
     if email_form.is_bound and email_form.is_valid():
         new_email = email_form.cleaned_data["new_email"]
         try:
-            services.email_change_request(customer=customer, new_email=new_email)
+            services.email_change_request(
+                customer=customer, new_email=new_email, language=request.LANGUAGE_CODE
+            )
         except RateLimited as exc:
             minutes = max(1, -(-exc.retry_after // 60))
             email_form.add_error(

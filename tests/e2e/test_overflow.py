@@ -59,6 +59,45 @@ def test_no_page_is_wider_than_the_screen(live_server, browser, seeded, language
     assert wide == {}, f"wider than {width} px: {wide}"
 
 
+# The portal's other languages, as a phone's browser asks for them.
+PORTAL_LOCALES = {
+    "ja": "ja-JP",
+    "zh-hans": "zh-CN",
+    "hi": "hi-IN",
+    "es": "es-ES",
+    "fr": "fr-FR",
+    "de": "de-DE",
+    "pt-br": "pt-BR",
+    "id": "id-ID",
+}
+
+
+@pytest.mark.parametrize("language", PORTAL_LOCALES)
+def test_no_portal_page_is_wider_than_a_phone_in_any_portal_language(
+    live_server, browser, seeded, language
+):
+    """German's long words and Hindi's taller script fit at 390 px, the language switch's
+    menu too."""
+    _owner, paths = seeded
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale=PORTAL_LOCALES[language]
+    )
+    page = context.new_page()
+    page.goto(live_server.url + paths["portal_link"])
+    assert page.locator("html").get_attribute("lang") == language
+    wide = {}
+    for path in paths["portal"]:
+        page.goto(live_server.url + path)
+        if (measured := too_wide(page, 390)) is not None:
+            wide[path] = measured
+    page.goto(live_server.url + "/portal/")
+    page.locator(".portal-lang summary").click()
+    menu = page.locator(".portal-lang-menu").bounding_box()
+    context.close()
+    assert wide == {}, f"wider than 390 px in {language}: {wide}"
+    assert menu["x"] >= 0 and menu["x"] + menu["width"] <= 390
+
+
 def test_phone_menu_opens_the_navigation(live_server, browser, seeded):
     owner, _paths = seeded
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")

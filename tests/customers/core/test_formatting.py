@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from django.utils import translation
 
 from customers.core.formatting import utc, utc_date
@@ -14,3 +15,23 @@ def test_one_date_formatter_per_language():
     with translation.override("ko"):
         assert utc_date(moment) == "2026년 12월 1일" == utc_date(moment.date())
         assert utc(moment) == "2026년 12월 1일 · 09:05"
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "moment"),
+    [
+        ("ja", "2026年12月1日", "2026年12月1日 · 09:05"),
+        ("zh-hans", "2026年12月1日", "2026年12月1日 · 09:05"),
+        ("hi", "1 दिस॰ 2026", "1 दिस॰ 2026 · 09:05"),
+        ("es", "1 dic 2026", "1 dic 2026 · 09:05"),
+        ("fr", "1 déc. 2026", "1 déc. 2026 · 09:05"),
+        ("de", "1. Dez. 2026", "1. Dez. 2026 · 09:05"),
+        ("pt-br", "1 de dez. de 2026", "1 de dez. de 2026 · 09:05"),
+        ("id", "1 Des 2026", "1 Des 2026 · 09:05"),
+    ],
+)
+def test_each_portal_language_writes_dates_its_own_way(language, day, moment):
+    """Babel's CLDR patterns: day-month order, month names and particles per language."""
+    value = dt.datetime(2026, 12, 1, 9, 5, tzinfo=dt.UTC)
+    with translation.override(language):
+        assert (utc_date(value), utc(value)) == (day, moment)

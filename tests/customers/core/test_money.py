@@ -76,3 +76,23 @@ def test_the_ambiguity_message_shows_how_to_write_it():
         assert parse_amount("12.50", "USD") == 1250
         with pytest.raises(ValidationError):
             parse_amount("12,50", "USD")
+
+
+@pytest.mark.parametrize(
+    ("language", "usd", "inr"),
+    [
+        ("ja", "$1,234.50", "₹123,456.00"),
+        ("zh-hans", "US$1,234.50", "₹123,456.00"),
+        ("hi", "$1,234.50", "₹1,23,456.00"),
+        ("es", "1.234,50\xa0US$", "123.456,00\xa0INR"),
+        ("fr", "1\u202f234,50\xa0$US", "123\u202f456,00\xa0₹"),
+        ("de", "1.234,50\xa0$", "123.456,00\xa0₹"),
+        ("pt-br", "US$\xa01.234,50", "₹\xa0123.456,00"),
+        ("id", "US$1.234,50", "Rs123.456,00"),
+    ],
+)
+def test_each_portal_language_writes_money_its_own_way(language, usd, inr):
+    """Separators, symbol and its side as Babel (CLDR) has them for the language; Hindi
+    groups by lakh."""
+    with translation.override(language):
+        assert (format_money(123450, "USD"), format_money(12345600, "INR")) == (usd, inr)

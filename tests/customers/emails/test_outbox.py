@@ -122,8 +122,8 @@ def test_the_login_page_does_the_same_work_for_known_and_unknown_addresses(
         unknown = client.post(url, {"email": "nobody@example.com"})
     assert known.status_code == unknown.status_code == 302
     assert [c.kwargs["args"] for c in enqueued.call_args_list] == [
-        (business.pk, customer.email),
-        (business.pk, "nobody@example.com"),
+        (business.pk, customer.email, "en"),  # the login page's language
+        (business.pk, "nobody@example.com", "en"),
     ]
     assert not EmailLog.objects.exists()  # the request itself looked nothing up
 

@@ -223,9 +223,9 @@ def test_query_count_of_billing_does_not_grow(
 
 
 def test_korean_portal(portal_client):
-    portal_client.post(reverse("set_language"), {"language": "ko", "next": "/portal/"})
+    portal_client.post(reverse("portal:language"), {"language": "ko", "next": "/portal/"})
     html = portal_client.get(reverse("portal:home")).content.decode()
-    assert 'lang="ko"' in html
+    assert '<html lang="ko">' in html and "결제 내역" in html
 
 
 @pytest.mark.parametrize("status", ["failed", "processing", "cancelled"])
