@@ -294,6 +294,7 @@ CELERY_IMPORTS = (
     "customers.emails.tasks",
     "customers.billing.tasks",
     "customers.reports.tasks",
+    "customers.bulk.tasks",
     "portal.tasks",
     "customers.webhooks.tasks",
 )

@@ -3,11 +3,12 @@
 import django_tables2 as tables
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.formatting import avatar_hue, short_id, utc, utc_iso
 from customers.models import Customer
+from customers.notes.selectors import tags_of
 
 DEFAULT_SORT = "-created_at"  # newest first, then the newest ID (see customers.listing)
 
@@ -42,6 +43,7 @@ class CustomerTable(tables.Table):
         orderable=False,
     )
 
+    tags = tables.Column(verbose_name=_("Tags"), orderable=False, empty_values=())
     invite = tables.Column(
         verbose_name=_("Invite"),
         orderable=False,
@@ -88,6 +90,14 @@ class CustomerTable(tables.Table):
         return format_html('<time datetime="{}">{}</time>', utc_iso(value), utc(value))
 
     render_updated_at = render_created_at
+
+    def render_tags(self, record):
+        # The view prefetches them (customers.notes.selectors.with_tags): no query per row.
+        return format_html_join(
+            " ",
+            '<span class="tag-chip tag-{}">{}</span>',
+            ((tag.color, tag.name) for tag in tags_of(record)),
+        ) or format_html('<span class="muted">{}</span>', "—")
 
     def render_invite(self, record):
         url = reverse("customer_invite", args=[record.pk])

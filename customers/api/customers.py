@@ -25,6 +25,7 @@ from customers.api.common import (
 )
 from customers.listing import CustomerList
 from customers.models import Customer
+from customers.notes.selectors import tags_of, with_tags
 
 router = Router(tags=["Customers"])
 
@@ -40,6 +41,14 @@ class CustomerOut(Out):
     preferred_locale: str | None = Field(None, description="null means English e-mails.")
     blocked_at: dt.datetime | None = Field(None, description="Always null: no blocklist.")
     blocklist_entry_id: str | None = Field(None, description="Always null: no blocklist.")
+    tags: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Extension (not in Dodo's API): the names of the customer's tags, "
+            "alphabetical. Read-only; tags are managed in the dashboard."
+        ),
+        examples=[["vip", "wholesale"]],
+    )
 
 
 class CustomerListOut(Out):
@@ -102,6 +111,7 @@ def customer_out(customer) -> dict:
         "preferred_locale": customer.preferred_locale or None,
         "blocked_at": None,
         "blocklist_entry_id": None,
+        "tags": [tag.name for tag in tags_of(customer)],
     }
 
 
@@ -132,7 +142,9 @@ def create_customer(request, payload: CustomerCreateIn):
 def list_customers(request, filters: Query[CustomerFilters]):
     """Customers, newest first. `email` is an exact, case-insensitive match."""
     customers = CustomerList(business=request.auth.business_id, filters=filters)
-    items = page(customers.ordered(), page_number=filters.page_number, page_size=filters.page_size)
+    items = page(
+        with_tags(customers.ordered()), page_number=filters.page_number, page_size=filters.page_size
+    )
     return {"items": [customer_out(c) for c in items]}
 
 

@@ -16,6 +16,7 @@ Definitions (also in the report page's help text):
 - active subscriptions: subscriptions whose status is `active`.
 - wallet balance (per currency): the wallet's current balance, 0 without one.
 - portal last visit: the latest `last_seen_at` of the customer's portal logins.
+- tags: the customer's tag names, alphabetical, comma-separated.
 
 Money is in integer minor units of the currency, as everywhere else. Several
 figures from one table come from one probe: `payment_figures`, `spend_figures`
@@ -65,6 +66,40 @@ def portal_last_visit_at():
         .values("last")
     )
     return Subquery(latest, output_field=models.DateTimeField())
+
+
+class TagNames(models.Func):
+    """The customer's tag names, alphabetical, joined with ", " (NULL without tags):
+    one probe of CustomerTag's unique (business, customer, tag) index per customer.
+    Written out because the ordered aggregate is spelt differently per database."""
+
+    output_field = TextField()
+    POSTGRESQL = (
+        "(SELECT STRING_AGG(t.name, ', ' ORDER BY t.name) FROM customers_customertag ct"
+        " JOIN customers_tag t ON t.id = ct.tag_id"
+        " WHERE ct.business_id = {business} AND ct.customer_id = {customer})"
+    )
+    SQLITE = (
+        "(SELECT GROUP_CONCAT(name, ', ') FROM (SELECT t.name FROM customers_customertag ct"
+        " JOIN customers_tag t ON t.id = ct.tag_id"
+        " WHERE ct.business_id = {business} AND ct.customer_id = {customer} ORDER BY t.name))"
+    )
+
+    def _sql(self, compiler, template):
+        (business, b_params), (customer, c_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return template.format(business=business, customer=customer), (*b_params, *c_params)
+
+    def as_sql(self, compiler, connection, **extra):
+        return self._sql(compiler, self.SQLITE)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self._sql(compiler, self.POSTGRESQL)
+
+
+def tag_names():
+    return TagNames(F("business"), F("pk"))
 
 
 # Bundles: several figures from one table in one probe (JSON object or NULL).
@@ -130,6 +165,7 @@ def column_sources(currencies: tuple[str, ...]) -> dict[str, Callable]:
         "wal": lambda: wallet_figures(currencies),
         "subs": active_subscriptions,
         "visit": portal_last_visit_at,
+        "tags": tag_names,
         # The database's own JSON text: no parse and re-encode per row.
         "metadata_text": lambda: Cast(F("metadata"), TextField()),
     }
@@ -161,8 +197,13 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     columns = [
         ReportColumn(name, table[name].verbose_name, kinds.get(name, "user_text"), sources=(name,))
         for name in table
-        if name not in (*CustomerTable.editor_columns, "metadata")
+        if name not in (*CustomerTable.editor_columns, "metadata", "tags")
     ]
+    columns.append(
+        ReportColumn(
+            "tags", table["tags"].verbose_name, "user_text", computed=True, sources=("tags",)
+        )
+    )
     columns.append(
         ReportColumn("metadata", table["metadata"].verbose_name, "json", sources=("metadata_text",))
     )
