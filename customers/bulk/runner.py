@@ -1,7 +1,7 @@
 """Running a bulk job: walk its selection in keyset batches, one transaction each.
 
-Each batch locks the job row, reads its cursor, takes the next `BATCH_SIZE`
-customers after it in `(created_at, id)` order (the `(business, created_at, id)`
+Each batch locks the job row, reads its cursor, takes the next batch of
+customers after it (`BULK_BATCH_SIZE`) in `(created_at, id)` order (the `(business, created_at, id)`
 index), applies the action and moves the cursor, all in one transaction: a batch
 is done once, whichever worker (or a retry) runs it, and a crash loses at most the
 batch in flight, which the next run does again from the committed cursor.
@@ -9,6 +9,7 @@ batch in flight, which the next run does again from the committed cursor.
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -19,7 +20,6 @@ from customers.bulk.actions import ACTIONS
 from customers.listing import CustomerList
 from customers.models import BulkJob, Customer
 
-BATCH_SIZE = 500
 CURSOR_SEPARATOR = "|"
 
 
@@ -62,7 +62,7 @@ def bulk_job_run_batch(*, job_id: str) -> bool:
         batch = list(
             _after(selection(job), job.cursor)
             .order_by("created_at", "pk")
-            .values_list("pk", "created_at")[:BATCH_SIZE]
+            .values_list("pk", "created_at")[: settings.BULK_BATCH_SIZE]
         )
         if not batch:
             job.status = BulkJob.Status.SUCCEEDED

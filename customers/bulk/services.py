@@ -15,6 +15,7 @@ from customers.bulk.runner import bulk_job_run
 from customers.bulk.tasks import bulk_job_run_task
 from customers.core.errors import DomainError
 from customers.core.tasks import enqueue_on_commit
+from customers.filters import CUSTOMER_ID
 from customers.models import BulkJob, Business, Customer, Tag
 
 BULK_IDS_MAX = 500
@@ -43,6 +44,8 @@ def bulk_job_create(
     if action in TAG_ACTIONS and (tag is None or tag.business_id != business.pk):
         raise InvalidSelection(_("Choose a tag."))
     ids = list(dict.fromkeys(customer_ids or []))
+    if not all(CUSTOMER_ID.fullmatch(pk) for pk in ids):
+        raise InvalidSelection(_("Some selected customers were not found."))
     if len(ids) > BULK_IDS_MAX:
         raise InvalidSelection(
             _("Select at most %(max)s customers, or all that match the filter.")

@@ -1,6 +1,8 @@
 """The customer table's bulk bar: start an action on the ticked rows (or every match),
 then follow its progress."""
 
+import re
+
 from django.contrib import messages
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +16,7 @@ from customers.core.htmx import render_page
 from customers.filters import IDS_MAX
 from customers.models import BulkJob, Tag
 
+TAG_ID = re.compile(r"tag_[0-9A-Za-z]{25}")
 EXPORT_ACTIONS = {"export_csv": "customers:export_csv", "export_xlsx": "customers:export_xlsx"}
 
 
@@ -68,7 +71,8 @@ def _bulk_change(request):
         return _bad(request, _("Select some customers first."))
     tag = None
     if tag_id := request.POST.get("tag"):
-        tag = Tag.objects.for_business(request.business).filter(pk=tag_id[:40]).first()
+        tags = Tag.objects.for_business(request.business)
+        tag = tags.filter(pk=tag_id).first() if TAG_ID.fullmatch(tag_id) else None
         if tag is None:
             return _bad(request, _("Choose one of your tags."))
     try:

@@ -180,7 +180,7 @@ class Migration(migrations.Migration):
                 ("total", models.PositiveBigIntegerField(default=0)),
                 ("done", models.PositiveBigIntegerField(default=0)),
                 ("changed", models.PositiveBigIntegerField(default=0)),
-                ("cursor", models.CharField(blank=True, max_length=40)),
+                ("cursor", models.CharField(blank=True, max_length=80)),
                 ("attempts", models.PositiveSmallIntegerField(default=0)),
                 ("error", models.CharField(blank=True, max_length=500)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),

@@ -49,7 +49,8 @@ class BulkJob(models.Model):
     total = models.PositiveBigIntegerField(default=0)  # customers selected (0: not counted yet)
     done = models.PositiveBigIntegerField(default=0)  # customers processed so far
     changed = models.PositiveBigIntegerField(default=0)  # of which changed (tag added, …)
-    cursor = models.CharField(max_length=40, blank=True)  # the last customer ID processed
+    # Where the walk is: "<created_at ISO>|<customer ID>" of the last customer processed.
+    cursor = models.CharField(max_length=80, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -167,7 +167,7 @@
     rows.forEach(function (box) { if (box.checked) ticked += 1; box.disabled = all.checked; });
     var count = form.querySelector("[data-bulk-count]");
     count.textContent = all.checked ? all.parentNode.textContent.trim()
-      : ticked ? count.getAttribute("data-some").replace("%(n)s", ticked) : count.getAttribute("data-none");
+      : ticked ? count.getAttribute("data-some").replace("{n}", ticked) : count.getAttribute("data-none");
     var action = form.querySelector("[data-bulk-action]");
     var tag = form.querySelector("[data-bulk-tag]");
     if (tag) tag.hidden = action.value.indexOf("tag_") !== 0;
@@ -184,5 +184,10 @@
     if (event.target.closest(".col-select")) event.stopPropagation();
   }, true);
   document.addEventListener("DOMContentLoaded", bulkRefresh);
+  // Forms that delete something ask first: <form data-confirm="Delete …?">.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
   document.addEventListener("htmx:afterSwap", bulkRefresh);
 })();

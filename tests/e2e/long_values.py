@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from customers.accounts.api_keys import api_key_create
 from customers.audit import Actor
 from customers.billing import refunds
-from customers.models import Payment, Product
+from customers.models import BulkJob, Payment, Product
+from customers.notes.services import customer_tags_add, note_create, tag_create
 from customers.services import customer_create
 from portal.services import portal_session_create
 from wallets.services import ledger_post
@@ -59,6 +60,13 @@ def seed_long_values(business, user) -> dict:
     )
     api_key_create(business=business, name=LONG_WORD[:100], actor=actor, created_by=user)
     _link, portal_url = portal_session_create(customer=customer, actor=Actor.system())
+    for name, color in (("Wholesale partner (EU)", "teal"), (LONG_WORD[:40], "purple")):
+        tag = tag_create(business=business, actor=actor, name=name, color=color)
+        customer_tags_add(tag=tag, customer_ids=[customer.pk], actor=actor)
+    note = note_create(customer=customer, author=user, body=LONG_WORD + " " + LONG_REASON[:2000])
+    job = BulkJob.objects.create(
+        business=business, requested_by=user, action="tag_add", tag=tag, total=1200, done=450
+    )
     base = f"/customers/{customer.pk}/"
     return {
         "customer": customer,
@@ -77,6 +85,11 @@ def seed_long_values(business, user) -> dict:
             f"{base}payments/{payment.pk}/refund/",
             "/settings/api-keys/",
             "/settings/portal/",
+            "/settings/tags/",
+            "/customers/?columns=name,email,tags,invite",
+            f"{base}notes/{note.pk}/",
+            f"/customers/bulk/{job.pk}/",
+            "/customers/search/?q=pay_0000000000000000000000000",
         ],
         "portal_link": urlsplit(portal_url).path,
         "portal": [

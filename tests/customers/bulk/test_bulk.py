@@ -38,9 +38,9 @@ def test_ticked_rows_get_the_tag_at_once_with_an_event_each(owner_client, busine
 
 
 def test_all_matching_runs_as_a_job_in_batches(
-    owner_client, business, monkeypatch, django_capture_on_commit_callbacks
+    owner_client, business, settings, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("customers.bulk.runner.BATCH_SIZE", 4)
+    settings.BULK_BATCH_SIZE = 4
     tag = make_tag(business)
     CustomerFactory.create_batch(9, business=business, name="Match Me")
     CustomerFactory.create_batch(2, business=business, name="Other")
