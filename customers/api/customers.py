@@ -25,7 +25,7 @@ from customers.api.common import (
 )
 from customers.listing import CustomerList
 from customers.models import Customer
-from customers.notes.selectors import tags_of, with_tags
+from customers.notes.selectors import tag_names_of, with_tag_names
 
 router = Router(tags=["Customers"])
 
@@ -111,7 +111,7 @@ def customer_out(customer) -> dict:
         "preferred_locale": customer.preferred_locale or None,
         "blocked_at": None,
         "blocklist_entry_id": None,
-        "tags": [tag.name for tag in tags_of(customer)],
+        "tags": tag_names_of(customer),
     }
 
 
@@ -143,14 +143,16 @@ def list_customers(request, filters: Query[CustomerFilters]):
     """Customers, newest first. `email` is an exact, case-insensitive match."""
     customers = CustomerList(business=request.auth.business_id, filters=filters)
     items = page(
-        with_tags(customers.ordered()), page_number=filters.page_number, page_size=filters.page_size
+        with_tag_names(customers.ordered()),
+        page_number=filters.page_number,
+        page_size=filters.page_size,
     )
     return {"items": [customer_out(c) for c in items]}
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
 def get_customer(request, customer_id: str):
-    return customer_out(get_scoped(_customers(request), customer_id))
+    return customer_out(get_scoped(with_tag_names(_customers(request)), customer_id))
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})

@@ -1,10 +1,72 @@
 """Reads of notes and tags for the details page, the table, the API and reports."""
 
-from django.db.models import Prefetch, QuerySet
+import json
+
+from django.db import models
+from django.db.models import F, Prefetch, QuerySet, TextField
 
 from customers.models import Business, Customer, CustomerTag, Note, Tag
 
 NOTES_SHOWN = 50
+
+
+class TagNames(models.Func):
+    """The customer's tag names, alphabetical, joined with ", " (NULL without tags):
+    one probe of CustomerTag's unique (business, customer, tag) index per customer.
+    Written out because the ordered aggregate is spelt differently per database."""
+
+    output_field = TextField()
+    POSTGRESQL = (
+        "(SELECT STRING_AGG(t.name, ', ' ORDER BY t.name) FROM customers_customertag ct"
+        " JOIN customers_tag t ON t.id = ct.tag_id"
+        " WHERE ct.business_id = {business} AND ct.customer_id = {customer})"
+    )
+    SQLITE = (
+        "(SELECT GROUP_CONCAT(name, ', ') FROM (SELECT t.name FROM customers_customertag ct"
+        " JOIN customers_tag t ON t.id = ct.tag_id"
+        " WHERE ct.business_id = {business} AND ct.customer_id = {customer} ORDER BY t.name))"
+    )
+
+    def _sql(self, compiler, template):
+        (business, b_params), (customer, c_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return template.format(business=business, customer=customer), (*b_params, *c_params)
+
+    def as_sql(self, compiler, connection, **extra):
+        return self._sql(compiler, self.SQLITE)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self._sql(compiler, self.POSTGRESQL)
+
+
+class TagNamesJson(TagNames):
+    """The same names as a JSON array (text), for the API: `["VIP", "wholesale"]`."""
+
+    POSTGRESQL = (
+        "(SELECT COALESCE(JSON_AGG(t.name ORDER BY t.name), '[]'::json)::text"
+        " FROM customers_customertag ct JOIN customers_tag t ON t.id = ct.tag_id"
+        " WHERE ct.business_id = {business} AND ct.customer_id = {customer})"
+    )
+    SQLITE = (
+        "(SELECT JSON_GROUP_ARRAY(name) FROM (SELECT t.name FROM customers_customertag ct"
+        " JOIN customers_tag t ON t.id = ct.tag_id"
+        " WHERE ct.business_id = {business} AND ct.customer_id = {customer} ORDER BY t.name))"
+    )
+
+
+def with_tag_names(customers: QuerySet) -> QuerySet:
+    """`customers` with their tag names in the same query (`tag_names_json`)."""
+    return customers.annotate(tag_names_json=TagNamesJson(F("business"), F("pk")))
+
+
+def tag_names_of(customer: Customer) -> list[str]:
+    """The customer's tag names, alphabetical: from `with_tag_names`, `with_tags`, or
+    one query."""
+    annotated = getattr(customer, "tag_names_json", None)
+    if annotated is not None:
+        return json.loads(annotated)
+    return [tag.name for tag in tags_of(customer)]
 
 
 def business_tags(business: Business) -> list[Tag]:

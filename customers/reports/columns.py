@@ -36,6 +36,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
 from customers.models import CustomerSpend, Payment, Subscription
+from customers.notes.selectors import TagNames
 from customers.selectors import of_customer
 from customers.tables import CustomerTable
 from portal.models import PortalLogin
@@ -66,36 +67,6 @@ def portal_last_visit_at():
         .values("last")
     )
     return Subquery(latest, output_field=models.DateTimeField())
-
-
-class TagNames(models.Func):
-    """The customer's tag names, alphabetical, joined with ", " (NULL without tags):
-    one probe of CustomerTag's unique (business, customer, tag) index per customer.
-    Written out because the ordered aggregate is spelt differently per database."""
-
-    output_field = TextField()
-    POSTGRESQL = (
-        "(SELECT STRING_AGG(t.name, ', ' ORDER BY t.name) FROM customers_customertag ct"
-        " JOIN customers_tag t ON t.id = ct.tag_id"
-        " WHERE ct.business_id = {business} AND ct.customer_id = {customer})"
-    )
-    SQLITE = (
-        "(SELECT GROUP_CONCAT(name, ', ') FROM (SELECT t.name FROM customers_customertag ct"
-        " JOIN customers_tag t ON t.id = ct.tag_id"
-        " WHERE ct.business_id = {business} AND ct.customer_id = {customer} ORDER BY t.name))"
-    )
-
-    def _sql(self, compiler, template):
-        (business, b_params), (customer, c_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        return template.format(business=business, customer=customer), (*b_params, *c_params)
-
-    def as_sql(self, compiler, connection, **extra):
-        return self._sql(compiler, self.SQLITE)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self._sql(compiler, self.POSTGRESQL)
 
 
 def tag_names():
