@@ -2,10 +2,13 @@
 `GET /api/customers` and `GET /api/customers/{id}`, with no auth, no rate limit, no
 schemas, no validation, no model instances — a plain Django view over values_list()."""
 
+import json
+
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, JsonResponse
 
 from customers.models import Customer
+from customers.notes.selectors import with_tag_names
 
 COLUMNS = [
     "id",
@@ -16,11 +19,12 @@ COLUMNS = [
     "phone_number",
     "metadata",
     "preferred_locale",
+    "tag_names_json",
 ]
 
 
 def _row(values) -> dict:
-    pk, business_id, email, name, created_at, phone, metadata, locale = values
+    pk, business_id, email, name, created_at, phone, metadata, locale, tags = values
     return {
         "customer_id": pk,
         "business_id": business_id,
@@ -32,11 +36,12 @@ def _row(values) -> dict:
         "preferred_locale": locale or None,
         "blocked_at": None,
         "blocklist_entry_id": None,
+        "tags": json.loads(tags),
     }
 
 
 def _fetch(queryset) -> list[tuple]:
-    return list(queryset.values_list(*COLUMNS))
+    return list(with_tag_names(queryset).values_list(*COLUMNS))
 
 
 def floor_customers(request, business_id):
