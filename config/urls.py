@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from config.api import api, not_found
 from customers.accounts import team_views
 from customers.accounts import views as accounts_views
+from customers.notes import views as notes_views
 from customers.webhooks import views as webhook_views
 from portal.urls import merchant_urlpatterns as portal_merchant_urls
 from portal.views import merchant as portal_merchant
@@ -49,6 +50,9 @@ urlpatterns = [
         name="api_key_revoke",
     ),
     *credit_settings_urls,
+    path("settings/tags/", notes_views.tag_list, name="tag_list"),
+    path("settings/tags/<str:tag_id>/", notes_views.tag_edit, name="tag_edit"),
+    path("settings/tags/<str:tag_id>/delete/", notes_views.tag_delete, name="tag_delete"),
     path("settings/webhooks/", webhook_views.webhook_list, name="webhook_list"),
     path(
         "settings/webhooks/<str:endpoint_id>/",

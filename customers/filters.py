@@ -8,6 +8,7 @@ applies the minimum total paid itself, on the kept spend figures.
 """
 
 import datetime as dt
+import re
 
 import django_filters
 from django import forms
@@ -16,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.money import parse_amount
-from customers.models import Customer
+from customers.models import Customer, CustomerTag, Tag
 from customers.selectors import has_active_subscription
 from wallets.selectors import with_wallet_balance
 
@@ -24,6 +25,23 @@ SEARCH_MAX_LENGTH = 100
 # The last day a date filter takes: a day later still fits in a datetime (the end of
 # a range is the next midnight) and a chart bar after it too.
 LAST_DATE = dt.date(9998, 12, 31)
+
+
+# `ids`: customers ticked in the table (exporting a selection), comma-separated.
+IDS_MAX = 500
+CUSTOMER_ID = re.compile(r"cus_[0-9A-Za-z]{25}")
+
+
+def parse_ids(value: str) -> list[str]:
+    """Customer IDs from "cus_…,cus_…"; a malformed one or too many is a ValidationError."""
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if len(ids) > IDS_MAX:
+        raise ValidationError(
+            _("Select at most %(max)s customers."), code="max_ids", params={"max": IDS_MAX}
+        )
+    if not all(CUSTOMER_ID.fullmatch(pk) for pk in ids):
+        raise ValidationError(_("Enter customer IDs separated by commas."), code="ids")
+    return list(dict.fromkeys(ids))
 
 
 def validate_filter_date(value: dt.date) -> None:
@@ -112,6 +130,18 @@ class CustomerFilter(django_filters.FilterSet):
             ]
         ),
     )
+    tag = django_filters.ChoiceFilter(
+        method="filter_tag",
+        label=_("Tag"),
+        empty_label=_("Any"),
+    )
+    ids = django_filters.CharFilter(
+        method="filter_ids",
+        label=_("Selected customers"),
+        max_length=IDS_MAX * 31,
+        validators=[parse_ids],
+        widget=forms.HiddenInput,
+    )
     min_paid = django_filters.CharFilter(
         method="filter_nothing",  # applied by CustomerList, on the kept spend figures
         label=_("Total paid at least"),
@@ -135,6 +165,9 @@ class CustomerFilter(django_filters.FilterSet):
     def __init__(self, data=None, *, business, **kwargs):
         self.business = business
         super().__init__(data, queryset=Customer.objects.for_business(business), **kwargs)
+        # The business's own tags (another business's tag ID is an invalid choice).
+        tags = Tag.objects.for_business(business).order_by("name", "id").values_list("pk", "name")
+        self.form.fields["tag"].choices = list(tags)  # the field adds "Any" first
         # The table's form applies a filter as soon as it changes (hx-trigger
         # "change from:.filter-field"), as search applies as one types.
         for name, field in self.form.fields.items():
@@ -172,6 +205,16 @@ class CustomerFilter(django_filters.FilterSet):
         exists = has_active_subscription()
         return queryset.filter(exists) if value else queryset.exclude(exists)
 
+    def filter_tag(self, queryset, name, value):
+        # Served by CustomerTag's (business, tag, customer) index: the planner may
+        # read the tagged customers and fetch them by key, or probe each customer
+        # along the page's order through the unique (business, customer, tag) one.
+        tagged = CustomerTag.objects.filter(business=self.business, tag_id=value)
+        return queryset.filter(pk__in=tagged.values("customer_id"))
+
+    def filter_ids(self, queryset, name, value):
+        return queryset.filter(pk__in=parse_ids(value))
+
     def filter_nothing(self, queryset, name, value):
         return queryset  # parsed here, applied by customers.listing.CustomerList
 
@@ -186,7 +229,8 @@ class CustomerFilter(django_filters.FilterSet):
     @property
     def active_count(self) -> int:
         """How many filters (besides search) are in use, for the Filters button."""
-        return len([key for key in self.used() if key not in ("q", "min_paid_currency")])
+        used = self.used()
+        return len([key for key in used if key not in ("q", "min_paid_currency", "ids")])
 
     @property
     def is_filtered(self) -> bool:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.core.formatting import avatar_hue, short_id, utc, utc_iso
 from customers.core.money import format_money
 from customers.models import Customer
+from customers.notes.selectors import tags_of
 
 DEFAULT_SORT = "-created_at"  # newest first, then the newest ID (see customers.listing)
 
@@ -65,6 +66,7 @@ class CustomerTable(tables.Table):
         verbose_name=_("Last payment (UTC)"), orderable=False, empty_values=(), accessor="pk"
     )
 
+    tags = tables.Column(verbose_name=_("Tags"), orderable=False, empty_values=())
     invite = tables.Column(
         verbose_name=_("Invite"),
         orderable=False,
@@ -139,6 +141,14 @@ class CustomerTable(tables.Table):
         if isinstance(last, str):  # JSON carries it as text
             last = dt.datetime.fromisoformat(last)
         return self.render_created_at(last)
+
+    def render_tags(self, record):
+        # The view prefetches them (customers.notes.selectors.with_tags): no query per row.
+        return format_html_join(
+            " ",
+            '<span class="tag-chip tag-{}">{}</span>',
+            ((tag.color, tag.name) for tag in tags_of(record)),
+        ) or format_html('<span class="muted">{}</span>', "—")
 
     def render_invite(self, record):
         url = reverse("customer_invite", args=[record.pk])

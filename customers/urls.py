@@ -3,7 +3,9 @@ from django.urls import path
 from customers import views
 from customers.accounts import views as accounts_views
 from customers.billing import views as billing_views
+from customers.bulk import views as bulk_views
 from customers.licenses import views as licenses_views
+from customers.notes import views as notes_views
 from customers.reports import job_views
 from customers.reports import views as report_views
 
@@ -29,8 +31,24 @@ urlpatterns = [
     ),
     path("exports/<str:job_id>/email/", job_views.export_job_email, name="export_job_email"),
     path("switch-business/", accounts_views.business_switch, name="switch_business"),
+    path("search/", views.search, name="search"),
+    path("bulk/", bulk_views.bulk_start, name="bulk"),
+    path("bulk/<str:job_id>/", bulk_views.bulk_job, name="bulk_job"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),
+    path("<str:customer_id>/notes/", notes_views.note_create, name="note_create"),
+    path("<str:customer_id>/notes/<str:note_id>/", notes_views.note_edit, name="note_edit"),
+    path(
+        "<str:customer_id>/notes/<str:note_id>/delete/",
+        notes_views.note_delete,
+        name="note_delete",
+    ),
+    path("<str:customer_id>/tags/", notes_views.customer_tag_add, name="customer_tag_add"),
+    path(
+        "<str:customer_id>/tags/<str:tag_id>/remove/",
+        notes_views.customer_tag_remove,
+        name="customer_tag_remove",
+    ),
     path(
         "<str:customer_id>/payments/<str:payment_id>/",
         billing_views.payment_detail,

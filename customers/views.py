@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,7 +28,9 @@ from customers.forms import (
 from customers.licenses.selectors import license_keys_tab
 from customers.listing import CustomerList, visible_columns
 from customers.models import Event
+from customers.notes.selectors import notes_panel, with_tags
 from customers.reports.columns import with_table_figures
+from customers.search import looks_like_id, object_find, object_url
 from customers.selectors import customer_get, portal_activity
 from customers.tables import CustomerTable
 from wallets.credits.views import credits_tab_context
@@ -47,8 +49,11 @@ def customer_list(request):
         # Pages stop at the count cap; the last one may hold up to a page more.
         paged_to=settings.CUSTOMER_LIST_COUNT_CAP + max(PER_PAGE_CHOICES),
     )
+    rows = customers.ordered()
+    if "tags" in visible:
+        rows = with_tags(rows)
     table = CustomerTable(
-        with_table_figures(customers.ordered(), visible),
+        with_table_figures(rows, visible),
         sequence=[*visible, "..."],
         exclude=hidden,
         order_by=customers.sort or None,
@@ -68,8 +73,27 @@ def customer_list(request):
             for name in [*visible, *hidden]
         ],
         "is_filtered": filterset.is_filtered,
+        "bulk_tags": [choice for choice in filterset.form.fields["tag"].choices if choice[0]],
     }
     return render_page(request, "customers/customer_list.html", "table", context)
+
+
+@business_required
+def search(request):
+    """The top bar: an ID opens its object; other text searches the customer table."""
+    term = request.GET.get("q", "").strip()[:100]
+    if looks_like_id(term):
+        found = object_find(request.business, term)
+        if found is not None:
+            return redirect(object_url(found))
+        context = {
+            "title": _("Nothing found"),
+            "message": _("No object with the ID %(id)s in %(business)s.")
+            % {"id": term, "business": request.business.name},
+        }
+        return render(request, "error.html", context, status=404)
+    url = reverse("customers:list")
+    return HttpResponseRedirect(f"{url}?{urlencode({'q': term})}" if term else url)
 
 
 @business_required
@@ -144,6 +168,7 @@ def customer_detail(request, customer_id):
         events = Event.objects.for_business(request.business).filter(customer_id=customer.pk)
         context["events"] = events.order_by("-created_at")[:10]
         context.update(portal_activity(customer))
+        context.update(notes_panel(customer))
     target = request.htmx.target if request.htmx else None
     fragment = target if target in DETAIL_FRAGMENTS else DETAIL_FRAGMENTS[0]
     return render_page(request, "customers/customer_detail.html", fragment, context)

@@ -27,6 +27,7 @@ from customers.api.common import (
 from customers.core.validation import COUNTRY_CODES
 from customers.listing import CustomerList
 from customers.models import Customer
+from customers.notes.selectors import tag_names_of, with_tag_names
 
 router = Router(tags=["Customers"])
 
@@ -73,6 +74,14 @@ class CustomerOut(Out):
     tax_id: str | None = Field(None, description="Extension: the customer's tax ID.")
     business_name: str | None = Field(
         None, description="Extension: a B2B customer's company; invoices show it with a tax ID."
+    )
+    tags: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Extension (not in Dodo's API): the names of the customer's tags, "
+            "alphabetical. Read-only; tags are managed in the dashboard."
+        ),
+        examples=[["vip", "wholesale"]],
     )
 
 
@@ -153,6 +162,7 @@ def customer_out(customer) -> dict:
         "billing": _billing_out(customer),
         "tax_id": customer.tax_id or None,
         "business_name": customer.business_name or None,
+        "tags": tag_names_of(customer),
     }
 
 
@@ -210,13 +220,17 @@ def create_customer(request, payload: CustomerCreateIn):
 def list_customers(request, filters: Query[CustomerFilters]):
     """Customers, newest first. `email` is an exact, case-insensitive match."""
     customers = CustomerList(business=request.auth.business_id, filters=filters)
-    items = page(customers.ordered(), page_number=filters.page_number, page_size=filters.page_size)
+    items = page(
+        with_tag_names(customers.ordered()),
+        page_number=filters.page_number,
+        page_size=filters.page_size,
+    )
     return {"items": [customer_out(c) for c in items]}
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
 def get_customer(request, customer_id: str):
-    return customer_out(get_scoped(_customers(request), customer_id))
+    return customer_out(get_scoped(with_tag_names(_customers(request)), customer_id))
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})

@@ -20,7 +20,15 @@ from customers.audit import Actor
 from customers.bench.pages import ALL_REQUESTS_P95_MS, FAST_P95_MS, Case, get_ok
 from customers.core.money import to_decimal
 from customers.filters import CustomerFilter
-from customers.models import Business, Customer, CustomerSpend, Membership, Payment
+from customers.models import (
+    Business,
+    Customer,
+    CustomerSpend,
+    CustomerTag,
+    Membership,
+    Payment,
+    Tag,
+)
 from portal.services import portal_session_create
 from wallets.models import Wallet
 from wallets.services import ledger_post
@@ -32,19 +40,46 @@ DEEP_PAGE = 400
 # Filters and the query-string values each case uses (q has its own cases; the
 # currency of min_paid rides with it).
 FILTER_VALUES = {
-    "created_after": lambda today: {"created_after": (today - dt.timedelta(days=30)).isoformat()},
-    "created_before": lambda today: {
+    "created_after": lambda today, biz: {
+        "created_after": (today - dt.timedelta(days=30)).isoformat()
+    },
+    "created_before": lambda today, biz: {
         "created_before": (today - dt.timedelta(days=180)).isoformat()
     },
-    "has_phone": lambda today: {"has_phone": "true"},
-    "has_wallet_balance": lambda today: {"has_wallet_balance": "true"},
-    "has_active_subscription": lambda today: {"has_active_subscription": "true"},
-    "min_paid": lambda today: {
+    "has_phone": lambda today, biz: {"has_phone": "true"},
+    "has_wallet_balance": lambda today, biz: {"has_wallet_balance": "true"},
+    "has_active_subscription": lambda today, biz: {"has_active_subscription": "true"},
+    "tag": lambda today, biz: {"tag": bench_tag(biz)},
+    "ids": lambda today, biz: {"ids": ",".join(newest_ids(biz, 25))},
+    "min_paid": lambda today, biz: {
         "min_paid": "100",
         "min_paid_currency": settings.WALLET_CURRENCIES[0],
     },
 }
 NOT_FILTER_CASES = {"q", "min_paid_currency"}
+BENCH_TAGGED = 2000  # customers the benchmark's tag is on, spread over sign-up dates
+
+
+def bench_tag(biz: Business) -> str:
+    """The benchmark's tag, on BENCH_TAGGED customers taken in e-mail order (so spread
+    over the years): the tag filter's case."""
+    tag, created = Tag.objects.get_or_create(
+        business=biz, name="Benchmark", defaults={"color": "blue"}
+    )
+    if created:
+        ids = (
+            Customer.objects.for_business(biz).order_by("email", "id").values_list("pk", flat=True)
+        )
+        CustomerTag.objects.bulk_create(
+            [CustomerTag(business=biz, customer_id=pk, tag=tag) for pk in ids[:BENCH_TAGGED]],
+            ignore_conflicts=True,
+        )
+    return tag.pk
+
+
+def newest_ids(biz: Business, count: int) -> list[str]:
+    customers = Customer.objects.for_business(biz).order_by("-created_at", "-id")
+    return list(customers.values_list("pk", flat=True)[:count])
 
 
 def case_names() -> list[str]:
@@ -150,7 +185,8 @@ def cases(biz: Business) -> list[Case]:
         page(f"list page {DEEP_PAGE}", "/customers/", {"page": DEEP_PAGE, "per_page": 25}),
     ]
     cases += [
-        page(f"filter {name}", "/customers/", FILTER_VALUES[name](today)) for name in filter_names()
+        page(f"filter {name}", "/customers/", FILTER_VALUES[name](today, biz))
+        for name in filter_names()
     ]
     top = {"min_paid": top_spend(biz), "min_paid_currency": settings.WALLET_CURRENCIES[0]}
     cases += [

@@ -2,10 +2,13 @@
 `GET /api/customers` and `GET /api/customers/{id}`, with no auth, no rate limit, no
 schemas, no validation, no model instances — a plain Django view over values_list()."""
 
+import json
+
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, JsonResponse
 
 from customers.models import Customer
+from customers.notes.selectors import with_tag_names
 
 COLUMNS = [
     "id",
@@ -23,11 +26,12 @@ COLUMNS = [
     "billing_zipcode",
     "tax_id",
     "business_name",
+    "tag_names_json",
 ]
 
 
 def _row(values) -> dict:
-    pk, business_id, email, name, created_at, phone, metadata, locale, *billing = values
+    pk, business_id, email, name, created_at, phone, metadata, locale, tags, *billing = values
     country, street, city, state, zipcode, tax_id, business_name = billing
     address = {
         "country": country,
@@ -50,11 +54,12 @@ def _row(values) -> dict:
         "billing": address if country else None,
         "tax_id": tax_id or None,
         "business_name": business_name or None,
+        "tags": json.loads(tags),
     }
 
 
 def _fetch(queryset) -> list[tuple]:
-    return list(queryset.values_list(*COLUMNS))
+    return list(with_tag_names(queryset).values_list(*COLUMNS))
 
 
 def floor_customers(request, business_id):

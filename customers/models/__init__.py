@@ -17,12 +17,21 @@ from customers.models.billing import (
     PaymentQuerySet,
     Refund,
 )
+from customers.models.bulk import BulkJob
 from customers.models.catalog import Product, TimeInterval, add_interval
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
 from customers.models.emails import EmailLog
 from customers.models.events import Event
 from customers.models.exports import ExportJob
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
+from customers.models.notes import (
+    NOTE_MAX_LENGTH,
+    TAG_NAME_MAX_LENGTH,
+    CustomerTag,
+    Note,
+    Tag,
+    TagColor,
+)
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
 from customers.models.summaries import CustomerSpend, SignupDay
@@ -36,13 +45,17 @@ from customers.models.webhooks import (
 __all__ = [
     "LOCALE_CHOICES",
     "NEWEST_FIRST",
+    "NOTE_MAX_LENGTH",
+    "TAG_NAME_MAX_LENGTH",
     "ApiKey",
+    "BulkJob",
     "Business",
     "BusinessLogo",
     "BusinessScopedQuerySet",
     "Customer",
     "CustomerQuerySet",
     "CustomerSpend",
+    "CustomerTag",
     "EmailLog",
     "Event",
     "ExportJob",
@@ -53,6 +66,7 @@ __all__ = [
     "LicenseKeyInstance",
     "LicenseKeyQuerySet",
     "Membership",
+    "Note",
     "Payment",
     "PaymentQuerySet",
     "Product",
@@ -62,6 +76,8 @@ __all__ = [
     "Subscription",
     "SubscriptionQuerySet",
     "TablePreference",
+    "Tag",
+    "TagColor",
     "TimeInterval",
     "WebhookAttempt",
     "WebhookDelivery",

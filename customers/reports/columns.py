@@ -16,6 +16,7 @@ Definitions (also in the report page's help text):
 - active subscriptions: subscriptions whose status is `active`.
 - wallet balance (per currency): the wallet's current balance, 0 without one.
 - portal last visit: the latest `last_seen_at` of the customer's portal logins.
+- tags: the customer's tag names, alphabetical, comma-separated.
 
 Money is in integer minor units of the currency, as everywhere else. Several
 figures from one table come from one probe: `payment_figures`, `spend_figures`
@@ -35,6 +36,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
 from customers.models import CustomerSpend, Payment, Subscription
+from customers.notes.selectors import TagNames
 from customers.selectors import of_customer
 from customers.tables import CustomerTable
 from portal.models import PortalLogin
@@ -65,6 +67,10 @@ def portal_last_visit_at():
         .values("last")
     )
     return Subquery(latest, output_field=models.DateTimeField())
+
+
+def tag_names():
+    return TagNames(F("business"), F("pk"))
 
 
 # Bundles: several figures from one table in one probe (JSON object or NULL).
@@ -130,6 +136,7 @@ def column_sources(currencies: tuple[str, ...]) -> dict[str, Callable]:
         "wal": lambda: wallet_figures(currencies),
         "subs": active_subscriptions,
         "visit": portal_last_visit_at,
+        "tags": tag_names,
         # The database's own JSON text: no parse and re-encode per row.
         "metadata_text": lambda: Cast(F("metadata"), TextField()),
     }
@@ -161,8 +168,14 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     columns = [
         ReportColumn(name, table[name].verbose_name, kinds.get(name, "user_text"), sources=(name,))
         for name in table
-        if name not in (*CustomerTable.editor_columns, *CustomerTable.figure_columns, "metadata")
+        if name
+        not in (*CustomerTable.editor_columns, *CustomerTable.figure_columns, "metadata", "tags")
     ]
+    columns.append(
+        ReportColumn(
+            "tags", table["tags"].verbose_name, "user_text", computed=True, sources=("tags",)
+        )
+    )
     columns.append(
         ReportColumn("metadata", table["metadata"].verbose_name, "json", sources=("metadata_text",))
     )

@@ -78,6 +78,11 @@ EVENT_LABELS = {
     "portal_session.revoked": gettext_lazy("Portal link revoked"),
     "portal.login": gettext_lazy("Signed in to the portal"),
     "portal.login_link_sent": gettext_lazy("Portal sign-in link e-mailed"),
+    "note.created": gettext_lazy("Note added"),
+    "note.updated": gettext_lazy("Note edited"),
+    "note.deleted": gettext_lazy("Note deleted"),
+    "customer.tag_added": gettext_lazy("Tag added"),
+    "customer.tag_removed": gettext_lazy("Tag removed"),
 }
 
 

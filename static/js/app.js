@@ -156,4 +156,38 @@
       }
     }
   });
+  // The customer table's bulk bar: count the ticked rows, tick a whole page, and
+  // "all matching" (which replaces the ticks); the tag list only for tag actions.
+  function bulkRefresh() {
+    var form = document.querySelector("[data-bulk-form]");
+    if (!form) return;
+    var rows = document.querySelectorAll("[data-select-row]");
+    var all = form.querySelector("[data-select-all]");
+    var ticked = 0;
+    rows.forEach(function (box) { if (box.checked) ticked += 1; box.disabled = all.checked; });
+    var count = form.querySelector("[data-bulk-count]");
+    count.textContent = all.checked ? all.parentNode.textContent.trim()
+      : ticked ? count.getAttribute("data-some").replace("{n}", ticked) : count.getAttribute("data-none");
+    var action = form.querySelector("[data-bulk-action]");
+    var tag = form.querySelector("[data-bulk-tag]");
+    if (tag) tag.hidden = action.value.indexOf("tag_") !== 0;
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches("[data-select-page]")) {
+      document.querySelectorAll("[data-select-row]").forEach(function (box) { box.checked = target.checked; });
+    }
+    if (target.closest("[data-bulk-form]") || target.matches("[data-select-row], [data-select-page]")) bulkRefresh();
+  });
+  document.addEventListener("click", function (event) {
+    // A tick is not a click on the row (rows open the customer).
+    if (event.target.closest(".col-select")) event.stopPropagation();
+  }, true);
+  document.addEventListener("DOMContentLoaded", bulkRefresh);
+  // Forms that delete something ask first: <form data-confirm="Delete …?">.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+  document.addEventListener("htmx:afterSwap", bulkRefresh);
 })();

@@ -10,7 +10,8 @@ from customers.accounts.business import business_profile_update
 from customers.accounts.team import invitation_create
 from customers.audit import Actor
 from customers.billing import refunds
-from customers.models import Payment, Product
+from customers.models import BulkJob, Payment, Product
+from customers.notes.services import customer_tags_add, note_create, tag_create
 from customers.services import customer_create
 from portal.services import portal_session_create
 from tests.factories import MembershipFactory, UserFactory
@@ -91,6 +92,13 @@ def seed_long_values(business, user) -> dict:
         reason=LONG_WORD,
     )
     _link, portal_url = portal_session_create(customer=customer, actor=Actor.system())
+    for name, color in (("Wholesale partner (EU)", "teal"), (LONG_WORD[:40], "purple")):
+        tag = tag_create(business=business, actor=actor, name=name, color=color)
+        customer_tags_add(tag=tag, customer_ids=[customer.pk], actor=actor)
+    note = note_create(customer=customer, author=user, body=LONG_WORD + " " + LONG_REASON[:2000])
+    job = BulkJob.objects.create(
+        business=business, requested_by=user, action="tag_add", tag=tag, total=1200, done=450
+    )
     base = f"/customers/{customer.pk}/"
     return {
         "customer": customer,
@@ -114,6 +122,11 @@ def seed_long_values(business, user) -> dict:
             "/settings/portal/",
             "/settings/team/",
             "/settings/business/",
+            "/settings/tags/",
+            "/customers/?columns=name,email,tags,invite",
+            f"{base}notes/{note.pk}/",
+            f"/customers/bulk/{job.pk}/",
+            "/customers/search/?q=pay_0000000000000000000000000",
         ],
         "portal_link": urlsplit(portal_url).path,
         "portal": [
