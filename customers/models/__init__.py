@@ -21,6 +21,13 @@ from customers.models.emails import EmailLog
 from customers.models.events import Event
 from customers.models.exports import ExportJob
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
+from customers.models.lifecycle import (
+    TOMBSTONE_DOMAIN,
+    CustomerImport,
+    CustomerTombstone,
+    is_tombstone,
+    tombstone_email,
+)
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
 from customers.models.summaries import CustomerSpend, SignupDay
@@ -39,7 +46,9 @@ __all__ = [
     "BusinessScopedQuerySet",
     "Customer",
     "CustomerQuerySet",
+    "CustomerImport",
     "CustomerSpend",
+    "CustomerTombstone",
     "EmailLog",
     "Event",
     "ExportJob",
@@ -57,6 +66,7 @@ __all__ = [
     "SignupDay",
     "Subscription",
     "SubscriptionQuerySet",
+    "TOMBSTONE_DOMAIN",
     "TablePreference",
     "TimeInterval",
     "WebhookAttempt",
@@ -64,4 +74,6 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookMessage",
     "add_interval",
+    "is_tombstone",
+    "tombstone_email",
 ]
