@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from customers.audit import Actor, event_record
 from customers.core.errors import CustomerEmailTaken
 from customers.core.validation import normalize_phone, validate_metadata
-from customers.models import Business, Customer
+from customers.lifecycle.errors import CustomerAlreadyDeleted
+from customers.models import Business, Customer, is_tombstone
 
 CUSTOMER_FIELDS = ("name", "email", "phone_number", "metadata", "preferred_locale")
 
@@ -85,6 +86,8 @@ def customer_create(
 
 def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
     """Change some of a customer's fields; records what changed, from and to."""
+    if is_tombstone(customer):
+        raise CustomerAlreadyDeleted()
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"customer_update() got unexpected fields: {sorted(unknown)}")

@@ -4,6 +4,7 @@ from customers import views
 from customers.accounts import views as accounts_views
 from customers.billing import views as billing_views
 from customers.licenses import views as licenses_views
+from customers.lifecycle import views as lifecycle_views
 from customers.reports import job_views
 from customers.reports import views as report_views
 
@@ -31,6 +32,8 @@ urlpatterns = [
     path("switch-business/", accounts_views.business_switch, name="switch_business"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),
+    path("<str:customer_id>/delete/", lifecycle_views.customer_delete, name="delete"),
+    path("<str:customer_id>/merge/", lifecycle_views.customer_merge, name="merge"),
     path(
         "<str:customer_id>/payments/<str:payment_id>/",
         billing_views.payment_detail,
