@@ -3,6 +3,7 @@ from django.urls import path
 from customers import views
 from customers.accounts import views as accounts_views
 from customers.billing import views as billing_views
+from customers.imports import views as import_views
 from customers.licenses import views as licenses_views
 from customers.lifecycle import views as lifecycle_views
 from customers.reports import job_views
@@ -29,6 +30,10 @@ urlpatterns = [
         name="export_job_download",
     ),
     path("exports/<str:job_id>/email/", job_views.export_job_email, name="export_job_email"),
+    path("imports/", import_views.imports, name="imports"),
+    path("imports/<str:job_id>/", import_views.import_detail, name="import"),
+    path("imports/<str:job_id>/check/", import_views.import_check, name="import_check"),
+    path("imports/<str:job_id>/start/", import_views.import_start, name="import_start"),
     path("switch-business/", accounts_views.business_switch, name="switch_business"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),
