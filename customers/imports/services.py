@@ -6,6 +6,7 @@ dry run, start the import. The worker's side (checking and importing the rows) i
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from customers.core.errors import DomainError
@@ -52,6 +53,7 @@ def customer_import_upload(*, business: Business, user, upload) -> CustomerImpor
         file_size=upload.size,
         headers=headers,
         mapping=mapping,
+        language=get_language() or "en",
     )
     job.file = export_storage().save(f"imports/{business.pk}/{job.pk}.csv", File(upload))
     job.save()

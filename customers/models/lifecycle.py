@@ -86,7 +86,8 @@ class CustomerImport(models.Model):
     file = models.CharField(max_length=300)  # its name in the export storage
     file_size = models.PositiveBigIntegerField(default=0)  # bytes
     headers = models.JSONField(default=list)  # the file's first row
-    mapping = models.JSONField(default=dict)  # field -> column index (see imports.mapping)
+    mapping = models.JSONField(default=dict)  # field -> column index (customers.imports.reading)
+    language = models.CharField(max_length=10, default="en")  # of the problems' messages
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
     )
