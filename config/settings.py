@@ -223,9 +223,7 @@ EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
 EXPORT_STORAGE = env_str("EXPORT_STORAGE", "default")
 # An export job that fails is tried again this many times (with backoff), then failed.
 EXPORT_MAX_RETRIES = env_int("EXPORT_MAX_RETRIES", 3)
-# Customer imports (CSV): the largest file and the most rows one import takes.
-CUSTOMER_IMPORT_MAX_BYTES = env_int("CUSTOMER_IMPORT_MAX_BYTES", 50_000_000)
-CUSTOMER_IMPORT_MAX_ROWS = env_int("CUSTOMER_IMPORT_MAX_ROWS", 500_000)
+CUSTOMER_IMPORT_MAX_BYTES = env_int("CUSTOMER_IMPORT_MAX_BYTES", 50_000_000)  # a CSV import
 WALLET_CURRENCIES = env_list("WALLET_CURRENCIES", ["USD", "INR"])
 # Days after a payment during which it can be refunded (Dodo: 30).
 REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 30)

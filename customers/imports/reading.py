@@ -30,6 +30,7 @@ from customers.core.validation import normalize_phone, text_problem, validate_me
 from customers.models import LOCALE_CHOICES, Customer
 
 MAX_COLUMNS = 100
+MAX_ROWS = 500_000  # per file: a bigger file is split (its dry run stays minutes, not hours)
 NAME_MAX = Customer._meta.get_field("name").max_length
 EMAIL_MAX = Customer._meta.get_field("email").max_length
 

@@ -22,14 +22,13 @@ from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
 
 from customers.audit import Actor, event_record
-from customers.imports.reading import ImportFileError, check_row, rows
+from customers.imports.reading import MAX_ROWS, ImportFileError, check_row, rows
 from customers.models import Customer, CustomerImport, SignupDay
 from customers.reports.job_runner import export_storage
 
@@ -71,7 +70,7 @@ def _claim(job_id: str, status: str, *, running: str) -> str | None:
 
 def _batches(job: CustomerImport) -> Iterator[list[tuple[int, list[str]]]]:
     with export_storage().open(job.file, "rb") as binary:
-        data = rows(binary, max_rows=settings.CUSTOMER_IMPORT_MAX_ROWS)
+        data = rows(binary, max_rows=MAX_ROWS)
         next(data, None)  # the header row
         while batch := list(islice(data, BATCH)):
             yield batch

@@ -14,6 +14,7 @@ from customers.core.tasks import enqueue_on_commit
 from customers.imports import tasks
 from customers.imports.reading import (
     FIELDS,
+    MAX_ROWS,
     REQUIRED,
     ImportFileError,
     guess_mapping,
@@ -41,7 +42,7 @@ def customer_import_upload(*, business: Business, user, upload) -> CustomerImpor
             }
         )
     try:
-        headers = header_of(upload, max_rows=settings.CUSTOMER_IMPORT_MAX_ROWS)
+        headers = header_of(upload, max_rows=MAX_ROWS)
     except ImportFileError as exc:
         raise ImportRefused(str(exc)) from exc
     mapping = guess_mapping(headers)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from customers.accounts.permissions import editor_required
 from customers.core.htmx import render_page
 from customers.imports import services
-from customers.imports.reading import FIELDS, REQUIRED
+from customers.imports.reading import FIELDS, MAX_ROWS, REQUIRED
 from customers.models import CustomerImport
 
 
@@ -57,7 +57,7 @@ def imports(request):
         "imports": services.recent_imports(request.business),
         "error": error,
         "max_mb": settings.CUSTOMER_IMPORT_MAX_BYTES // 1_000_000,
-        "max_rows": settings.CUSTOMER_IMPORT_MAX_ROWS,
+        "max_rows": MAX_ROWS,
     }
     return render(request, "customers/imports.html", context, status=400 if error else 200)
 
@@ -72,6 +72,8 @@ def import_detail(request, job_id: str):
         "job": job,
         "mapping_rows": mapping_rows,
         "headers": list(enumerate(job.headers)),
+        # The problems with the field's name as the mapping form shows it.
+        "problems": [{**p, "field": FIELDS.get(p["field"], p["field"])} for p in job.problems],
         "can_map": job.status in (CustomerImport.Status.UPLOADED, CustomerImport.Status.CHECKED),
     }
     return render_page(request, "customers/import_detail.html", "progress", context)

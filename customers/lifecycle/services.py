@@ -20,8 +20,10 @@ referencing the duplicate — so each wallet's balance stays equal to its entrie
 A model whose rows are personal data of the customer (notes) declares
 `ERASE_WITH_CUSTOMER = True`: a delete removes its rows.
 
-Locking: both customer rows are locked in ID order (two merges of the same pair in
-opposite directions wait instead of deadlocking), then the duplicate's wallets, so
+Locking: both customer rows are locked (FOR NO KEY UPDATE) in ID order (two merges
+of the same pair in opposite directions wait instead of deadlocking, and ledger posts,
+whose entries only KEY SHARE the customer, are not blocked by it), then the
+duplicate's wallets, so
 a ledger post racing the merge either lands before the balance is read (and moves)
 or after it was moved (and meets an empty wallet).
 """
@@ -139,7 +141,10 @@ def _check_pair(duplicate: Customer, survivor: Customer) -> None:
 def _lock(*customers: Customer) -> dict[str, Customer]:
     """Lock the customer rows in ID order; return them fresh, by ID."""
     ids = sorted(c.pk for c in customers)
-    locked = Customer.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    # NO KEY UPDATE, not UPDATE: a ledger post's entry checks its foreign key to the
+    # customer with KEY SHARE while it holds its wallet's row; FOR UPDATE would make it
+    # wait for us while we wait for its wallet (a deadlock the race test found).
+    locked = Customer.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
     return {c.pk: c for c in locked}
 
 
@@ -272,7 +277,7 @@ def _move_wallets(duplicate: Customer, survivor: Customer, actor: Actor) -> dict
     """Debit each of the duplicate's wallets to zero and credit the survivor as much."""
     wallets = (
         Wallet.objects.for_business(duplicate.business_id)
-        .select_for_update()
+        .select_for_update(no_key=True)
         .filter(customer=duplicate, balance__gt=0)
         .order_by("currency")
     )
