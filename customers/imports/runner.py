@@ -201,8 +201,9 @@ def _each_batch(job: CustomerImport, owned, tally: _Tally, *, create: bool) -> N
 
 def _finish(owned, tally: _Tally, *, status: str, error: str = "") -> int:
     now = timezone.now()
+    checked = {"rows_checked": tally.total} if status == CustomerImport.Status.CHECKED else {}
     return owned.update(
-        **tally.fields(), status=status, error=error[:500], finished_at=now, claim=""
+        **tally.fields(), **checked, status=status, error=error[:500], finished_at=now, claim=""
     )
 
 

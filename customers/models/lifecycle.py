@@ -92,6 +92,7 @@ class CustomerImport(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
     )
     rows_total = models.PositiveIntegerField(default=0)  # data rows read so far
+    rows_checked = models.PositiveIntegerField(default=0)  # data rows the dry run read
     rows_valid = models.PositiveIntegerField(default=0)  # rows that pass every check
     rows_invalid = models.PositiveIntegerField(default=0)
     rows_existing = models.PositiveIntegerField(default=0)  # e-mail already a customer: skipped
@@ -119,16 +120,10 @@ class CustomerImport(models.Model):
         return self.status in self.ACTIVE
 
     @property
-    def rows_done(self) -> int:
-        """Rows handled by the running step (checked, or imported and skipped)."""
-        if self.status in (self.Status.RUNNING, self.Status.SUCCEEDED):
-            return self.rows_created + self.rows_existing + self.rows_invalid
-        return self.rows_total
-
-    @property
     def percent(self) -> int:
+        """How far the import is, against the rows its dry run read."""
         if self.status == self.Status.SUCCEEDED:
             return 100
-        if self.status != self.Status.RUNNING or not self.rows_total:
+        if self.status != self.Status.RUNNING or not self.rows_checked:
             return 0
-        return min(99, self.rows_done * 100 // self.rows_total)
+        return min(99, self.rows_total * 100 // self.rows_checked)

@@ -70,7 +70,7 @@ def test_our_export_headers_are_guessed():
 def test_dry_run_reports_each_problem_and_writes_nothing(korean, owner, customer):
     job = customer_import_upload(business=korean, user=owner, upload=upload(STRIPE))
     job = run_all(job)
-    assert job.status == "checked"
+    assert job.status == "checked" and job.rows_checked == 6
     assert (job.rows_total, job.rows_valid, job.rows_existing, job.rows_invalid) == (6, 2, 1, 3)
     lines = {(p["line"], p["field"]) for p in job.problems}
     assert (3, "email") in lines  # not an e-mail
@@ -84,7 +84,7 @@ def test_import_creates_the_valid_rows_once(korean, owner, customer):
     customer_import_start(job=job)
     assert customer_import_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.status == "succeeded" and job.rows_created == 2
+    assert job.status == "succeeded" and job.rows_created == 2 and job.percent == 100
     grace = Customer.objects.get(email="grace@example.com")
     assert grace.phone_number == "+14155550134" and grace.preferred_locale == "en"
     assert grace.created_at.year == 2024
