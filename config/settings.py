@@ -233,6 +233,7 @@ EXPORT_STORAGE = env_str("EXPORT_STORAGE", "default")
 # An export job that fails is tried again this many times (with backoff), then failed.
 EXPORT_MAX_RETRIES = env_int("EXPORT_MAX_RETRIES", 3)
 BULK_BATCH_SIZE = env_int("BULK_BATCH_SIZE", 500)  # customers per transaction of a bulk job
+CUSTOMER_IMPORT_MAX_BYTES = env_int("CUSTOMER_IMPORT_MAX_BYTES", 50_000_000)  # a CSV import
 WALLET_CURRENCIES = env_list("WALLET_CURRENCIES", ["USD", "INR"])
 # Days after a payment during which it can be refunded (Dodo: 30).
 REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 30)
@@ -300,6 +301,7 @@ CELERY_IMPORTS = (  # every module that defines tasks (a worker imports them at 
     "customers.billing.tasks",
     "customers.reports.tasks",
     "customers.bulk.tasks",
+    "customers.imports.tasks",
     "portal.tasks",
     "customers.webhooks.tasks",
     "wallets.credits.tasks",

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from customers.audit import Actor, event_record
 from customers.core.errors import CustomerEmailTaken
 from customers.core.validation import COUNTRY_CODES, normalize_phone, validate_metadata
-from customers.models import Business, Customer
+from customers.lifecycle.errors import CustomerAlreadyDeleted
+from customers.models import Business, Customer, is_tombstone
 
 # Billing details, as Dodo's BillingAddress (country, street, city, state, zipcode), plus
 # a tax ID and a business name for B2B customers; all optional.
@@ -113,6 +114,8 @@ def customer_create(
 
 def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
     """Change some of a customer's fields; records what changed, from and to."""
+    if is_tombstone(customer):
+        raise CustomerAlreadyDeleted()
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"customer_update() got unexpected fields: {sorted(unknown)}")

@@ -24,6 +24,7 @@ class CustomerTable(tables.Table):
     name = tables.Column(
         verbose_name=_("Customer name"),
         order_by=("name", "id"),
+        empty_values=(),  # a deleted customer (no name) still gets its link
     )
     id = tables.Column(verbose_name=_("Customer ID"), order_by=("id",))
     email = tables.Column(verbose_name=_("E-mail"), order_by=("email", "id"))
@@ -103,7 +104,7 @@ class CustomerTable(tables.Table):
             reverse("customers:detail", args=[record.pk]),
             avatar_hue(record.pk),
             record.initials,
-            record.name,
+            record.name or _("Deleted customer"),
         )
 
     def render_id(self, record):

@@ -4,7 +4,9 @@ from customers import views
 from customers.accounts import views as accounts_views
 from customers.billing import views as billing_views
 from customers.bulk import views as bulk_views
+from customers.imports import views as import_views
 from customers.licenses import views as licenses_views
+from customers.lifecycle import views as lifecycle_views
 from customers.notes import views as notes_views
 from customers.reports import job_views
 from customers.reports import views as report_views
@@ -30,6 +32,10 @@ urlpatterns = [
         name="export_job_download",
     ),
     path("exports/<str:job_id>/email/", job_views.export_job_email, name="export_job_email"),
+    path("imports/", import_views.imports, name="imports"),
+    path("imports/<str:job_id>/", import_views.import_detail, name="import"),
+    path("imports/<str:job_id>/check/", import_views.import_check, name="import_check"),
+    path("imports/<str:job_id>/start/", import_views.import_start, name="import_start"),
     path("switch-business/", accounts_views.business_switch, name="switch_business"),
     path("search/", views.search, name="search"),
     path("bulk/", bulk_views.bulk_start, name="bulk"),
@@ -49,6 +55,8 @@ urlpatterns = [
         notes_views.customer_tag_remove,
         name="customer_tag_remove",
     ),
+    path("<str:customer_id>/delete/", lifecycle_views.customer_delete, name="delete"),
+    path("<str:customer_id>/merge/", lifecycle_views.customer_merge, name="merge"),
     path(
         "<str:customer_id>/payments/<str:payment_id>/",
         billing_views.payment_detail,

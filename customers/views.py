@@ -26,8 +26,9 @@ from customers.forms import (
     CustomerForm,
 )
 from customers.licenses.selectors import license_keys_tab
+from customers.lifecycle.services import merged_survivor
 from customers.listing import CustomerList, visible_columns
-from customers.models import Event
+from customers.models import Event, is_tombstone
 from customers.notes.selectors import notes_panel, with_tags
 from customers.reports.columns import with_table_figures
 from customers.search import looks_like_id, object_find, object_url
@@ -154,6 +155,13 @@ def customer_detail(request, customer_id):
     """About, recent activity, and one tab (`?tab=`); HTMX gets only the tab panel (or,
     for the wallet tab's own paging and filter, only that tab)."""
     customer = customer_get(business=request.business, customer_id=customer_id)
+    if is_tombstone(customer) and (survivor := merged_survivor(customer)):
+        # A merged customer's old ID keeps working: it leads to the one that was kept.
+        messages.info(
+            request,
+            _("Customer %(old)s was merged into this one.") % {"old": customer.pk},
+        )
+        return redirect("customers:detail", customer_id=survivor.pk)
     tab = request.GET.get("tab", "transactions")
     if tab not in DETAIL_TABS:
         tab = "transactions"
@@ -203,6 +211,9 @@ def customer_create(request):
 @editor_required
 def customer_edit(request, customer_id):
     customer = customer_get(business=request.business, customer_id=customer_id)
+    if is_tombstone(customer):
+        messages.info(request, _("This customer has already been deleted."))
+        return redirect("customers:detail", customer_id=customer.pk)
     initial = {field: getattr(customer, field) for field in services.CUSTOMER_FIELDS}
     form = CustomerForm(request.POST or None, initial=initial, business=request.business)
     if request.method == "POST" and form.is_valid() and _save_customer(request, form, customer):

@@ -14,7 +14,7 @@ from customers.audit import Actor, event_record
 from customers.core import ratelimit
 from customers.core.locales import customer_language
 from customers.emails.services import email_queue
-from customers.models import Customer
+from customers.models import Customer, is_tombstone
 from portal.models import PortalLink, PortalSettings, token_hash
 
 INVITE_TTL = dt.timedelta(hours=24)
@@ -85,7 +85,7 @@ def magic_link_send(*, business_id: str, email: str, language: str = "") -> Port
         .select_related("business")
         .first()
     )
-    if customer is None:
+    if customer is None or is_tombstone(customer):  # a deleted customer cannot sign in
         return None
     if not ratelimit.take(
         f"portal-login-customer:{customer.pk}",

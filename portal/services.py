@@ -17,7 +17,8 @@ from customers.core import ratelimit
 from customers.core.locales import api_locale
 from customers.core.tasks import enqueue_on_commit
 from customers.core.validation import HTTP_URL_PATTERN, text_problem
-from customers.models import Business, Customer, Subscription
+from customers.lifecycle.errors import CustomerAlreadyDeleted
+from customers.models import Business, Customer, Subscription, is_tombstone
 from customers.services import BILLING_FIELDS, customer_update
 from portal.errors import (
     CancellationNotAllowed,
@@ -67,8 +68,11 @@ def portal_session_create(
 ) -> tuple[PortalLink, str]:
     """A 24-hour portal link for one customer; optionally e-mailed to them.
 
-    Returns the link row and the URL (the only place the token ever appears).
+    Returns the link row and the URL (the only place the token ever appears). A
+    deleted customer has no portal: CustomerAlreadyDeleted.
     """
+    if is_tombstone(customer):
+        raise CustomerAlreadyDeleted()
     portal_settings = PortalSettings.for_business(customer.business)
     return_url = _clean_return_url(return_url) or portal_settings.default_return_url
     with transaction.atomic():

@@ -4,7 +4,8 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.db.models.functions import Lower
-from ninja import Field, Query, Router
+from django.http import HttpResponse
+from ninja import Field, Query, Router, Status
 
 from customers import services
 from customers.api.common import (
@@ -25,8 +26,9 @@ from customers.api.common import (
     page,
 )
 from customers.core.validation import COUNTRY_CODES
+from customers.lifecycle.services import customer_delete, merged_survivor
 from customers.listing import CustomerList
-from customers.models import Customer
+from customers.models import Customer, is_tombstone
 from customers.notes.selectors import tag_names_of, with_tag_names
 
 router = Router(tags=["Customers"])
@@ -228,9 +230,33 @@ def list_customers(request, filters: Query[CustomerFilters]):
     return {"items": [customer_out(c) for c in items]}
 
 
+# The header that says a merged customer's ID was asked for and its survivor returned.
+MERGED_INTO_HEADER = "X-Customer-Merged-Into"
+
+
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
-def get_customer(request, customer_id: str):
-    return customer_out(get_scoped(with_tag_names(_customers(request)), customer_id))
+def get_customer(request, response: HttpResponse, customer_id: str):
+    """Get a customer. The ID of a customer merged into another (a dashboard merge)
+    keeps resolving: the answer is the customer it was merged into, and the
+    `X-Customer-Merged-Into` response header carries that customer's ID (extension)."""
+    customer = get_scoped(with_tag_names(_customers(request)), customer_id)
+    if is_tombstone(customer) and (survivor := merged_survivor(customer)):
+        response[MERGED_INTO_HEADER] = survivor.pk
+        customer = survivor
+    return customer_out(customer)
+
+
+@router.delete("/customers/{customer_id}", response={204: None, **ERRORS})
+def delete_customer(request, customer_id: str):
+    """Delete a customer (extension: not in Dodo Payments' API). Erases the name,
+    e-mail, phone number and metadata and keeps the row as a tombstone, so payments,
+    refunds, invoices and wallet entries stay intact. Refused with 409
+    `CUSTOMER_HAS_ACTIVE_SUBSCRIPTION` while a subscription can still bill,
+    `CUSTOMER_HAS_WALLET_BALANCE` while a wallet holds money, and `CUSTOMER_DELETED`
+    when it already was deleted. The e-mail can then be used by a new customer."""
+    customer = get_scoped(_customers(request).select_related("business"), customer_id)
+    customer_delete(customer=customer, actor=actor_of(request))
+    return Status(204, None)
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})

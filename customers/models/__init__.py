@@ -24,6 +24,13 @@ from customers.models.emails import EmailLog
 from customers.models.events import Event
 from customers.models.exports import ExportJob
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
+from customers.models.lifecycle import (
+    TOMBSTONE_DOMAIN,
+    CustomerImport,
+    CustomerTombstone,
+    is_tombstone,
+    tombstone_email,
+)
 from customers.models.notes import (
     NOTE_MAX_LENGTH,
     TAG_NAME_MAX_LENGTH,
@@ -54,8 +61,10 @@ __all__ = [
     "BusinessScopedQuerySet",
     "Customer",
     "CustomerQuerySet",
+    "CustomerImport",
     "CustomerSpend",
     "CustomerTag",
+    "CustomerTombstone",
     "EmailLog",
     "Event",
     "ExportJob",
@@ -75,6 +84,7 @@ __all__ = [
     "SignupDay",
     "Subscription",
     "SubscriptionQuerySet",
+    "TOMBSTONE_DOMAIN",
     "TablePreference",
     "Tag",
     "TagColor",
@@ -84,4 +94,6 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookMessage",
     "add_interval",
+    "is_tombstone",
+    "tombstone_email",
 ]

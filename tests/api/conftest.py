@@ -68,6 +68,9 @@ class Api:
     def patch(self, path, body=None, key=..., raw=None):
         return self._send("patch", path, body, key, raw)
 
+    def delete(self, path, key=...):
+        return self.client.delete(f"/api{path}", headers=self._headers(key))
+
 
 @pytest.fixture
 def api(client, api_key):
