@@ -18,3 +18,5 @@ class CustomersConfig(AppConfig):
         user_logged_in.connect(session_started, dispatch_uid="customers.session_started")
         # The webhook outbox listens to `customers.audit.event_recorded`.
         import_module("customers.webhooks.outbox")
+        # Lifecycle e-mails to customers listen to it too.
+        import_module("customers.billing.notifications")

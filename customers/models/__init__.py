@@ -17,10 +17,11 @@ from customers.models.billing import (
 )
 from customers.models.catalog import Product, TimeInterval, add_interval
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
-from customers.models.emails import EmailLog
+from customers.models.emails import CustomerEmailSettings, EmailLog, RenewalReminder
 from customers.models.events import Event
 from customers.models.exports import ExportJob
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
+from customers.models.plan_changes import PlanChange
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
 from customers.models.summaries import CustomerSpend, SignupDay
@@ -38,6 +39,7 @@ __all__ = [
     "Business",
     "BusinessScopedQuerySet",
     "Customer",
+    "CustomerEmailSettings",
     "CustomerQuerySet",
     "CustomerSpend",
     "EmailLog",
@@ -50,9 +52,11 @@ __all__ = [
     "LicenseKeyQuerySet",
     "Membership",
     "Payment",
+    "PlanChange",
     "PaymentQuerySet",
     "Product",
     "Refund",
+    "RenewalReminder",
     "SavedReport",
     "SignupDay",
     "Subscription",
