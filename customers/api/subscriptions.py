@@ -316,8 +316,8 @@ def get_subscription(request, subscription_id: str, locale: LocaleTag | None = N
 def update_subscription(request, subscription_id: str, payload: SubscriptionPatchIn):
     """Pause (`status: paused`, alone; 409 unless active), resume (`status: active`,
     alone; 409 unless paused; either is a no-op when already so), cancel now
-    (`status: cancelled`) or at the end of the period (`cancel_at_next_billing_date: true`), revoke a scheduled cancellation
-    (`false`), or change `next_billing_date`, `metadata`, `billing`, `tax_id`,
+    (`status: cancelled`) or at the end of the period (`cancel_at_next_billing_date:
+    true`), revoke a scheduled cancellation (`false`), or change `next_billing_date`, `metadata`, `billing`, `tax_id`,
     `customer_name`. A cancellation is not combined with the other changes; `pause`
     is always 422.
     """
