@@ -314,12 +314,12 @@ def get_subscription(request, subscription_id: str, locale: LocaleTag | None = N
 
 @router.patch("/subscriptions/{subscription_id}", response={200: SubscriptionOut, **ERRORS})
 def update_subscription(request, subscription_id: str, payload: SubscriptionPatchIn):
-    """Pause (`status: paused`, alone; 409 unless active), resume (`status: active`,
-    alone; 409 unless paused; either is a no-op when already so), cancel now
-    (`status: cancelled`) or at the end of the period (`cancel_at_next_billing_date:
-    true`), revoke a scheduled cancellation (`false`), or change `next_billing_date`, `metadata`, `billing`, `tax_id`,
-    `customer_name`. A cancellation is not combined with the other changes; `pause`
-    is always 422.
+    """Pause (`status: paused`, alone; 409 unless active) or resume (`status:
+    active`, alone; 409 unless paused; either is a no-op when already so). Cancel now
+    (`status: cancelled`) or at the period's end (`cancel_at_next_billing_date:
+    true`), or revoke a scheduled cancellation (`false`). Change `next_billing_date`,
+    `metadata`, `billing`, `tax_id`, `customer_name` (not with a cancellation).
+    `pause` is always 422.
     """
     sub = get_scoped(scoped_subscriptions(request), subscription_id)
     sent = {f for f in payload.model_fields_set if getattr(payload, f) is not None}
