@@ -27,7 +27,7 @@ from customers.forms import (
 from customers.licenses.selectors import license_keys_tab
 from customers.listing import CustomerList, visible_columns
 from customers.models import Event
-from customers.selectors import customer_get, portal_activity
+from customers.selectors import customer_get, emails_tab, portal_activity
 from customers.tables import CustomerTable
 from wallets.views import wallet_tab_context
 
@@ -113,6 +113,7 @@ DETAIL_TABS = {
     "subscriptions": (gettext_lazy("Active subscriptions"), subscriptions_tab),
     "wallet": (gettext_lazy("Wallet ledger"), wallet_tab_context),
     "license-keys": (gettext_lazy("License keys"), license_keys_tab),
+    "emails": (gettext_lazy("E-mails"), emails_tab),
 }
 
 

@@ -5,6 +5,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from customers.forms import PhoneNumberField
+from customers.models import Product
 from portal.models import PortalSettings
 
 LOGO_MAX_BYTES = 200 * 1024
@@ -84,6 +85,10 @@ class PortalSettingsForm(forms.ModelForm):
         fields = [
             "allow_cancellation",
             "allow_profile_updates",
+            "allow_pause",
+            "allow_plan_change",
+            "retention_percent",
+            "retention_cycles",
             "default_return_url",
             "brand_color",
         ]
@@ -91,6 +96,24 @@ class PortalSettingsForm(forms.ModelForm):
             "brand_color": forms.TextInput(attrs={"type": "color"}),
             "allow_cancellation": forms.RadioSelect,
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        business_id = self.instance.business_id
+        self.fields["plan_change_products"] = forms.ModelMultipleChoiceField(
+            label=_("Plans customers can switch to"),
+            queryset=Product.objects.for_business(business_id)
+            .filter(is_recurring=True, archived=False)
+            .order_by("currency", "price", "pk"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            initial=list(self.instance.plan_change_products.all()) if self.instance.pk else [],
+        )
+        self.fields["retention_percent"].help_text = _(
+            "Offered once, before a customer cancels in the portal; 0 means no offer."
+        )
+        self.fields["retention_percent"].widget.attrs.update(min=0, max=100)
+        self.fields["retention_cycles"].widget.attrs.update(min=1, max=12)
 
     def clean_brand_color(self):
         value = self.cleaned_data["brand_color"].strip().lower()
@@ -114,6 +137,7 @@ class PortalSettingsForm(forms.ModelForm):
 
     def values(self) -> dict:
         data = {field: self.cleaned_data[field] for field in self.Meta.fields}
+        data["plan_change_products"] = list(self.cleaned_data["plan_change_products"])
         if self.cleaned_data.get("logo_file"):
             data["logo"], data["logo_content_type"] = self.cleaned_data["logo_file"]
         elif self.cleaned_data.get("remove_logo"):

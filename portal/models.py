@@ -13,6 +13,7 @@ merchant's session): it ends after 1 hour idle or 12 hours in all.
 
 import hashlib
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,8 +53,14 @@ class PortalSettings(models.Model):
         Product, blank=True, related_name="+", verbose_name=_("plans offered")
     )
     # Offered once per subscription before a portal cancellation; 0 % means no offer.
-    retention_percent = models.PositiveSmallIntegerField(_("retention discount (%)"), default=0)
-    retention_cycles = models.PositiveSmallIntegerField(_("for this many renewals"), default=1)
+    retention_percent = models.PositiveSmallIntegerField(
+        _("retention discount (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    retention_cycles = models.PositiveSmallIntegerField(
+        _("for this many renewals"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
     default_return_url = models.URLField(_("default return URL"), blank=True)
     brand_color = models.CharField(_("brand colour"), max_length=7, default="#4f46e5")  # #rrggbb
     logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)  # ≤ 200 kB

@@ -12,6 +12,7 @@ from pydantic import WithJsonSchema
 
 from customers.api.common import (
     ERRORS,
+    ApiRequestError,
     BodySchema,
     ErrorOut,
     Out,
@@ -22,7 +23,6 @@ from customers.api.common import (
 )
 from customers.api.subscriptions import SubscriptionOut, scoped_subscriptions, subscription_out
 from customers.billing.plan_changes import plan_change_quote, subscription_change_plan
-from customers.core.errors import InvalidPlan
 from customers.models import Product
 
 router = Router(tags=["Subscriptions"])
@@ -103,14 +103,12 @@ class PreviewOut(Out):
 def _unsupported(payload: ChangePlanIn) -> None:
     for field in ("addons", "discount_code", "discount_codes", "metadata", "return_url"):
         if getattr(payload, field) is not None:
-            raise InvalidPlan(f"{field}: not supported here; send null")
+            raise ApiRequestError(f"{field}: not supported here; send null")
 
 
 def _product(request, product_id: str) -> Product:
-    found = Product.objects.for_business(request.auth.business_id).filter(pk=product_id).first()
-    if found is None:
-        raise InvalidPlan(f"product_id: no recurring product {product_id} in this business")
-    return found
+    """The business's product (404 for an unknown or another business's one)."""
+    return get_scoped(Product.objects.for_business(request.auth.business_id), product_id)
 
 
 @router.post(
@@ -170,7 +168,9 @@ def preview_change_plan(request, subscription_id: str, payload: ChangePlanIn):
     response={200: ChangePlanOut, 402: ErrorOut, **ERRORS},
 )
 def change_plan(request, subscription_id: str, payload: ChangePlanIn):
-    """Move the subscription to `product_id` × `quantity` now. A positive amount is
+    """Move the subscription to `product_id` × `quantity` now (404 for an unknown
+    product; 422 `INVALID_PLAN` for one that is not recurring, archived, in another
+    currency, or the current plan and quantity). A positive amount is
     charged to the method on file (402 `PLAN_CHANGE_PAYMENT_FAILED` if it fails: the
     plan stays), a negative one credited to the wallet. One change at a time: 409
     `PLAN_CHANGE_PENDING` while another is being charged."""

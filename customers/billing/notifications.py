@@ -48,12 +48,9 @@ def portal_login_url(business_id: str) -> str:
     return settings.PUBLIC_BASE_URL + reverse("portal:login", args=[business_id])
 
 
-def _money(amount: int, currency: str):
-    """Formatted when the template renders, i.e. in the customer's language."""
-    return _Money(amount, currency)
+class MoneyLater:
+    """An amount formatted when the template renders, i.e. in the customer's language."""
 
-
-class _Money:
     def __init__(self, amount: int, currency: str):
         self.amount, self.currency = amount, currency
 
@@ -63,7 +60,7 @@ class _Money:
 
 def _payment_context(payment: Payment) -> dict:
     return {
-        "amount": _money(payment.total_amount, payment.currency),
+        "amount": MoneyLater(payment.total_amount, payment.currency),
         "payment_id": payment.pk,
         "product": payment.product.name if payment.product_id else "",
         "invoice_url": invoice_url("payments", payment.pk),
@@ -77,16 +74,16 @@ def _subscription_context(sub: Subscription, event: Event) -> dict:
         "product": sub.product.name,
         "subscription_id": sub.pk,
         "date": utc_date(date),
-        "amount": _money(sub.renewal_amount, sub.currency),
+        "amount": MoneyLater(sub.renewal_amount, sub.currency),
         "portal_url": portal_login_url(sub.business_id),
         "old_product": event.payload.get("from_product_name", ""),
         "charged": (
-            _money(event.payload["charge_amount"], sub.currency)
+            MoneyLater(event.payload["charge_amount"], sub.currency)
             if event.payload.get("charge_amount")
             else ""
         ),
         "credited": (
-            _money(event.payload["credit_amount"], sub.currency)
+            MoneyLater(event.payload["credit_amount"], sub.currency)
             if event.payload.get("credit_amount")
             else ""
         ),
@@ -125,7 +122,7 @@ def email_on_event(sender, event: Event, subject, **kwargs) -> None:
             subject=SUBJECTS[kind],
             subject_params={"business": refund.customer.business.name},
             context={
-                "amount": _money(refund.amount, refund.currency),
+                "amount": MoneyLater(refund.amount, refund.currency),
                 "payment_id": refund.payment_id,
                 "receipt_url": invoice_url("refunds", refund.pk),
             },

@@ -152,7 +152,7 @@ class SubscriptionNotPaused(DomainError):
 
 
 class InvalidNextBillingDate(DomainError):
-    code = "INVALID_REQUEST_BODY"
+    code = "INVALID_NEXT_BILLING_DATE"
     status = 422
     default_message = _("The next billing date must be in the future and within five years.")
 

@@ -3,9 +3,11 @@ each one can be switched off by the business (`CustomerEmailSettings`), is writt
 the customer's language (`preferred_locale`, English when unset or not translated),
 comes from the business's name, and is sent by the worker (`email_queue`)."""
 
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from customers.audit import Actor, event_record
 from customers.emails.services import email_queue
 from customers.models import Customer, CustomerEmailSettings, EmailLog
 
@@ -47,3 +49,20 @@ def lifecycle_email_queue(
         category=CATEGORY.get(kind, EmailLog.Category.SUBSCRIPTIONS),
         email_type=kind,
     )
+
+
+def email_settings_save(*, business, actor: Actor, **values) -> CustomerEmailSettings:
+    """Save which lifecycle e-mails the business sends, with an Event of what changed."""
+    with transaction.atomic():
+        current = (
+            CustomerEmailSettings.objects.select_for_update().filter(business=business).first()
+        ) or CustomerEmailSettings(business=business)
+        changed = {f: v for f, v in values.items() if getattr(current, f) != v}
+        for field, value in changed.items():
+            setattr(current, field, value)
+        current.save()
+        if changed:
+            event_record(
+                business, type="email_settings.updated", actor=actor, payload={"changes": changed}
+            )
+    return current

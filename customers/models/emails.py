@@ -8,6 +8,7 @@ never loses a message silently: it ends `failed`, visible in admin and in the
 customer's e-mail log.
 """
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -108,7 +109,9 @@ class CustomerEmailSettings(models.Model):
     subscription_resumed = models.BooleanField(default=True)
     subscription_plan_changed = models.BooleanField(default=True)
     # The upcoming-renewal e-mail goes this many days before the billing date (1–30).
-    upcoming_renewal_days = models.PositiveSmallIntegerField(default=3)
+    upcoming_renewal_days = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

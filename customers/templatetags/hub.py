@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "subscription.resumed": gettext_lazy("Subscription resumed"),
     "subscription.plan_changed": gettext_lazy("Plan changed"),
     "subscription.updated": gettext_lazy("Subscription updated"),
+    "subscription.retention_offer_accepted": gettext_lazy("Retention offer accepted"),
     "license_key.disabled": gettext_lazy("License key disabled"),
     "license_key.enabled": gettext_lazy("License key enabled"),
     "license_key.updated": gettext_lazy("License key changed"),

@@ -27,6 +27,8 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from customers.audit import Actor
+from customers.emails.services import email_queue
+from customers.models import EmailLog
 from customers.webhooks.services import webhook_endpoint_create
 from tests.factories import RefundFactory
 
@@ -47,6 +49,8 @@ STATE_RULES = {
     "REFUND_AMOUNT_EXCEEDS_PAID_AMOUNT",
     "NOTHING_TO_REFUND",
     "DUPLICATE_LINE_ITEMS_IN_REQUEST",  # an item twice (uniqueItems cannot see one key)
+    "INVALID_NEXT_BILLING_DATE",  # in the past by the server's clock
+    "INVALID_PLAN",  # the product is not recurring, archived, or in another currency
 }
 
 
@@ -94,7 +98,18 @@ def real_ids(customer, billing):
     endpoint = webhook_endpoint_create(
         business=customer.business, actor=Actor.system("tests"), url="https://hooks.example.com/"
     )
+    email = email_queue(
+        business=customer.business,
+        customer_id=customer.pk,
+        to=customer.email,
+        subject="Receipt",
+        body="Thanks",
+        category="payments",
+        email_type="payment_succeeded",
+    )
+    EmailLog.objects.filter(pk=email.pk).update(status=EmailLog.Status.SENT)
     return {
+        "email_log_id": email.pk,
         "customer_id": customer.pk,
         "payment_id": billing["payment"].pk,
         "refund_id": refund.pk,

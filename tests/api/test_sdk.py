@@ -280,7 +280,6 @@ def test_subscriptions(client, customer, billing):
         {"status": "paused", "metadata": {"a": "b"}},
         {"status": "active", "tax_id": "DE123"},
         {"cancellation_comment": "why"},
-        {"next_billing_date": "2000-01-01T00:00:00Z"},
         {"status": "cancelled", "customer_name": "Ada L."},
     ):
         with pytest.raises(UnprocessableEntityError) as exc:

@@ -60,7 +60,6 @@ def test_pause_and_resume_alone(api, sub):
         ({"status": "active", "cancel_at_next_billing_date": False}, "alone"),
         ({"status": "cancelled", "tax_id": "X"}, "cancellation"),
         ({"cancel_at_next_billing_date": True, "metadata": {}}, "cancellation"),
-        ({"next_billing_date": "2001-01-01T00:00:00Z"}, "future"),
         ({"next_billing_date": 1700000000}, "next_billing_date"),
         ({"billing": {"city": "Seoul"}}, "country"),
         ({"billing": {"country": "kr"}}, "country"),
@@ -80,6 +79,13 @@ def test_bad_or_conflicting_patches_are_422_and_change_nothing(api, sub, body, f
         before.metadata,
         before.tax_id,
     )
+
+
+def test_a_past_next_billing_date_is_422_with_its_code(api, sub):
+    response = api.patch(f"/subscriptions/{sub.pk}", {"next_billing_date": "2001-01-01T00:00:00Z"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "INVALID_NEXT_BILLING_DATE"
+    assert "future" in response.json()["message"]
 
 
 def test_resume_of_an_active_cancelled_subscription_is_409(api, sub):
@@ -129,6 +135,9 @@ def test_change_plan_bad_input(api, sub, extra, field):
 def test_change_plan_refusals(api, sub, other_business):
     foreign = ProductFactory(business=other_business, recurring=True)
     response = api.post(f"/subscriptions/{sub.pk}/change-plan", change_body(foreign))
+    assert response.status_code == 404
+    one_time = ProductFactory(business=sub.business, is_recurring=False)
+    response = api.post(f"/subscriptions/{sub.pk}/change-plan", change_body(one_time))
     assert response.status_code == 422 and response.json()["code"] == "INVALID_PLAN"
     team = make_product(sub.business, name="Team", price=5000)
     response = api.post(f"/subscriptions/{sub.pk}/change-plan", change_body(team, addons=[]))

@@ -130,3 +130,13 @@ def test_pause_and_resume_email_the_customer_unless_switched_off(customer, actor
     CustomerEmailSettings.objects.create(business=customer.business, subscription_resumed=False)
     subscription_resume(subscription=sub, actor=actor)
     assert not EmailLog.objects.filter(email_type="subscription_resumed").exists()
+
+
+def test_a_retention_discount_lowers_the_next_renewals_only(due):
+    Subscription.objects.filter(pk=due.pk).update(discount_percent=50, discount_cycles_remaining=1)
+    now = timezone.now()
+    assert subscriptions_bill_due(now=now).renewed == 1
+    payment = Payment.objects.get(subscription=due, charge_type="renewal")
+    assert payment.total_amount == 500  # half of $10.00
+    due.refresh_from_db()
+    assert due.discount_cycles_remaining == 0 and due.renewal_amount == 1000
