@@ -303,10 +303,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.billing.tasks.subscriptions_bill_due_task",
         "schedule": env_int("RENEWALS_EVERY_SECONDS", 15 * 60),
     },
-    "renewal-reminders": {
-        "task": "customers.billing.tasks.renewal_reminders_send_task",
-        "schedule": 60 * 60,
-    },
+    "renewal-reminders": {"task": "customers.billing.tasks.reminders_send_task", "schedule": 3600},
     "emails-requeue-stale": {
         "task": "customers.emails.tasks.emails_requeue_stale_task",
         "schedule": 5 * 60,

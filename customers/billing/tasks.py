@@ -17,6 +17,6 @@ def subscriptions_bill_due_task(now: str | None = None) -> dict:
 
 
 @shared_task
-def renewal_reminders_send_task(now: str | None = None) -> int:
+def reminders_send_task(now: str | None = None) -> int:
     """Upcoming-renewal e-mails; safe twice (one reminder row per subscription period)."""
     return renewal_reminders_send(now=dt.datetime.fromisoformat(now) if now else None)

@@ -71,7 +71,7 @@ def test_retention_offer_shown_once_then_cancel(portal_client, business, sub):
     url = reverse("portal:subscription_cancel", args=[sub.pk])
     body = {"when": "period_end", "feedback": "too_expensive"}
     offer = portal_client.post(url, body).content.decode()
-    assert 'id="retention-offer"' in offer and "50% off your next renewal" in offer
+    assert 'id="retention-offer"' in offer and "50% off 1 renewal" in offer
     assert not Subscription.objects.get(pk=sub.pk).cancel_at_next_billing_date
     # Declined: the same form again cancels, and the offer never comes back.
     assert portal_client.post(url, body).status_code == 302
