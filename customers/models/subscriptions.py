@@ -4,7 +4,7 @@ values (`api-contract.md` §10); money is in integer minor units beside its code
 import datetime as dt
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -103,17 +103,23 @@ class Subscription(models.Model):
     )
     cancelled_by_label = models.CharField(max_length=255, blank=True)  # e-mail or key name
     # Set while paused: when it was paused (resuming moves the billing date by the pause).
+    # (The columns below have database defaults too, so bulk loads that predate them
+    # still insert.)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     # The name on this subscription's invoices; empty means the customer's own name.
-    customer_name = models.CharField(_("name on invoices"), max_length=255, blank=True)
-    tax_id = models.CharField(_("tax ID"), max_length=64, blank=True)
+    customer_name = models.CharField(
+        _("name on invoices"), max_length=255, blank=True, default="", db_default=""
+    )
+    tax_id = models.CharField(_("tax ID"), max_length=64, blank=True, default="", db_default="")
     # The billing address (country, state, city, street, zipcode); {} means derived
     # from the currency.
-    billing = models.JSONField(_("billing address"), default=dict, blank=True)
+    billing = models.JSONField(
+        _("billing address"), default=dict, db_default=Value({}, JSONField()), blank=True
+    )
     # A retention discount: percent off each of the next `discount_cycles_remaining`
     # renewals (0 cycles left means none).
-    discount_percent = models.PositiveSmallIntegerField(default=0)  # 0–100
-    discount_cycles_remaining = models.PositiveSmallIntegerField(default=0)
+    discount_percent = models.PositiveSmallIntegerField(default=0, db_default=0)  # 0–100
+    discount_cycles_remaining = models.PositiveSmallIntegerField(default=0, db_default=0)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
