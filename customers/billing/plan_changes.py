@@ -177,7 +177,11 @@ def _record_pending(*, subscription, product, quantity, mode, actor, now) -> Pla
 def _record_outcome(*, change: PlanChange, result, actor: Actor, now: dt.datetime) -> PlanChange:
     with transaction.atomic():
         sub = _locked(change.subscription)
-        change = PlanChange.objects.select_for_update().select_related("payment").get(pk=change.pk)
+        change = (
+            PlanChange.objects.select_for_update(of=("self",))
+            .select_related("payment")
+            .get(pk=change.pk)
+        )
         payment = change.payment
         if payment is not None:
             payment.payment_method = result.method.payment_method

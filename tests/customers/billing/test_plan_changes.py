@@ -4,6 +4,7 @@ charge through the gateway, downgrade credits to the wallet, one change at a tim
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.billing.plan_changes import plan_change_quote, subscription_change_plan
@@ -168,3 +169,31 @@ def test_only_an_active_subscription_changes_plan(sub, actor):
             mode="full_immediately",
             actor=actor,
         )
+
+
+def test_the_database_allows_one_pending_change_and_no_negative_amounts(sub):
+    team = plan(sub.business, 4000)
+    row = {
+        "business": sub.business,
+        "subscription": sub,
+        "from_product": sub.product,
+        "to_product": team,
+        "from_quantity": 1,
+        "quantity": 1,
+        "mode": "full_immediately",
+        "currency": "USD",
+        "from_amount": 1000,
+        "to_amount": 4000,
+        "charge_amount": 4000,
+    }
+    PlanChange.objects.create(**row)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PlanChange.objects.create(**row)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PlanChange.objects.create(**{**row, "status": "failed", "charge_amount": -1})
+    PlanChange.objects.create(**{**row, "status": "applied"})  # history is unlimited
+
+
+def test_the_database_keeps_a_pause_time_on_paused_rows(sub):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Subscription.objects.filter(pk=sub.pk).update(status="paused", paused_at=None)
