@@ -9,6 +9,7 @@ from customers.models import (
     ApiKey,
     Business,
     Customer,
+    CustomerEmailSettings,
     CustomerSpend,
     EmailLog,
     Event,
@@ -19,8 +20,10 @@ from customers.models import (
     LicenseKeyInstance,
     Membership,
     Payment,
+    PlanChange,
     Product,
     Refund,
+    RenewalReminder,
     SavedReport,
     SignupDay,
     Subscription,
@@ -367,3 +370,22 @@ class WebhookAttemptAdmin(ReadOnlyAdmin):
     list_filter = ["succeeded", "event_type"]
     search_fields = ["=endpoint__id", "=delivery__message__id"]
     list_select_related = ["endpoint"]
+
+
+@admin.register(PlanChange)
+class PlanChangeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "subscription", "mode", "charge_amount", "credit_amount", "status"]
+    list_filter = ["status", "mode"]
+    search_fields = ["=id", "=subscription__id"]
+
+
+@admin.register(CustomerEmailSettings)
+class CustomerEmailSettingsAdmin(admin.ModelAdmin):
+    list_display = ["business", "upcoming_renewal_days", "updated_at"]
+    readonly_fields = ["business", "updated_at"]
+
+
+@admin.register(RenewalReminder)
+class RenewalReminderAdmin(ReadOnlyAdmin):
+    list_display = ["subscription_id", "period_end", "business", "created_at"]
+    search_fields = ["=subscription_id"]

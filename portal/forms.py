@@ -114,6 +114,16 @@ class PortalSettingsForm(forms.ModelForm):
         )
         self.fields["retention_percent"].widget.attrs.update(min=0, max=100)
         self.fields["retention_cycles"].widget.attrs.update(min=1, max=12)
+        for name in ("retention_percent", "retention_cycles"):  # left empty: as they are
+            self.fields[name].required = False
+
+    def clean_retention_percent(self):
+        value = self.cleaned_data["retention_percent"]
+        return self.instance.retention_percent if value is None else value
+
+    def clean_retention_cycles(self):
+        value = self.cleaned_data["retention_cycles"]
+        return self.instance.retention_cycles if value is None else value
 
     def clean_brand_color(self):
         value = self.cleaned_data["brand_color"].strip().lower()
