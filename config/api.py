@@ -24,9 +24,11 @@ from ninja.security import HttpBearer
 from customers.accounts.api_keys import api_key_authenticate
 from customers.api import (
     customers,
+    emails,
     invoices,
     license_keys,
     payments,
+    plan_changes,
     refunds,
     subscriptions,
     webhooks,
@@ -359,6 +361,8 @@ api.add_router("", credits_api.router)
 api.add_router("", payments.router)
 api.add_router("", refunds.router)
 api.add_router("", subscriptions.router)
+api.add_router("", plan_changes.router)
+api.add_router("", emails.router)
 api.add_router("", license_keys.router)
 api.add_router("", license_keys.public_router)
 api.add_router("", invoices.router)

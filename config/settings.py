@@ -26,8 +26,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# Links e-mailed to people (password reset, portal invites) are built from this,
-# never from the request's Host header.
+# Links e-mailed to people are built from this, never from the request's Host header.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -135,8 +134,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Uploaded and generated files (export jobs). Never served as static files: exports
-# are downloaded through a view that checks the business.
+# Uploaded and generated files: never served as static files (a view checks the business).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "media/"
 STORAGES = {
@@ -307,29 +305,25 @@ CELERY_IMPORTS = (  # every module that defines tasks (a worker imports them at 
     "wallets.credits.tasks",
 )
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+RENEWALS_EVERY, _REPORTS = env_int("RENEWALS_EVERY_SECONDS", 15 * 60), "customers.reports.tasks"
+WEBHOOK_SWEEP = env_int("WEBHOOK_SWEEP_SECONDS", 30)
+# Beat: (name, task, every so many seconds). Every periodic task is safe twice.
 CELERY_BEAT_SCHEDULE = {
-    "renewals": {
-        "task": "customers.billing.tasks.subscriptions_bill_due_task",
-        "schedule": env_int("RENEWALS_EVERY_SECONDS", 15 * 60),
-    },
-    "emails-requeue-stale": {
-        "task": "customers.emails.tasks.emails_requeue_stale_task",
-        "schedule": 5 * 60,
-    },
-    "webhooks-sweep": {
-        "task": "customers.webhooks.tasks.webhooks_sweep_task",
-        "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 30),
-    },
-    "export-jobs-expire": {
-        "task": "customers.reports.tasks.export_jobs_expire_task",
-        "schedule": 60 * 60,
-    },
-    "export-jobs-requeue-stale": {
-        "task": "customers.reports.tasks.export_jobs_requeue_stale_task",
-        "schedule": 5 * 60,
-    },
-    "credits-expire": {"task": "wallets.credits.tasks.credits_expire_task", "schedule": 300},
-    "credits-remind": {"task": "wallets.credits.tasks.credits_remind_task", "schedule": 3600},
+    name: {"task": task, "schedule": seconds}
+    for name, task, seconds in [
+        ("renewals", "customers.billing.tasks.subscriptions_bill_due_task", RENEWALS_EVERY),
+        ("renewal-reminders", "customers.billing.tasks.reminders_send_task", 3600),
+        ("emails-requeue-stale", "customers.emails.tasks.emails_requeue_stale_task", 300),
+        ("webhooks-sweep", "customers.webhooks.tasks.webhooks_sweep_task", WEBHOOK_SWEEP),
+        ("export-jobs-expire", f"{_REPORTS}.export_jobs_expire_task", 3600),
+        (
+            "export-jobs-requeue-stale",
+            "customers.reports.tasks.export_jobs_requeue_stale_task",
+            300,
+        ),
+        ("credits-expire", "wallets.credits.tasks.credits_expire_task", 300),
+        ("credits-remind", "wallets.credits.tasks.credits_remind_task", 3600),
+    ]
 }
 
 

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from config.api import api, not_found
 from customers.accounts import team_views
 from customers.accounts import views as accounts_views
+from customers.billing import subscription_views
 from customers.notes import views as notes_views
 from customers.webhooks import views as webhook_views
 from portal.urls import merchant_urlpatterns as portal_merchant_urls
@@ -43,6 +44,7 @@ urlpatterns = [
     ),
     path("settings/business/", team_views.business_profile, name="business_profile"),
     path("settings/portal/", portal_merchant.portal_settings, name="portal_settings"),
+    path("settings/emails/", subscription_views.email_settings, name="email_settings"),
     path("settings/api-keys/", accounts_views.api_keys, name="api_keys"),
     path(
         "settings/api-keys/<str:key_id>/revoke/",

@@ -8,7 +8,6 @@ from customers.emails.services import email_retry
 from customers.models import (
     ApiKey,
     Business,
-    BusinessLogo,
     Customer,
     CustomerImport,
     CustomerSpend,
@@ -16,7 +15,6 @@ from customers.models import (
     EmailLog,
     Event,
     ExportJob,
-    Invitation,
     InvoiceCounter,
     InvoiceDocument,
     LicenseKey,
@@ -391,30 +389,3 @@ class WebhookAttemptAdmin(ReadOnlyAdmin):
     list_filter = ["succeeded", "event_type"]
     search_fields = ["=endpoint__id", "=delivery__message__id"]
     list_select_related = ["endpoint"]
-
-
-@admin.register(Invitation)
-class InvitationAdmin(ReadOnlyAdmin):
-    """Invitations are made, resent and revoked in Settings → Team (each an Event)."""
-
-    list_display = [
-        "email",
-        "business",
-        "role",
-        "created_at",
-        "expires_at",
-        "accepted_at",
-        "revoked_at",
-    ]
-    list_filter = ["role"]
-    search_fields = ["email", "business__name"]
-    list_select_related = ["business"]
-    exclude = ["token_hash"]
-
-
-@admin.register(BusinessLogo)
-class BusinessLogoAdmin(ReadOnlyAdmin):
-    """Set in Settings → Business; shown here, never edited."""
-
-    list_display = ["business", "content_type", "updated_at"]
-    exclude = ["image"]

@@ -20,3 +20,7 @@ class CustomersConfig(AppConfig):
         import_module("customers.webhooks.outbox")
         # Notes, tags and bulk jobs in admin (customers/admin.py is at its size limit).
         import_module("customers.notes.admin")
+        import_module("customers.accounts.admin")
+        import_module("customers.billing.admin")
+        # Lifecycle e-mails to customers listen to it too.
+        import_module("customers.billing.notifications")

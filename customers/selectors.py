@@ -6,7 +6,8 @@ a customer's portal use."""
 from django.db.models import Exists, Max, Min, OuterRef
 from django.shortcuts import get_object_or_404
 
-from customers.models import Business, Customer, CustomerSpend, Subscription
+from customers.core.pagination import tab_context
+from customers.models import Business, Customer, CustomerSpend, EmailLog, Subscription
 from portal.models import PortalLink, PortalLogin
 
 
@@ -90,3 +91,21 @@ def _spending(business, currency: str, minimum: int, since=None, until=None):
     if until:
         matches = matches.filter(customer_created_at__lt=until)
     return matches
+
+
+def emails_tab(customer: Customer, params) -> dict:
+    """The e-mails sent to this customer, newest first; `status=` one EmailLog status.
+    Served by the (business, customer_id, created_at) index."""
+    status = params.get("status", "")
+    emails = EmailLog.objects.filter(business_id=customer.business_id, customer_id=customer.pk)
+    if status in EmailLog.Status.values:
+        emails = emails.filter(status=status)
+    else:
+        status = ""
+    return tab_context(
+        "emails",
+        emails.order_by("-created_at", "-id"),
+        params,
+        status=status,
+        choices=EmailLog.Status.choices,
+    )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from customers import views
 from customers.accounts import views as accounts_views
+from customers.billing import subscription_views
 from customers.billing import views as billing_views
 from customers.bulk import views as bulk_views
 from customers.imports import views as import_views
@@ -86,6 +87,21 @@ urlpatterns = [
         "<str:customer_id>/subscriptions/<str:subscription_id>/revoke-cancellation/",
         billing_views.subscription_revoke_cancellation,
         name="subscription_revoke_cancellation",
+    ),
+    path(
+        "<str:customer_id>/subscriptions/<str:subscription_id>/pause/",
+        subscription_views.subscription_pause_view,
+        name="subscription_pause",
+    ),
+    path(
+        "<str:customer_id>/subscriptions/<str:subscription_id>/resume/",
+        subscription_views.subscription_resume_view,
+        name="subscription_resume",
+    ),
+    path(
+        "<str:customer_id>/subscriptions/<str:subscription_id>/change-plan/",
+        subscription_views.subscription_change_plan_view,
+        name="subscription_change_plan",
     ),
     path(
         "<str:customer_id>/license-keys/<str:key_id>/status/",

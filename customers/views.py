@@ -32,7 +32,7 @@ from customers.models import Event, is_tombstone
 from customers.notes.selectors import notes_panel, with_tags
 from customers.reports.columns import with_table_figures
 from customers.search import looks_like_id, object_find, object_url
-from customers.selectors import customer_get, portal_activity
+from customers.selectors import customer_get, emails_tab, portal_activity
 from customers.tables import CustomerTable
 from wallets.credits.views import credits_tab_context
 from wallets.views import wallet_tab_context
@@ -143,6 +143,7 @@ DETAIL_TABS = {
     "wallet": (gettext_lazy("Wallet ledger"), wallet_tab_context),
     "credits": (gettext_lazy("Credits"), credits_tab_context),
     "license-keys": (gettext_lazy("License keys"), license_keys_tab),
+    "emails": (gettext_lazy("E-mails"), emails_tab),
 }
 
 

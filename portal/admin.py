@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from customers.admin import ReadOnlyAdmin
-from portal.models import PortalLink, PortalLogin, PortalSettings
+from portal.models import PortalLink, PortalLogin, PortalSettings, RetentionOffer
 
 
 @admin.register(PortalSettings)
@@ -28,3 +28,9 @@ class PortalLoginAdmin(ReadOnlyAdmin):
     search_fields = ["=customer__id", "customer__email"]
     list_select_related = ["customer", "business"]
     exclude = ["token_hash"]
+
+
+@admin.register(RetentionOffer)
+class RetentionOfferAdmin(ReadOnlyAdmin):
+    list_display = ["subscription", "percent", "cycles", "shown_at", "accepted_at"]
+    search_fields = ["=subscription__id"]

@@ -47,3 +47,21 @@ class InvalidComment(DomainError):
     code = "INVALID_REQUEST_BODY"
     status = 422
     default_message = _("Remove the invalid characters (NUL or broken Unicode) from the comment.")
+
+
+class PauseNotAllowed(DomainError):
+    code = "PAUSE_NOT_ALLOWED"
+    status = 403
+    default_message = _("This business does not allow pausing in the portal.")
+
+
+class PlanChangeNotAllowed(DomainError):
+    code = "PLAN_CHANGE_NOT_ALLOWED"
+    status = 403
+    default_message = _("This plan is not offered in the portal. Contact the business.")
+
+
+class RetentionOfferUnavailable(DomainError):
+    code = "RETENTION_OFFER_UNAVAILABLE"
+    status = 409
+    default_message = _("This offer is no longer available.")

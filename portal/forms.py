@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.forms import HttpUrlField, PhoneNumberField
+from customers.models import Product
 from portal.models import PortalSettings
 
 
@@ -60,6 +61,10 @@ class PortalSettingsForm(forms.ModelForm):
         fields = [
             "allow_cancellation",
             "allow_profile_updates",
+            "allow_pause",
+            "allow_plan_change",
+            "retention_percent",
+            "retention_cycles",
             "default_return_url",
             "brand_color",
         ]
@@ -68,6 +73,34 @@ class PortalSettingsForm(forms.ModelForm):
             "allow_cancellation": forms.RadioSelect,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        business_id = self.instance.business_id
+        self.fields["plan_change_products"] = forms.ModelMultipleChoiceField(
+            label=_("Plans customers can switch to"),
+            queryset=Product.objects.for_business(business_id)
+            .filter(is_recurring=True, archived=False)
+            .order_by("currency", "price", "pk"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            initial=list(self.instance.plan_change_products.all()) if self.instance.pk else [],
+        )
+        self.fields["retention_percent"].help_text = _(
+            "Offered once, before a customer cancels in the portal; 0 means no offer."
+        )
+        self.fields["retention_percent"].widget.attrs.update(min=0, max=100)
+        self.fields["retention_cycles"].widget.attrs.update(min=1, max=12)
+        for name in ("retention_percent", "retention_cycles"):  # left empty: as they are
+            self.fields[name].required = False
+
+    def clean_retention_percent(self):
+        value = self.cleaned_data["retention_percent"]
+        return self.instance.retention_percent if value is None else value
+
+    def clean_retention_cycles(self):
+        value = self.cleaned_data["retention_cycles"]
+        return self.instance.retention_cycles if value is None else value
+
     def clean_brand_color(self):
         value = self.cleaned_data["brand_color"].strip().lower()
         if not re.fullmatch(r"#[0-9a-f]{6}", value):
@@ -75,4 +108,6 @@ class PortalSettingsForm(forms.ModelForm):
         return value
 
     def values(self) -> dict:
-        return {field: self.cleaned_data[field] for field in self.Meta.fields}
+        data = {field: self.cleaned_data[field] for field in self.Meta.fields}
+        data["plan_change_products"] = list(self.cleaned_data["plan_change_products"])
+        return data

@@ -13,12 +13,13 @@ merchant's session): it ends after 1 hour idle or 12 hours in all.
 
 import hashlib
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.ids import PublicIdField
-from customers.models import Business, BusinessScopedQuerySet, Customer
+from customers.models import Business, BusinessScopedQuerySet, Customer, Product, Subscription
 
 
 def token_hash(token: str) -> str:
@@ -45,6 +46,21 @@ class PortalSettings(models.Model):
     allow_profile_updates = models.BooleanField(
         _("customers can update their profile"), default=True
     )
+    allow_pause = models.BooleanField(_("customers can pause and resume"), default=False)
+    allow_plan_change = models.BooleanField(_("customers can switch plans"), default=False)
+    # The recurring products a customer may switch to (within the same currency).
+    plan_change_products = models.ManyToManyField(
+        Product, blank=True, related_name="+", verbose_name=_("plans offered")
+    )
+    # Offered once per subscription before a portal cancellation; 0 % means no offer.
+    retention_percent = models.PositiveSmallIntegerField(
+        _("retention discount (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    retention_cycles = models.PositiveSmallIntegerField(
+        _("for this many renewals"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
     default_return_url = models.URLField(_("default return URL"), blank=True)
     brand_color = models.CharField(_("brand colour"), max_length=7, default="#4f46e5")  # #rrggbb
     updated_at = models.DateTimeField(auto_now=True)
@@ -70,6 +86,23 @@ class PortalSettings(models.Model):
         """The saved settings, or unsaved defaults (nothing is written on read)."""
         found = cls.objects.filter(business=business).first()
         return found or cls(business=business)
+
+
+class RetentionOffer(models.Model):
+    """The retention offer shown to a customer about to cancel one subscription: at most
+    one per subscription (shown once, whatever the answer)."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    subscription = models.OneToOneField(
+        Subscription, on_delete=models.CASCADE, related_name="retention_offer"
+    )
+    percent = models.PositiveSmallIntegerField()  # as offered, 1–100
+    cycles = models.PositiveSmallIntegerField()  # renewals it covers
+    shown_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Retention offer for {self.subscription_id}"
 
 
 class PortalLinkQuerySet(BusinessScopedQuerySet):

@@ -349,15 +349,27 @@ def email_change_confirm(*, token: str) -> Customer:
 def portal_settings_save(*, business: Business, actor: Actor, **values) -> PortalSettings:
     if "default_return_url" in values:  # http(s) only, as for a link's own return URL
         values["default_return_url"] = _clean_return_url(values["default_return_url"])
+    plans = values.pop("plan_change_products", None)
     with transaction.atomic():
         current = PortalSettings.objects.select_for_update().filter(business=business).first()
         current = current or PortalSettings(business=business)
         changed = {}
+        if plans is not None:
+            offered = {p.pk for p in plans if p.business_id == business.pk}
+            before = (
+                set(current.plan_change_products.values_list("pk", flat=True))
+                if current.pk
+                else set()
+            )
+            if offered != before:
+                changed["plan_change_products"] = sorted(offered)
         for field, value in values.items():
             if getattr(current, field) != value:
                 changed[field] = value
                 setattr(current, field, value)
         current.save()
+        if "plan_change_products" in changed:
+            current.plan_change_products.set(changed["plan_change_products"])
         if changed:
             event_record(
                 business,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import access, credits, merchant, self_service
+from portal.views import access, credits, merchant, self_service, subscription_changes
 
 app_name = "portal"
 
@@ -28,6 +28,26 @@ urlpatterns = [
         "subscriptions/<str:subscription_id>/keep/",
         self_service.subscription_keep,
         name="subscription_keep",
+    ),
+    path(
+        "subscriptions/<str:subscription_id>/pause/",
+        subscription_changes.subscription_pause,
+        name="subscription_pause",
+    ),
+    path(
+        "subscriptions/<str:subscription_id>/resume/",
+        subscription_changes.subscription_resume,
+        name="subscription_resume",
+    ),
+    path(
+        "subscriptions/<str:subscription_id>/change-plan/",
+        subscription_changes.subscription_change_plan,
+        name="subscription_change_plan",
+    ),
+    path(
+        "subscriptions/<str:subscription_id>/offer/accept/",
+        subscription_changes.retention_accept,
+        name="retention_accept",
     ),
     path("license-keys/", self_service.license_keys, name="license_keys"),
     path(

@@ -286,7 +286,9 @@ _COUNTRY_BY_CURRENCY = {"INR": "IN", "KRW": "KR", "EUR": "DE", "GBP": "GB", "JPY
 
 class BillingAddressOut(Out):
     country: str = Field(
-        ..., description="Not stored: derived from the currency (INR → IN, USD → US, …)."
+        ...,
+        description="As set by PATCH /subscriptions/{id}; else derived from the currency "
+        "(INR → IN, USD → US, …).",
     )
     city: str | None = None
     state: str | None = None

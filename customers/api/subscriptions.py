@@ -10,11 +10,14 @@ from pydantic import ConfigDict, StrictBool, WithJsonSchema
 from customers.api.common import (
     ERRORS,
     ApiRequestError,
+    AwareDatetime,
     BillingAddressOut,
     BodySchema,
     CustomerLimitedOut,
     IdQuery,
     ListFilters,
+    Metadata,
+    Name,
     Out,
     QueryText,
     Text,
@@ -25,8 +28,7 @@ from customers.api.common import (
     get_scoped,
     newest_page,
 )
-from customers.billing import subscriptions
-from customers.core.errors import SubscriptionInactive
+from customers.billing import subscription_changes, subscriptions
 from customers.models import Payment, Subscription
 
 router = Router(tags=["Subscriptions"])
@@ -143,15 +145,34 @@ Unsupported = Annotated[
     Any, WithJsonSchema({"type": "null", "description": "Not supported here: null only."})
 ]
 _EXTRAS = ("cancel_reason", "cancellation_feedback", "cancellation_comment")
+_CANCEL_FIELDS = ("cancel_at_next_billing_date", *_EXTRAS)
+UPDATE_FIELDS = ("next_billing_date", "metadata", "billing", "tax_id", "customer_name")
+UNSUPPORTED_SUBSCRIPTION_FIELDS = (
+    "customer_business_name",
+    "disable_on_demand",
+    "subscription_period_count",
+    "subscription_period_interval",
+    "credit_entitlement_cart",
+)
 _ALL_NULL = {"type": "null"}
 
 
+class BillingAddressIn(BodySchema):
+    country: Annotated[Text, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")]
+    city: Annotated[Text, Field(max_length=255)] | None = None
+    state: Annotated[Text, Field(max_length=255)] | None = None
+    street: Annotated[Text, Field(max_length=255)] | None = None
+    zipcode: Annotated[Text, Field(max_length=20)] | None = None
+
+
 class SubscriptionPatchIn(BodySchema):
-    """What PATCH /subscriptions/{id} changes. Supported: `status: cancelled` (cancel
-    now), `cancel_at_next_billing_date` (true schedules, false revokes a scheduled
-    cancellation), with `cancel_reason`, `cancellation_feedback` and
-    `cancellation_comment` (only when cancelling); `status: active` alone (a no-op on
-    an active subscription). Everything else is refused with 422 unless null."""
+    """What PATCH /subscriptions/{id} changes. `status: paused` pauses an active
+    subscription and `status: active` resumes a paused one; either is sent alone.
+    `status: cancelled` cancels now; `cancel_at_next_billing_date` true schedules the
+    cancellation, false revokes it; `cancel_reason`, `cancellation_feedback` and
+    `cancellation_comment` only come with a cancellation. `next_billing_date`,
+    `metadata`, `billing`, `tax_id` and `customer_name` change those fields and are
+    not combined with a cancellation. Anything else is 422 unless null."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -166,35 +187,47 @@ class SubscriptionPatchIn(BodySchema):
                         {"properties": dict.fromkeys(_EXTRAS, _ALL_NULL)},
                     ]
                 },
-                {  # `status: active` is sent alone
+                {  # `status: paused` / `active` is sent alone
                     "anyOf": [
                         {"properties": {"status": {"enum": ["cancelled", None]}}},
+                        {"properties": dict.fromkeys((*_CANCEL_FIELDS, *UPDATE_FIELDS), _ALL_NULL)},
+                    ]
+                },
+                {  # a cancellation and the other fields are separate requests
+                    "anyOf": [
                         {
-                            "properties": dict.fromkeys(
-                                ("cancel_at_next_billing_date", *_EXTRAS), _ALL_NULL
-                            )
+                            "properties": {
+                                "status": {"enum": ["paused", "active", None]},
+                                **dict.fromkeys(_CANCEL_FIELDS, _ALL_NULL),
+                            }
                         },
+                        {"properties": dict.fromkeys(UPDATE_FIELDS, _ALL_NULL)},
                     ]
                 },
             ]
         }
     )
 
-    status: Literal["cancelled", "active"] | None = Field(
-        None, description="`cancelled` cancels now; `active` (sent alone) keeps it active."
+    status: Literal["cancelled", "paused", "active"] | None = Field(
+        None,
+        description="`cancelled` cancels now; `paused` pauses an active subscription; "
+        "`active` resumes a paused one (its next billing date moves by the time paused). "
+        "`paused` and `active` are sent alone.",
     )
     cancel_at_next_billing_date: StrictBool | None = None
     cancel_reason: CancelReason | None = None
     cancellation_feedback: CancellationFeedback | None = None
     cancellation_comment: Text | None = Field(None, max_length=3000)
     pause: Annotated[Any, WithJsonSchema({"not": {}, "description": "Removed: always 422."})] = None
+    next_billing_date: AwareDatetime | None = Field(
+        None, description="Active subscriptions only: in the future, at most 5 years ahead."
+    )
+    metadata: Metadata | None = Field(None, description="Replaces the whole object.")
+    billing: BillingAddressIn | None = Field(None, description="Replaces the whole address.")
+    tax_id: Text | None = Field(None, max_length=64, description='"" clears it.')
+    customer_name: Name | None = Field(None, description="The name on this subscription.")
     # Accepted by the contract, not supported here: 422 unless null.
-    billing: Unsupported = None
-    customer_name: Unsupported = None
     customer_business_name: Unsupported = None
-    tax_id: Unsupported = None
-    metadata: Unsupported = None
-    next_billing_date: Unsupported = None
     disable_on_demand: Unsupported = None
     subscription_period_count: Unsupported = None
     subscription_period_interval: Unsupported = None
@@ -217,8 +250,11 @@ def subscription_out(sub) -> dict:
         "product_name": sub.product.name,
         "brand_id": sub.business_id,
         "status": sub.status,
-        "customer": customer_limited(sub.customer),
-        "billing": billing_out(sub.currency),
+        "customer": {
+            **customer_limited(sub.customer),
+            "name": sub.customer_name or sub.customer.name,
+        },
+        "billing": sub.billing or billing_out(sub.currency),
         "currency": sub.currency,
         "quantity": sub.quantity,
         "recurring_pre_tax_amount": sub.recurring_pre_tax_amount,
@@ -234,6 +270,9 @@ def subscription_out(sub) -> dict:
         "cancel_at_next_billing_date": sub.cancel_at_next_billing_date,
         "metadata": sub.metadata or {},
         "cancelled_at": sub.cancelled_at,
+        "paused_at": sub.paused_at,
+        "tax_id": sub.tax_id or None,
+        "discount_cycles_remaining": sub.discount_cycles_remaining or None,
         "cancelled_by": cancelled_by,
         "cancel_reason": sub.cancel_reason or None,
         "cancellation_feedback": sub.cancellation_feedback or None,
@@ -243,21 +282,8 @@ def subscription_out(sub) -> dict:
 
 # ---------------------------------------------------------------- subscriptions (§10)
 
-UNSUPPORTED_SUBSCRIPTION_FIELDS = (
-    "billing",
-    "customer_name",
-    "customer_business_name",
-    "tax_id",
-    "metadata",
-    "next_billing_date",
-    "disable_on_demand",
-    "subscription_period_count",
-    "subscription_period_interval",
-    "credit_entitlement_cart",
-)
 
-
-def _subscriptions(request):
+def scoped_subscriptions(request):
     method_on_file = Payment.objects.filter(
         subscription=OuterRef("pk"), status=Payment.Status.SUCCEEDED
     ).exclude(payment_method__in=["", "wallet"])
@@ -271,7 +297,7 @@ def _subscriptions(request):
 @router.get("/subscriptions", response={200: SubscriptionListOut, **ERRORS})
 def list_subscriptions(request, filters: Query[SubscriptionFilters]):
     """Subscriptions, newest first. `locale` is accepted and ignored."""
-    subs = created_between(_subscriptions(request), filters)
+    subs = created_between(scoped_subscriptions(request), filters)
     if filters.brand_id and filters.brand_id != request.auth.business_id:
         return {"items": []}
     for field in ("customer_id", "product_id", "status", "cancel_at_next_billing_date"):
@@ -283,40 +309,58 @@ def list_subscriptions(request, filters: Query[SubscriptionFilters]):
 
 @router.get("/subscriptions/{subscription_id}", response={200: SubscriptionOut, **ERRORS})
 def get_subscription(request, subscription_id: str, locale: LocaleTag | None = None):
-    return subscription_out(get_scoped(_subscriptions(request), subscription_id))
+    return subscription_out(get_scoped(scoped_subscriptions(request), subscription_id))
 
 
 @router.patch("/subscriptions/{subscription_id}", response={200: SubscriptionOut, **ERRORS})
 def update_subscription(request, subscription_id: str, payload: SubscriptionPatchIn):
-    """Cancel now (`status: cancelled`), at the end of the period
-    (`cancel_at_next_billing_date: true`) or revoke a scheduled cancellation
-    (`false`; a no-op when none is scheduled), with `cancel_reason`,
-    `cancellation_feedback` and `cancellation_comment`. `pause` is always 422.
-    Pausing is not supported (`status: paused` is 422); `active` must be sent alone
-    and is a no-op on an active subscription (409 `SUBSCRIPTION_INACTIVE` on any
-    other). Other fields of the contract (billing, metadata, next_billing_date, …)
-    are not supported: 422 unless null.
+    """Pause (`status: paused`, alone; 409 unless active) or resume (`status:
+    active`, alone; 409 unless paused; either is a no-op when already so). Cancel now
+    (`status: cancelled`) or at the period's end (`cancel_at_next_billing_date:
+    true`), or revoke a scheduled cancellation (`false`). Change `next_billing_date`,
+    `metadata`, `billing`, `tax_id`, `customer_name` (not with a cancellation).
+    `pause` is always 422.
     """
-    sub = get_scoped(_subscriptions(request), subscription_id)
+    sub = get_scoped(scoped_subscriptions(request), subscription_id)
     sent = {f for f in payload.model_fields_set if getattr(payload, f) is not None}
     if "pause" in payload.model_fields_set:
         raise ApiRequestError("pause: removed; send status: paused or active instead")
     unsupported = [f for f in UNSUPPORTED_SUBSCRIPTION_FIELDS if f in sent]
     if unsupported:
         raise ApiRequestError(f"{unsupported[0]}: changing it is not supported")
-    status = payload.status
-    if status == "active":  # nothing here is paused: an active one stays active
+    status, actor = payload.status, actor_of(request)
+    if status in ("paused", "active"):
         if sent - {"status"}:
-            raise ApiRequestError("status: active must be sent alone")
-        if sub.status != "active":
-            raise SubscriptionInactive()
-        return subscription_out(sub)
+            raise ApiRequestError(f"status: {status} must be sent alone")
+        if sub.status == status:  # already so: a retried request changes nothing
+            return subscription_out(sub)
+        change = (
+            subscription_changes.subscription_pause
+            if status == "paused"
+            else subscription_changes.subscription_resume
+        )
+        change(subscription=sub, actor=actor)
+        return subscription_out(get_scoped(scoped_subscriptions(request), subscription_id))
     cancelling = status == "cancelled" or payload.cancel_at_next_billing_date is True
-    extras = sent & {"cancel_reason", "cancellation_feedback", "cancellation_comment"}
+    extras = sent & set(_EXTRAS)
     if extras and not cancelling:
         raise ApiRequestError(f"{sorted(extras)[0]}: only valid when cancelling")
-    actor = actor_of(request)
-    if cancelling:
+    updates = sent & set(UPDATE_FIELDS)
+    if updates and (cancelling or "cancel_at_next_billing_date" in sent):
+        raise ApiRequestError(
+            f"{sorted(updates)[0]}: send it apart from a cancellation (one change per request)"
+        )
+    if updates:
+        optional = {f: getattr(payload, f) for f in ("tax_id", "customer_name") if f in sent}
+        subscription_changes.subscription_update(
+            subscription=sub,
+            actor=actor,
+            next_billing_date=payload.next_billing_date,
+            metadata=payload.metadata,
+            billing=payload.billing.model_dump(exclude_none=True) if payload.billing else None,
+            **optional,
+        )
+    elif cancelling:
         subscriptions.subscription_cancel(
             subscription=sub,
             actor=actor,
@@ -327,4 +371,4 @@ def update_subscription(request, subscription_id: str, payload: SubscriptionPatc
         )
     elif payload.cancel_at_next_billing_date is False and sub.cancel_at_next_billing_date:
         subscriptions.subscription_cancellation_revoke(subscription=sub, actor=actor)
-    return subscription_out(get_scoped(_subscriptions(request), subscription_id))
+    return subscription_out(get_scoped(scoped_subscriptions(request), subscription_id))

@@ -197,7 +197,7 @@ def subscription_renew(
             return "cancelled"
 
         period_start = sub.next_billing_date
-        total = sub.recurring_pre_tax_amount
+        total = sub.renewal_amount  # less a retention discount, while it lasts
         payment = Payment(
             id=new_id("pay"),
             business=sub.business,
@@ -247,6 +247,7 @@ def subscription_renew(
             payment.status = Payment.Status.SUCCEEDED
             payment.save()
             invoices.invoice_number_assign(payment=payment)
+            sub.discount_cycles_remaining = max(sub.discount_cycles_remaining - 1, 0)
             sub.previous_billing_date = period_start
             sub.next_billing_date = add_interval(
                 period_start, sub.payment_frequency_interval, sub.payment_frequency_count

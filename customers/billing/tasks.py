@@ -4,6 +4,7 @@ import datetime as dt
 
 from celery import shared_task
 
+from customers.billing.reminders import renewal_reminders_send
 from customers.billing.subscriptions import subscriptions_bill_due
 
 
@@ -13,3 +14,9 @@ def subscriptions_bill_due_task(now: str | None = None) -> dict:
     subscription and a period can be paid only once."""
     run = subscriptions_bill_due(now=dt.datetime.fromisoformat(now) if now else None)
     return vars(run)
+
+
+@shared_task
+def reminders_send_task(now: str | None = None) -> int:
+    """Upcoming-renewal e-mails; safe twice (one reminder row per subscription period)."""
+    return renewal_reminders_send(now=dt.datetime.fromisoformat(now) if now else None)

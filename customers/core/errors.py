@@ -165,3 +165,51 @@ class InvitationForOtherAccount(DomainError):
     code = "INVITATION_FOR_OTHER_ACCOUNT"
     status = 403
     default_message = _("This invitation was sent to another e-mail address.")
+
+
+# Subscription changes (PATCH /subscriptions/{id}, change-plan).
+class SubscriptionNotActive(DomainError):
+    code = "SUBSCRIPTION_NOT_ACTIVE"
+    status = 409
+    default_message = _("Only an active subscription can be paused or changed.")
+
+
+class SubscriptionNotPaused(DomainError):
+    code = "SUBSCRIPTION_NOT_PAUSED"
+    status = 409
+    default_message = _("Only a paused subscription can be resumed.")
+
+
+class InvalidNextBillingDate(DomainError):
+    code = "INVALID_NEXT_BILLING_DATE"
+    status = 422
+    default_message = _("The next billing date must be in the future and within five years.")
+
+
+class PlanChangePending(DomainError):
+    code = "PLAN_CHANGE_PENDING"
+    status = 409
+    default_message = _("A plan change for this subscription is already being processed.")
+
+
+class InvalidPlan(DomainError):
+    code = "INVALID_PLAN"
+    status = 422
+    default_message = _(
+        "Choose another recurring product of this business in the subscription's currency."
+    )
+
+
+class PlanChangeCreditUnavailable(DomainError):
+    code = "PLAN_CHANGE_CREDIT_UNAVAILABLE"
+    status = 422
+    default_message = _(
+        "This change would credit the customer in a currency that has no wallet; "
+        "choose full_immediately instead."
+    )
+
+
+class PlanChangePaymentFailed(DomainError):
+    code = "PLAN_CHANGE_PAYMENT_FAILED"
+    status = 402
+    default_message = _("The payment for the plan change failed; the plan did not change.")

@@ -20,7 +20,7 @@ from customers.models.billing import (
 from customers.models.bulk import BulkJob
 from customers.models.catalog import Product, TimeInterval, add_interval
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
-from customers.models.emails import EmailLog
+from customers.models.emails import CustomerEmailSettings, EmailLog, RenewalReminder
 from customers.models.events import Event
 from customers.models.exports import ExportJob
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
@@ -39,6 +39,7 @@ from customers.models.notes import (
     Tag,
     TagColor,
 )
+from customers.models.plan_changes import PlanChange
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
 from customers.models.summaries import CustomerSpend, SignupDay
@@ -60,6 +61,7 @@ __all__ = [
     "BusinessLogo",
     "BusinessScopedQuerySet",
     "Customer",
+    "CustomerEmailSettings",
     "CustomerQuerySet",
     "CustomerImport",
     "CustomerSpend",
@@ -77,9 +79,11 @@ __all__ = [
     "Membership",
     "Note",
     "Payment",
+    "PlanChange",
     "PaymentQuerySet",
     "Product",
     "Refund",
+    "RenewalReminder",
     "SavedReport",
     "SignupDay",
     "Subscription",

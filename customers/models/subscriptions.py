@@ -4,7 +4,7 @@ values (`api-contract.md` §10); money is in integer minor units beside its code
 import datetime as dt
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -102,6 +102,24 @@ class Subscription(models.Model):
         _("cancelled by"), max_length=15, choices=CancelledBy.choices, blank=True
     )
     cancelled_by_label = models.CharField(max_length=255, blank=True)  # e-mail or key name
+    # Set while paused: when it was paused (resuming moves the billing date by the pause).
+    # (The columns below have database defaults too, so bulk loads that predate them
+    # still insert.)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    # The name on this subscription's invoices; empty means the customer's own name.
+    customer_name = models.CharField(
+        _("name on invoices"), max_length=255, blank=True, default="", db_default=""
+    )
+    tax_id = models.CharField(_("tax ID"), max_length=64, blank=True, default="", db_default="")
+    # The billing address (country, state, city, street, zipcode); {} means derived
+    # from the currency.
+    billing = models.JSONField(
+        _("billing address"), default=dict, db_default=Value({}, JSONField()), blank=True
+    )
+    # A retention discount: percent off each of the next `discount_cycles_remaining`
+    # renewals (0 cycles left means none).
+    discount_percent = models.PositiveSmallIntegerField(default=0, db_default=0)  # 0–100
+    discount_cycles_remaining = models.PositiveSmallIntegerField(default=0, db_default=0)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -130,6 +148,13 @@ class Subscription(models.Model):
             models.CheckConstraint(
                 condition=Q(recurring_pre_tax_amount__gte=0), name="subscription_amount_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__lte=100), name="subscription_discount_percent_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paused") | Q(paused_at__isnull=False),
+                name="subscription_paused_has_time",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -142,6 +167,14 @@ class Subscription(models.Model):
     @property
     def can_cancel(self) -> bool:
         return self.status in self.CANCELLABLE
+
+    @property
+    def renewal_amount(self) -> int:
+        """What the next renewal charges: the recurring amount less a retention discount
+        (rounded down to the minor unit, in the customer's favour)."""
+        if self.discount_cycles_remaining and self.discount_percent:
+            return self.recurring_pre_tax_amount * (100 - self.discount_percent) // 100
+        return self.recurring_pre_tax_amount
 
     @property
     def frequency_label(self) -> str:

@@ -25,6 +25,7 @@ from portal.auth import portal_login_required
 from portal.errors import PortalLinkInvalid, RateLimited
 from portal.forms import EmailChangeForm, MagicLinkForm, ProfileForm
 from portal.selectors import portal_home
+from portal.subscription_services import offered_plans, retention_offer_to_show
 from portal.views.access import no_referrer
 from wallets.selectors import ledger_entries, wallets_for
 
@@ -89,7 +90,12 @@ def subscription_detail(request, subscription_id):
     return _render(
         request,
         "portal/subscription_detail.html",
-        {"sub": sub, "feedback_choices": Subscription.Feedback.choices},
+        {
+            "sub": sub,
+            "feedback_choices": Subscription.Feedback.choices,
+            "can_switch": sub.status == "active"
+            and offered_plans(request.customer.business).exists(),
+        },
     )
 
 
@@ -101,6 +107,24 @@ def subscription_cancel(request, subscription_id):
     )
     when = request.POST.get("when")
     feedback = request.POST.get("feedback", "")
+    cancellable = (
+        sub.can_cancel
+        and request.portal.allows_cancellation(when)
+        and feedback in Subscription.Feedback.values
+    )
+    # Once per subscription, before it goes: the business's retention offer.
+    if cancellable and (offer := retention_offer_to_show(subscription=sub)):
+        return _render(
+            request,
+            "portal/retention_offer.html",
+            {
+                "sub": sub,
+                "offer": offer,
+                "when": when,
+                "feedback": feedback,
+                "comment": request.POST.get("comment", ""),
+            },
+        )
     if (
         when == "now"
         and request.POST.get("confirmed") != "1"

@@ -77,14 +77,17 @@ def test_portal_return_url_pattern(api, customer):
 def test_subscription_patch_states_what_it_refuses(api, billing):
     patch = COMPONENTS["SubscriptionPatchIn"]
     assert patch["properties"]["pause"]["not"] == {}
-    assert patch["properties"]["billing"]["type"] == "null"
-    assert len(patch["allOf"]) == 2  # details only when cancelling; `active` alone
+    assert patch["properties"]["customer_business_name"]["type"] == "null"
+    # details only when cancelling; paused/active alone; no cancellation with updates
+    assert len(patch["allOf"]) == 3
     sub = billing["subscription"]
-    assert_422(api.patch(f"/subscriptions/{sub.pk}", {"status": "paused"}), "status")
     assert_422(api.patch(f"/subscriptions/{sub.pk}", {"pause": None}), "pause")
     alone = {"status": "active", "cancel_reason": "cancelled_by_customer"}
     assert_422(api.patch(f"/subscriptions/{sub.pk}", alone), "alone")
+    mixed = {"status": "cancelled", "metadata": {"a": "b"}}
+    assert_422(api.patch(f"/subscriptions/{sub.pk}", mixed), "cancellation")
     assert api.patch(f"/subscriptions/{sub.pk}", {"status": "active"}).status_code == 200
+    assert api.patch(f"/subscriptions/{sub.pk}", {"status": "paused"}).status_code == 200
     assert api.patch(f"/subscriptions/{sub.pk}", {"status": "cancelled"}).status_code == 200
     response = api.patch(f"/subscriptions/{sub.pk}", {"status": "active"})
-    assert response.status_code == 409 and response.json()["code"] == "SUBSCRIPTION_INACTIVE"
+    assert response.status_code == 409 and response.json()["code"] == "SUBSCRIPTION_NOT_PAUSED"

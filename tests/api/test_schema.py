@@ -27,6 +27,8 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from customers.audit import Actor
+from customers.emails.services import email_queue
+from customers.models import EmailLog
 from customers.webhooks.services import webhook_endpoint_create
 from tests.factories import RefundFactory
 from tests.wallets.credits.helpers import entitlement, grant
@@ -55,6 +57,8 @@ STATE_RULES = {
     # Two fields that go together (price needs currency; timeframe count with interval),
     # after a PATCH with what is stored: the entitlement's state, not one request's shape.
     "CREDIT_ENTITLEMENT_INCONSISTENT",
+    "INVALID_NEXT_BILLING_DATE",  # in the past by the server's clock
+    "INVALID_PLAN",  # the product is not recurring, archived, or in another currency
 }
 
 
@@ -104,7 +108,18 @@ def real_ids(customer, billing):
     )
     credits = entitlement(customer.business, precision=1)
     grant(credits, customer, 50)
+    email = email_queue(
+        business=customer.business,
+        customer_id=customer.pk,
+        to=customer.email,
+        subject="Receipt",
+        body="Thanks",
+        category="payments",
+        email_type="payment_succeeded",
+    )
+    EmailLog.objects.filter(pk=email.pk).update(status=EmailLog.Status.SENT)
     return {
+        "email_log_id": email.pk,
         "credit_entitlement_id": credits.pk,
         "customer_id": customer.pk,
         "payment_id": billing["payment"].pk,

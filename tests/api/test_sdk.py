@@ -278,9 +278,9 @@ def test_subscriptions(client, customer, billing):
     for body in (
         {"pause": True},
         {"status": "paused", "metadata": {"a": "b"}},
-        {"status": "paused"},
+        {"status": "active", "tax_id": "DE123"},
         {"cancellation_comment": "why"},
-        {"next_billing_date": "2030-01-01T00:00:00Z"},
+        {"status": "cancelled", "customer_name": "Ada L."},
     ):
         with pytest.raises(UnprocessableEntityError) as exc:
             client.subscriptions.update(sub.pk, **body)

@@ -3,16 +3,22 @@ refund reason, a long customer name and metadata key, a long ledger reason and a
 long API key name. The overflow test seeds them; so can a person taking screenshots
 of a demo database (`seed_long_values(business, user)`)."""
 
+import datetime as dt
 from urllib.parse import urlsplit
+
+from django.utils import timezone
 
 from customers.accounts.api_keys import api_key_create
 from customers.accounts.business import business_profile_update
 from customers.accounts.team import invitation_create
 from customers.audit import Actor
 from customers.billing import refunds
-from customers.models import BulkJob, Payment, Product
+from customers.billing.subscription_changes import subscription_pause, subscription_resume
+from customers.emails.services import email_queue
+from customers.models import BulkJob, Payment, Product, Subscription
 from customers.notes.services import customer_tags_add, note_create, tag_create
 from customers.services import customer_create
+from portal.models import PortalSettings
 from portal.services import portal_session_create
 from tests.factories import MembershipFactory, UserFactory
 from wallets.credits.entitlements import entitlement_create
@@ -91,6 +97,7 @@ def seed_long_values(business, user) -> dict:
         actor=actor,
         reason=LONG_WORD,
     )
+    sub = _long_subscription(business, customer, actor)
     _link, portal_url = portal_session_create(customer=customer, actor=Actor.system())
     for name, color in (("Wholesale partner (EU)", "teal"), (LONG_WORD[:40], "purple")):
         tag = tag_create(business=business, actor=actor, name=name, color=color)
@@ -130,6 +137,9 @@ def seed_long_values(business, user) -> dict:
             f"{base}notes/{note.pk}/",
             f"/customers/bulk/{job.pk}/",
             "/customers/search/?q=pay_0000000000000000000000000",
+            f"{base}?tab=emails",
+            f"{base}subscriptions/{sub.pk}/change-plan/",
+            "/settings/emails/",
         ],
         "portal_link": urlsplit(portal_url).path,
         "portal": [
@@ -140,5 +150,51 @@ def seed_long_values(business, user) -> dict:
             "/portal/wallet/",
             "/portal/credits/",
             "/portal/profile/",
+            f"/portal/subscriptions/{sub.pk}/",
+            f"/portal/subscriptions/{sub.pk}/change-plan/",
         ],
     }
+
+
+def _long_subscription(business, customer, actor):
+    """A subscription on a long-named plan, another plan to switch to (offered in the
+    portal, with pausing), and an e-mail with a long subject in the customer's log."""
+    plans = [
+        Product.objects.create(
+            business=business,
+            name=f"{LONG_WORD[:60]} {tier}",
+            price=price,
+            currency="USD",
+            is_recurring=True,
+            payment_frequency_interval="Month",
+        )
+        for tier, price in (("Starter", 1000), ("Team", 4000))
+    ]
+    now = timezone.now()
+    sub = Subscription.objects.create(
+        business=business,
+        customer=customer,
+        product=plans[0],
+        status="active",
+        recurring_pre_tax_amount=1000,
+        currency="USD",
+        payment_frequency_interval="Month",
+        previous_billing_date=now - dt.timedelta(days=10),
+        next_billing_date=now + dt.timedelta(days=20),
+    )
+    portal = PortalSettings.for_business(business)
+    portal.allow_pause = portal.allow_plan_change = True
+    portal.save()
+    portal.plan_change_products.set([plans[1]])
+    subscription_pause(subscription=sub, actor=actor)  # queues an e-mail
+    subscription_resume(subscription=sub, actor=actor)
+    email_queue(
+        business=business,
+        customer_id=customer.pk,
+        to=customer.email,
+        subject=LONG_WORD,
+        body=LONG_REASON,
+        category="payments",
+        email_type="payment_succeeded",
+    )
+    return sub
