@@ -1,15 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 
 from config.api import api, not_found
 from customers.accounts import views as accounts_views
+from customers.overview import views as overview_views
 from customers.webhooks import views as webhook_views
 from portal.urls import merchant_urlpatterns as portal_merchant_urls
 from portal.views import merchant as portal_merchant
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
+    path("", overview_views.overview, name="overview"),
     path("accounts/", include("customers.accounts.urls")),
     path("customers/", include("customers.urls")),
     path("customers/", include("wallets.urls")),

@@ -23,7 +23,7 @@ from customers.models.exports import ExportJob
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
-from customers.models.summaries import CustomerSpend, SignupDay
+from customers.models.summaries import BusinessDay, CustomerSpend, SignupDay
 from customers.models.webhooks import (
     WebhookAttempt,
     WebhookDelivery,
@@ -55,6 +55,7 @@ __all__ = [
     "Refund",
     "SavedReport",
     "SignupDay",
+    "BusinessDay",
     "Subscription",
     "SubscriptionQuerySet",
     "TablePreference",
