@@ -89,7 +89,9 @@ def _chart(
             "value": highest.display,
         }
     else:
-        chart.description = _("%(title)s went from %(start)s (%(first)s) to %(end)s (%(last)s).") % {
+        chart.description = _(
+            "%(title)s went from %(start)s (%(first)s) to %(end)s (%(last)s)."
+        ) % {
             "title": title,
             "first": first,
             "last": last,

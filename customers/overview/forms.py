@@ -39,9 +39,7 @@ def period_for(choice: str, today: dt.date, start=None, end=None) -> Period:
     if choice != "custom":
         start, end = today - dt.timedelta(days=int(choice) - 1), today
     length = (end - start).days + 1
-    return Period(
-        start, end, start - dt.timedelta(days=length), start - dt.timedelta(days=1)
-    )
+    return Period(start, end, start - dt.timedelta(days=length), start - dt.timedelta(days=1))
 
 
 class PeriodForm(forms.Form):

@@ -127,9 +127,7 @@ def timeline_page(*, customer: Customer, params) -> dict:
             events = events.filter(prefixes)
         entries += [_event_entry(e) for e in _keyset(events, before, after, limit)]
     if kind in ("", "emails"):
-        emails = EmailLog.objects.for_business(customer.business_id).filter(
-            customer_id=customer.pk
-        )
+        emails = EmailLog.objects.for_business(customer.business_id).filter(customer_id=customer.pk)
         emails = emails.only("id", "created_at", "email_type", "recipient", "subject", "status")
         entries += [_email_entry(e) for e in _keyset(emails, before, after, limit)]
     entries.sort(key=lambda e: (e.created_at, e.id), reverse=after is None)

@@ -56,7 +56,8 @@ def day_contributions(vendor: str) -> dict[str, tuple[tuple[str, ...], list]]:
     day of `cancelled_at` (else its `next_billing_date`)."""
     created = day_sql("R.created_at", vendor)
     ended = day_sql("COALESCE(R.cancelled_at, R.next_billing_date)", vendor)
-    was_active = f"(R.status = 'active' OR R.status IN {_ENDED})"
+    ended_now = f"R.status IN {_ENDED}"
+    was_active = f"(R.status = 'active' OR {ended_now})"
     return {
         "customers_payment": (
             ("status", "total_amount", "currency", "created_at", "business_id"),
@@ -66,7 +67,9 @@ def day_contributions(vendor: str) -> dict[str, tuple[tuple[str, ...], list]]:
                     "R.currency",
                     {
                         "payments": "CASE WHEN R.status = 'succeeded' THEN 1 ELSE 0 END",
-                        "revenue": "CASE WHEN R.status = 'succeeded' THEN R.total_amount ELSE 0 END",
+                        "revenue": (
+                            "CASE WHEN R.status = 'succeeded' THEN R.total_amount ELSE 0 END"
+                        ),
                         "payments_failed": (
                             "CASE WHEN R.status IN ('failed', 'cancelled') THEN 1 ELSE 0 END"
                         ),
@@ -112,9 +115,9 @@ def day_contributions(vendor: str) -> dict[str, tuple[tuple[str, ...], list]]:
                     ended,
                     "R.currency",
                     {
-                        "subscriptions_churned": f"CASE WHEN R.status IN {_ENDED} THEN 1 ELSE 0 END",
-                        "active_subscriptions": f"CASE WHEN R.status IN {_ENDED} THEN -1 ELSE 0 END",
-                        "mrr": f"CASE WHEN R.status IN {_ENDED} THEN -{_monthly('R')} ELSE 0 END",
+                        "subscriptions_churned": f"CASE WHEN {ended_now} THEN 1 ELSE 0 END",
+                        "active_subscriptions": f"CASE WHEN {ended_now} THEN -1 ELSE 0 END",
+                        "mrr": f"CASE WHEN {ended_now} THEN -{_monthly('R')} ELSE 0 END",
                     },
                 ),
             ],
@@ -155,6 +158,7 @@ def day_rebuild_sql(vendor: str, *, business: bool) -> str:
         f"SELECT business_id, day, currency, {sums} FROM ({' UNION ALL '.join(selects)}) AS parts "
         f"GROUP BY business_id, day, currency HAVING {nonzero}"
     )
+
 
 _DEFER = "SET LOCAL customerhub.defer_summaries = '{}'"
 
