@@ -12,62 +12,15 @@ from customers.models import BusinessDay, Subscription
 from customers.overview.figures import Change, overview_figures
 from customers.overview.forms import PeriodForm, period_for
 from customers.reports.summaries import DAY_FIGURES, summaries_defer, summaries_rebuild
+from tests.customers.overview.conftest import PERIOD, at
 from tests.factories import (
     BusinessFactory,
     CustomerFactory,
     PaymentFactory,
-    RefundFactory,
     SubscriptionFactory,
 )
 
 pytestmark = pytest.mark.django_db
-UTC = dt.UTC
-# 1–10 March 2026; the period before is 19–28 February.
-PERIOD = period_for("custom", dt.date(2026, 3, 20), dt.date(2026, 3, 1), dt.date(2026, 3, 10))
-
-
-def at(month, day, hour=12, minute=0, second=0, micro=0):
-    return dt.datetime(2026, month, day, hour, minute, second, micro, tzinfo=UTC)
-
-
-@pytest.fixture
-def shop(business):
-    """The hand-computed business (figures in the test below)."""
-    old = CustomerFactory(business=business, created_at=at(1, 1))
-    CustomerFactory(business=business, created_at=at(2, 20))
-    first = CustomerFactory(business=business, created_at=at(3, 1, 0, 0, 0))
-    CustomerFactory(business=business, created_at=at(3, 10, 23, 59, 59, 999999))
-    CustomerFactory(business=business, created_at=at(3, 11, 0, 0, 0))  # after the period
-
-    paid = PaymentFactory(customer=first, total_amount=10000, created_at=at(3, 1, 0, 0, 0))
-    before = PaymentFactory(customer=old, total_amount=5000, created_at=at(2, 28, 23, 59, 59))
-    PaymentFactory(customer=old, total_amount=7000, status="failed", created_at=at(3, 5))
-    PaymentFactory(customer=old, total_amount=300, status="processing", created_at=at(3, 5))
-    PaymentFactory(
-        customer=old, total_amount=200000, currency="INR", created_at=at(3, 10, 23, 59)
-    )
-    PaymentFactory(customer=old, total_amount=99999, created_at=at(3, 11, 0, 0, 0))
-    RefundFactory(payment=paid, amount=2500, created_at=at(3, 3))
-    RefundFactory(payment=paid, amount=1000, status="pending", created_at=at(3, 4))
-    RefundFactory(payment=before, amount=500, created_at=at(2, 28, 23, 59, 59, 500000))
-
-    SubscriptionFactory(customer=old, recurring_pre_tax_amount=3000, created_at=at(2, 20))
-    SubscriptionFactory(
-        customer=old,
-        recurring_pre_tax_amount=120000,
-        payment_frequency_interval="Year",
-        status="cancelled",
-        created_at=at(1, 15),
-        cancelled_at=at(3, 5),
-    )
-    SubscriptionFactory(
-        customer=first,
-        recurring_pre_tax_amount=1200,
-        payment_frequency_interval="Week",
-        created_at=at(3, 2),
-    )
-    SubscriptionFactory(customer=first, status="pending", created_at=at(3, 3))
-    return business
 
 
 def test_figures_match_the_hand_computed_fixture(shop):
@@ -144,9 +97,7 @@ def test_other_businesses_figures_are_not_counted(shop):
 def test_rebuild_gives_the_same_days_as_the_triggers(shop):
     def rows():
         return sorted(
-            BusinessDay.objects.filter(business=shop).values_list(
-                "day", "currency", *DAY_FIGURES
-            )
+            BusinessDay.objects.filter(business=shop).values_list("day", "currency", *DAY_FIGURES)
         )
 
     kept = [row for row in rows() if any(row[2:])]
