@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.core.money import format_money
 from customers.core.pagination import KeysetPage, keyset_parse
@@ -28,7 +29,7 @@ KINDS = {
     "profile": ("customer.",),
 }
 KIND_LABELS = {
-    "payments": _("Payments"),
+    "payments": pgettext_lazy("timeline kind", "Payments"),
     "refunds": _("Refunds"),
     "subscriptions": _("Subscriptions"),
     "wallet": _("Wallet"),

@@ -122,9 +122,7 @@ def test_bad_cursors_show_the_first_page(owner_client, customer, query):
     assert response.status_code == 200
 
 
-def test_timeline_query_count_does_not_grow(
-    owner_client, customer, django_assert_max_num_queries
-):
+def test_timeline_query_count_does_not_grow(owner_client, customer, django_assert_max_num_queries):
     events(customer, 2)
     with django_assert_max_num_queries(30) as small:
         owner_client.get(url(customer), headers={"HX-Request": "true", "HX-Target": "timeline"})
