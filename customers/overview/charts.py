@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from customers.core.money import format_money
@@ -38,6 +39,29 @@ class Chart:
     width: int = 640
     height: int = 140
     ticks: list[str] = field(default_factory=list)
+
+    # The bars and the table rows are many small nodes: joined here with format_html
+    # (escaped as a template would), several times faster than a template loop.
+    @property
+    def bars_svg(self) -> str:
+        return format_html_join(
+            "",
+            '<rect class="chart-bar{}" x="{}" y="{}" width="{}" height="{}">'
+            "<title>{}: {}</title></rect>",
+            (
+                (" is-negative" if b.value < 0 else "", b.x, b.y, b.width, b.height, b.label)
+                + (b.display,)
+                for b in self.bars
+            ),
+        )
+
+    @property
+    def rows_html(self) -> str:
+        return format_html_join(
+            "",
+            '<tr><td>{}</td><td class="num">{}</td></tr>',
+            ((b.label, b.display) for b in self.bars),
+        )
 
 
 def _buckets(start: dt.date, end: dt.date) -> tuple[str, list[dt.date]]:
