@@ -99,13 +99,19 @@ def _email_entry(email: EmailLog) -> Entry:
 
 
 def _keyset(queryset, before, after, limit: int) -> list:
+    """Up to `limit` rows past the cursor. The plain `created_at` bound beside the OR
+    lets the (business, customer_id, created_at) index start at the cursor."""
     if after is not None:
         at, pk = after
-        rows = queryset.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk))
+        rows = queryset.filter(
+            Q(created_at__gte=at), Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk)
+        )
         return list(rows.order_by("created_at", "pk")[:limit])
     if before is not None:
         at, pk = before
-        queryset = queryset.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+        queryset = queryset.filter(
+            Q(created_at__lte=at), Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
+        )
     return list(queryset.order_by("-created_at", "-pk")[:limit])
 
 
