@@ -1,19 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 
 from config.api import api, not_found
 from customers.accounts import team_views
 from customers.accounts import views as accounts_views
 from customers.billing import subscription_views
 from customers.notes import views as notes_views
+from customers.overview import views as overview_views
 from customers.webhooks import views as webhook_views
 from portal.urls import merchant_urlpatterns as portal_merchant_urls
 from portal.views import merchant as portal_merchant
 from wallets.credits.urls import settings_urlpatterns as credit_settings_urls
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
+    path("", overview_views.overview, name="overview"),
     path("accounts/", include("customers.accounts.urls")),
     path("customers/", include("customers.urls")),
     path("customers/", include("wallets.urls")),

@@ -8,6 +8,7 @@ from customers.emails.services import email_retry
 from customers.models import (
     ApiKey,
     Business,
+    BusinessDay,
     Customer,
     CustomerImport,
     CustomerSpend,
@@ -289,6 +290,17 @@ class SignupDayAdmin(ReadOnlyAdmin):
 
     list_display = ["business", "day", "customers"]
     list_select_related = ["business"]
+    date_hierarchy = "day"
+
+
+@admin.register(BusinessDay)
+class BusinessDayAdmin(ReadOnlyAdmin):
+    """Kept by database triggers from payments, refunds, subscriptions and wallet
+    ledger entries (read-only here)."""
+
+    list_display = ["business", "day", "currency", "revenue", "refunds", "payments_failed", "mrr"]
+    list_select_related = ["business"]
+    list_filter = ["currency"]
     date_hierarchy = "day"
 
 

@@ -28,8 +28,10 @@ from customers.forms import (
 from customers.licenses.selectors import license_keys_tab
 from customers.lifecycle.services import merged_survivor
 from customers.listing import CustomerList, visible_columns
-from customers.models import Event, is_tombstone
+from customers.models import is_tombstone
 from customers.notes.selectors import notes_panel, with_tags
+from customers.overview.summary import customer_money
+from customers.overview.timeline import timeline_page
 from customers.reports.columns import with_table_figures
 from customers.search import looks_like_id, object_find, object_url
 from customers.selectors import customer_get, emails_tab, portal_activity
@@ -148,13 +150,14 @@ DETAIL_TABS = {
 
 
 # The details page's HTMX fragments, by the element a request swaps (HX-Target).
-DETAIL_FRAGMENTS = ("tab-panel", "wallet-tab", "credits-tab")
+DETAIL_FRAGMENTS = ("tab-panel", "wallet-tab", "credits-tab", "timeline")
 
 
 @business_required
 def customer_detail(request, customer_id):
-    """About, recent activity, and one tab (`?tab=`); HTMX gets only the tab panel (or,
-    for the wallet tab's own paging and filter, only that tab)."""
+    """The money summary, About, the timeline (`?activity=`, `before`/`after`) and one
+    tab (`?tab=`); HTMX gets only the element it swaps: the tab panel, the wallet tab
+    (its own paging and filter) or the timeline."""
     customer = customer_get(business=request.business, customer_id=customer_id)
     if is_tombstone(customer) and (survivor := merged_survivor(customer)):
         # A merged customer's old ID keeps working: it leads to the one that was kept.
@@ -166,20 +169,22 @@ def customer_detail(request, customer_id):
     tab = request.GET.get("tab", "transactions")
     if tab not in DETAIL_TABS:
         tab = "transactions"
-    loader = DETAIL_TABS[tab][1]
+    target = request.htmx.target if request.htmx else None
+    fragment = target if target in DETAIL_FRAGMENTS else DETAIL_FRAGMENTS[0]
+    full_page = not request.htmx or request.htmx.history_restore_request
     context = {
         "customer": customer,
         "tab": tab,
         "tabs": [(key, label) for key, (label, _loader) in DETAIL_TABS.items()],
-        **loader(customer=customer, params=request.GET),
     }
-    if not request.htmx or request.htmx.history_restore_request:
-        events = Event.objects.for_business(request.business).filter(customer_id=customer.pk)
-        context["events"] = events.order_by("-created_at")[:10]
+    if full_page or fragment != "timeline":
+        context.update(DETAIL_TABS[tab][1](customer=customer, params=request.GET))
+    if full_page or fragment == "timeline":
+        context.update(timeline_page(customer=customer, params=request.GET))
+    if full_page:
+        context["money"] = customer_money(customer)
         context.update(portal_activity(customer))
         context.update(notes_panel(customer))
-    target = request.htmx.target if request.htmx else None
-    fragment = target if target in DETAIL_FRAGMENTS else DETAIL_FRAGMENTS[0]
     return render_page(request, "customers/customer_detail.html", fragment, context)
 
 

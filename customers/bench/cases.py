@@ -17,18 +17,27 @@ from django.utils import timezone
 
 from customers.accounts.api_keys import api_key_create
 from customers.audit import Actor
-from customers.bench.pages import ALL_REQUESTS_P95_MS, FAST_P95_MS, Case, get_ok
+from customers.bench.pages import (
+    ALL_REQUESTS_P95_MS,
+    FAST_P95_MS,
+    OVERVIEW_P95_MS,
+    Case,
+    get_ok,
+)
 from customers.core.money import to_decimal
+from customers.core.pagination import keyset_cursor
 from customers.filters import CustomerFilter
 from customers.models import (
     Business,
     Customer,
     CustomerSpend,
     CustomerTag,
+    Event,
     Membership,
     Payment,
     Tag,
 )
+from customers.overview.forms import MAX_DAYS
 from portal.services import portal_session_create
 from wallets.models import Wallet
 from wallets.services import ledger_post
@@ -89,6 +98,8 @@ def case_names() -> list[str]:
     names += [f"filter {f}" for f in filter_names()]
     names += ["filter min_paid top 1%", "filter min_paid top 1% + has_phone", "sort by name"]
     names += ["details"] + [f"details tab={t}" for t in DETAIL_TABS]
+    names += ["details timeline older page", "details timeline payments"]
+    names += [f"overview {p}" for p in OVERVIEW_PERIODS]
     names += ["report preview", "report preview has_active_subscription"]
     names += ["portal home", "portal billing", "api list", "api retrieve"]
     names += ["ledger post", f"csv export first {EXPORT_ROWS:,} rows"]
@@ -96,6 +107,7 @@ def case_names() -> list[str]:
 
 
 DETAIL_TABS = ["transactions", "subscriptions", "wallet", "license-keys"]
+OVERVIEW_PERIODS = ["30", "90", "month", "custom 3 years"]
 
 
 def filter_names() -> list[str]:
@@ -197,6 +209,29 @@ def cases(biz: Business) -> list[Case]:
     detail = f"/customers/{customer.pk}/"
     cases.append(page("details", detail))
     cases += [page(f"details tab={tab}", detail, {"tab": tab}) for tab in DETAIL_TABS]
+    timeline = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "timeline"}
+    cases.append(
+        page(
+            "details timeline older page",
+            detail,
+            {"before": timeline_cursor(customer)},
+            target_ms=OVERVIEW_P95_MS,
+            **timeline,
+        )
+    )
+    cases.append(
+        page(
+            "details timeline payments",
+            detail,
+            {"activity": "payments"},
+            target_ms=OVERVIEW_P95_MS,
+            **timeline,
+        )
+    )
+    cases += [
+        page(f"overview {name}", "/", overview_params(name, today), target_ms=OVERVIEW_P95_MS)
+        for name in OVERVIEW_PERIODS
+    ]
     cases.append(page("report preview", "/customers/report/", HTTP_HX_REQUEST="true"))
     cases.append(
         page(
@@ -220,6 +255,23 @@ def cases(biz: Business) -> list[Case]:
     cases.append(ledger_case(biz, customer, owner))
     cases.append(export_case(owner))
     return cases
+
+
+def overview_params(name: str, today: dt.date) -> dict:
+    if name.startswith("custom"):
+        start = today - dt.timedelta(days=MAX_DAYS - 1)
+        return {"period": "custom", "start": start.isoformat(), "end": today.isoformat()}
+    return {"period": name}
+
+
+def timeline_cursor(customer: Customer) -> str:
+    """The customer's newest event's cursor (the timeline's second page starts there);
+    a cursor from now when they have none."""
+    newest = Event.objects.filter(business_id=customer.business_id, customer_id=customer.pk)
+    event = newest.order_by("-created_at", "-id").first()
+    if event is None:
+        return f"{int(timezone.now().timestamp() * 1_000_000)}.evt_z"
+    return keyset_cursor(event)
 
 
 def top_spend(biz: Business) -> str:

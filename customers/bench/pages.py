@@ -26,6 +26,7 @@ from django.test.utils import CaptureQueriesContext
 
 ALL_REQUESTS_P95_MS = 250.0
 FAST_P95_MS = 50.0
+OVERVIEW_P95_MS = 100.0  # the overview and the timeline (issue 16)
 GROWS = "query count grows with the data"
 
 # The view floor's replayers, by the number in its URL (customers.bench.urls).

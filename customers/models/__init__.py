@@ -42,7 +42,7 @@ from customers.models.notes import (
 from customers.models.plan_changes import PlanChange
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
-from customers.models.summaries import CustomerSpend, SignupDay
+from customers.models.summaries import BusinessDay, CustomerSpend, SignupDay
 from customers.models.webhooks import (
     WebhookAttempt,
     WebhookDelivery,
@@ -86,6 +86,7 @@ __all__ = [
     "RenewalReminder",
     "SavedReport",
     "SignupDay",
+    "BusinessDay",
     "Subscription",
     "SubscriptionQuerySet",
     "TOMBSTONE_DOMAIN",

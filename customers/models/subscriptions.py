@@ -176,6 +176,21 @@ class Subscription(models.Model):
             return self.recurring_pre_tax_amount * (100 - self.discount_percent) // 100
         return self.recurring_pre_tax_amount
 
+    def monthly_amount(self) -> int:
+        """Its recurring amount per month (minor units), as the kept MRR counts it
+        (`customers.reports.summaries`): a yearly price is a twelfth, a weekly one
+        52/12, a daily one 365/12, each divided by how many intervals it covers."""
+        n = max(self.payment_frequency_count, 1)
+        amount = self.recurring_pre_tax_amount
+        match self.payment_frequency_interval:
+            case TimeInterval.DAY:
+                return amount * 365 // (12 * n)
+            case TimeInterval.WEEK:
+                return amount * 52 // (12 * n)
+            case TimeInterval.YEAR:
+                return amount // (12 * n)
+        return amount // n
+
     @property
     def frequency_label(self) -> str:
         """ "Month", "3 × Month"…: how often it bills."""

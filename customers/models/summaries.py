@@ -69,3 +69,38 @@ class SignupDay(models.Model):
 
     def __str__(self):
         return f"{self.business_id} {self.day} {self.customers}"
+
+
+class BusinessDay(models.Model):
+    """A business's money on one UTC day in one currency: what happened that day.
+
+    Flows (`revenue`, `refunds`, `payments_failed`, `subscriptions_started`,
+    `subscriptions_churned`) are that day's totals. Stocks are kept as the day's
+    change (`active_subscriptions`, `mrr`, `wallet_held`): their level on a day is
+    the sum of the changes up to it, a few thousand rows per business at most.
+    Kept by triggers (migration 0019); each source row contributes according to its
+    own fields only, so a rebuild from the source tables gives the same figures.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    currency = models.CharField(max_length=3)  # ISO 4217
+    payments = models.BigIntegerField(default=0)  # succeeded payments (count)
+    revenue = models.BigIntegerField(default=0)  # minor units, succeeded payments' totals
+    refunds = models.BigIntegerField(default=0)  # minor units, succeeded refunds
+    payments_failed = models.BigIntegerField(default=0)  # failed or cancelled payments (count)
+    subscriptions_started = models.BigIntegerField(default=0)  # count
+    subscriptions_churned = models.BigIntegerField(default=0)  # cancelled or expired (count)
+    active_subscriptions = models.BigIntegerField(default=0)  # change in active subscriptions
+    mrr = models.BigIntegerField(default=0)  # minor units per month, change that day
+    wallet_held = models.BigIntegerField(default=0)  # minor units, wallet credits − debits
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "day", "currency"], name="business_day_currency"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.business_id} {self.day} {self.currency}"

@@ -83,6 +83,14 @@ EVENT_LABELS = {
     "portal_session.revoked": gettext_lazy("Portal link revoked"),
     "portal.login": gettext_lazy("Signed in to the portal"),
     "portal.login_link_sent": gettext_lazy("Portal sign-in link e-mailed"),
+    "payment.succeeded": gettext_lazy("Payment received"),
+    "payment.failed": gettext_lazy("Payment failed"),
+    "payment.processing": gettext_lazy("Payment processing"),
+    "payment.cancelled": gettext_lazy("Payment cancelled"),
+    "subscription.active": gettext_lazy("Subscription started"),
+    "subscription.expired": gettext_lazy("Subscription expired"),
+    "subscription.failed": gettext_lazy("Subscription failed"),
+    "license_key.created": gettext_lazy("License key issued"),
     "note.created": gettext_lazy("Note added"),
     "note.updated": gettext_lazy("Note edited"),
     "note.deleted": gettext_lazy("Note deleted"),
@@ -90,10 +98,31 @@ EVENT_LABELS = {
     "customer.tag_removed": gettext_lazy("Tag removed"),
 }
 
+# Unknown types (a newer feature's, another branch's) read by their first part.
+EVENT_AREA_LABELS = {
+    "customer": gettext_lazy("Customer changed"),
+    "payment": gettext_lazy("Payment activity"),
+    "refund": gettext_lazy("Refund activity"),
+    "subscription": gettext_lazy("Subscription activity"),
+    "wallet": gettext_lazy("Wallet activity"),
+    "portal": gettext_lazy("Portal activity"),
+    "portal_session": gettext_lazy("Portal activity"),
+    "license_key": gettext_lazy("License key activity"),
+    "license_key_instance": gettext_lazy("License key activity"),
+    "note": gettext_lazy("Note activity"),
+    "tag": gettext_lazy("Tags changed"),
+}
+
 
 @register.filter
 def event_label(event_type: str) -> str:
-    return EVENT_LABELS.get(event_type, event_type)
+    """What happened, in the reader's language: the type's own label, else its area's
+    ("Payment activity"), else "Other activity"."""
+    label = EVENT_LABELS.get(event_type)
+    if label is None:
+        area = str(event_type).split(".", 1)[0]
+        label = EVENT_AREA_LABELS.get(area, gettext_lazy("Other activity"))
+    return label
 
 
 # The table's paging parameters: an export has every matching row.

@@ -45,4 +45,5 @@ def login(page, live_server, user, password="correct-horse-battery"):
     page.fill("#id_username", user.username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/customers/")
+    page.wait_for_url(f"{live_server.url}/")  # signing in lands on the overview
+    page.goto(f"{live_server.url}/customers/")

@@ -110,6 +110,8 @@ def seed_long_values(business, user) -> dict:
     return {
         "customer": customer,
         "dashboard": [
+            "/",
+            "/?period=custom&start=2024-01-01&end=2026-01-31",
             "/customers/",
             "/customers/?q=Maximiliana",
             "/customers/report/",
