@@ -136,3 +136,22 @@ class TooManyWebhookHeaders(InvalidWebhookEndpoint):
 
     code = "MAXIMUM_KEYS_REACHED"
     default_message = _("An endpoint has at most 20 custom headers: remove some first.")
+
+
+# Payment methods and dunning (issue 18).
+class DunningNotOpen(DomainError):
+    code = "DUNNING_NOT_OPEN"
+    status = 409
+    default_message = _("This subscription is not in payment recovery.")
+
+
+class PaymentMethodRefused(DomainError):
+    code = "PAYMENT_METHOD_REFUSED"
+    status = 422
+    default_message = _("The payment method could not be saved.")
+
+
+class PaymentMethodNotFound(DomainError):
+    code = "NOT_FOUND"
+    status = 404
+    default_message = _("No such payment method.")

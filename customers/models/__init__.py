@@ -17,10 +17,20 @@ from customers.models.billing import (
 )
 from customers.models.catalog import Product, TimeInterval, add_interval
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
+from customers.models.dunning import (
+    RECOVERY_WINDOW_DEFAULT,
+    RECOVERY_WINDOW_MAX,
+    RECOVERY_WINDOW_MIN,
+    RETRY_SCHEDULE,
+    Dunning,
+    GatewayAttempt,
+    GatewayRecord,
+)
 from customers.models.emails import EmailLog
 from customers.models.events import Event
 from customers.models.exports import ExportJob
 from customers.models.licenses import LicenseKey, LicenseKeyInstance, LicenseKeyQuerySet
+from customers.models.payment_methods import SavedPaymentMethod
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
 from customers.models.summaries import CustomerSpend, SignupDay
@@ -32,6 +42,14 @@ from customers.models.webhooks import (
 )
 
 __all__ = [
+    "RECOVERY_WINDOW_DEFAULT",
+    "RECOVERY_WINDOW_MAX",
+    "RECOVERY_WINDOW_MIN",
+    "RETRY_SCHEDULE",
+    "Dunning",
+    "GatewayAttempt",
+    "GatewayRecord",
+    "SavedPaymentMethod",
     "LOCALE_CHOICES",
     "NEWEST_FIRST",
     "ApiKey",

@@ -28,12 +28,20 @@ class Business(models.Model):
     country = models.CharField(_("country"), max_length=2, blank=True)
     # Who e-mails to customers say they are from; empty means the business's name.
     email_sender_name = models.CharField(_("e-mail sender name"), max_length=120, blank=True)
+    # Days a failed renewal is retried before the subscription is cancelled (1–30).
+    dunning_window_days = models.PositiveSmallIntegerField(_("recovery window (days)"), default=13)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("business")
         verbose_name_plural = _("businesses")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dunning_window_days__gte=1, dunning_window_days__lte=30),
+                name="business_dunning_window_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -102,6 +102,14 @@ class Subscription(models.Model):
         _("cancelled by"), max_length=15, choices=CancelledBy.choices, blank=True
     )
     cancelled_by_label = models.CharField(max_length=255, blank=True)  # e-mail or key name
+    # The saved method renewals charge; none: the customer's default, then the last card used.
+    payment_method = models.ForeignKey(
+        "customers.SavedPaymentMethod",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+    )
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
