@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from customers.audit import Actor, event_record
 from customers.billing import dunning as dunning_states
-from customers.billing import invoices
+from customers.billing import invoices, refunds
 from customers.billing.gateway import ChargeResult, PaymentGateway, PaymentMethod
 from customers.licenses.services import license_keys_disable
 from customers.models import (
@@ -76,9 +76,12 @@ def as_charged(saved: SavedPaymentMethod) -> PaymentMethod:
 
 
 def _method_on_file(sub: Subscription, saved: SavedPaymentMethod | None) -> PaymentMethod | None:
-    """A saved method, else the card or UPI of the subscription's latest successful charge."""
+    """A saved method, else (for a customer who never saved one: data from before saved
+    methods) the card or UPI of the subscription's latest successful charge."""
     if saved is not None:
         return as_charged(saved)
+    if SavedPaymentMethod.objects.filter(customer_id=sub.customer_id).exists():
+        return None  # the customer manages saved methods: none usable means none
     last = (
         sub.payments.filter(status=Payment.Status.SUCCEEDED)
         .exclude(payment_method__in=["", "wallet"])
@@ -355,11 +358,9 @@ def gateway_attempts_reconcile(
     now: dt.datetime | None = None,
     gateway: PaymentGateway,
     actor: Actor | None = None,
-    refund_finish=None,
 ) -> int:
     """Finish every attempt left pending longer than RECONCILE_AFTER (a crash, a
-    timeout) by asking the gateway under its key; returns how many were finished.
-    `refund_finish(attempt=, result=, actor=)` records a refund's outcome."""
+    timeout) by asking the gateway under its key; returns how many were finished."""
     now = now or timezone.now()
     actor = actor or Actor.system("reconcile_gateway_attempts")
     stale = GatewayAttempt.objects.filter(
@@ -378,7 +379,7 @@ def gateway_attempts_reconcile(
                     )
                 if result.status == "pending":
                     continue
-                refund_finish(attempt=attempt, result=result, actor=actor)
+                refunds.refund_finish(attempt=attempt, result=result, actor=actor)
         except Exception:
             logger.exception("reconciling %s failed; tried again next run", attempt.idempotency_key)
             continue

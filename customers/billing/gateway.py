@@ -134,7 +134,7 @@ DECLINE_MESSAGES = {
     "payment_method_missing": "No payment method on file.",
 }
 _UPI_PATTERN = re.compile(r"[a-z0-9.\-_]{2,64}@[a-z]{2,32}")
-_TOKEN_PATTERN = re.compile(r"bgw_([a-z_]*)_")
+_TOKEN_PATTERN = re.compile(r"bgw\.([a-z_]*)\.")
 
 
 class BuiltinGateway:
@@ -195,7 +195,7 @@ class BuiltinGateway:
                     "unknown_test_method", "The test gateway accepts success@upi and failure@upi."
                 )
             return SavedMethod(
-                token=f"bgw_{TEST_UPI[handle]}_{new_id('tok')}", kind="upi", upi_handle=handle
+                token=f"bgw.{TEST_UPI[handle]}.{new_id('tok')}", kind="upi", upi_handle=handle
             )
         number = re.sub(r"[\s-]", "", card_number or "")
         if not number.isdigit() or not 12 <= len(number) <= 19:
@@ -210,7 +210,7 @@ class BuiltinGateway:
             raise MethodRefused("expired_card", "The card has expired.")
         network, country, decline = TEST_CARDS[number]
         return SavedMethod(
-            token=f"bgw_{decline}_{new_id('tok')}",
+            token=f"bgw.{decline}.{new_id('tok')}",
             kind="card",
             card_network=network,
             card_last_four=number[-4:],
