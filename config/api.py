@@ -26,6 +26,7 @@ from customers.api import (
     customers,
     invoices,
     license_keys,
+    payment_methods,
     payments,
     refunds,
     subscriptions,
@@ -352,6 +353,7 @@ def not_found(request, rest=""):
 
 
 api.add_router("", customers.router)
+api.add_router("", payment_methods.router)
 api.add_router("", portal_api.router)
 api.add_router("", wallets_api.router)
 api.add_router("", payments.router)

@@ -66,6 +66,22 @@ _DATA_SCHEMA = {
 }
 
 
+# Dodo's dunning payload (dunning.started, dunning.recovered).
+DUNNING_SCHEMA = {
+    "type": "object",
+    "required": ["brand_id", "created_at", "customer_id", "status", "subscription_id"],
+    "properties": {
+        "brand_id": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "customer_id": {"type": "string"},
+        "status": {"enum": ["recovering", "recovered", "exhausted"]},
+        "subscription_id": {"type": "string"},
+        "trigger_state": {"enum": ["on_hold", "cancelled", "past_due"]},
+        "payment_id": {"type": ["string", "null"]},
+    },
+}
+
+
 def _data_schema(webhook_type: str) -> dict:
     family = webhook_type.rsplit(".", 1)[0]
     if family == "customer.wallet":
@@ -77,6 +93,8 @@ def _data_schema(webhook_type: str) -> dict:
                 "wallet": {"$ref": "#/components/schemas/WalletOut"},
             },
         }
+    if family == "dunning":
+        return DUNNING_SCHEMA
     return {"$ref": f"#/components/schemas/{_DATA_SCHEMA[family]}"}
 
 
