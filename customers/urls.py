@@ -2,6 +2,7 @@ from django.urls import path
 
 from customers import views
 from customers.accounts import views as accounts_views
+from customers.billing import recovery_views
 from customers.billing import views as billing_views
 from customers.licenses import views as licenses_views
 from customers.reports import job_views
@@ -29,6 +30,7 @@ urlpatterns = [
     ),
     path("exports/<str:job_id>/email/", job_views.export_job_email, name="export_job_email"),
     path("switch-business/", accounts_views.business_switch, name="switch_business"),
+    path("recovery/", recovery_views.recovery, name="recovery"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),
     path(
@@ -60,6 +62,26 @@ urlpatterns = [
         "<str:customer_id>/subscriptions/<str:subscription_id>/revoke-cancellation/",
         billing_views.subscription_revoke_cancellation,
         name="subscription_revoke_cancellation",
+    ),
+    path(
+        "<str:customer_id>/subscriptions/<str:subscription_id>/retry/",
+        recovery_views.dunning_retry,
+        name="dunning_retry",
+    ),
+    path(
+        "<str:customer_id>/subscriptions/<str:subscription_id>/stop-recovery/",
+        recovery_views.dunning_stop,
+        name="dunning_stop",
+    ),
+    path(
+        "<str:customer_id>/payment-methods/<str:payment_method_id>/default/",
+        recovery_views.payment_method_default,
+        name="payment_method_default",
+    ),
+    path(
+        "<str:customer_id>/payment-methods/<str:payment_method_id>/remove/",
+        recovery_views.payment_method_remove,
+        name="payment_method_remove",
     ),
     path(
         "<str:customer_id>/license-keys/<str:key_id>/status/",

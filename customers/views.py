@@ -26,7 +26,7 @@ from customers.forms import (
 )
 from customers.licenses.selectors import license_keys_tab
 from customers.listing import CustomerList, visible_columns
-from customers.models import Event
+from customers.models import Event, SavedPaymentMethod
 from customers.selectors import customer_get, portal_activity
 from customers.tables import CustomerTable
 from wallets.views import wallet_tab_context
@@ -139,6 +139,12 @@ def customer_detail(request, customer_id):
         events = Event.objects.for_business(request.business).filter(customer_id=customer.pk)
         context["events"] = events.order_by("-created_at")[:10]
         context.update(portal_activity(customer))
+        context["payment_methods"] = (
+            SavedPaymentMethod.objects.for_business(request.business)
+            .usable()
+            .filter(customer=customer)
+            .order_by("-is_default", "-created_at", "-id")[:20]
+        )
     target = request.htmx.target if request.htmx else None
     fragment = target if target in DETAIL_FRAGMENTS else DETAIL_FRAGMENTS[0]
     return render_page(request, "customers/customer_detail.html", fragment, context)
