@@ -303,14 +303,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.billing.tasks.subscriptions_bill_due_task",
         "schedule": env_int("RENEWALS_EVERY_SECONDS", 15 * 60),
     },
-    "dunning-retries": {
-        "task": "customers.billing.tasks.dunning_retries_run_task",
-        "schedule": env_int("DUNNING_EVERY_SECONDS", 15 * 60),
-    },
-    "gateway-attempts-reconcile": {
-        "task": "customers.billing.tasks.gateway_attempts_reconcile_task",
-        "schedule": 5 * 60,
-    },
+    "dunning-retries": {"task": "billing.dunning_retries_run", "schedule": 15 * 60},
+    "gateway-reconcile": {"task": "billing.gateway_attempts_reconcile", "schedule": 5 * 60},
     "emails-requeue-stale": {
         "task": "customers.emails.tasks.emails_requeue_stale_task",
         "schedule": 5 * 60,

@@ -30,7 +30,7 @@ urlpatterns = [
     ),
     path("exports/<str:job_id>/email/", job_views.export_job_email, name="export_job_email"),
     path("switch-business/", accounts_views.business_switch, name="switch_business"),
-    path("recovery/", recovery_views.recovery, name="recovery"),
+    path("recovery/", recovery_views.recovery_list, name="recovery"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),
     path(

@@ -16,8 +16,8 @@ from customers.api.common import (
     get_scoped,
 )
 from customers.audit import Actor
-from customers.billing.charges import subscription_payment_method_set
 from customers.billing.gateway import get_gateway
+from customers.billing.recovery import subscription_payment_method_set
 from customers.core.errors import SubscriptionInactive
 from customers.models import Customer, SavedPaymentMethod, Subscription
 from portal.services import RETURN_URL_MAX_LENGTH, RETURN_URL_PATTERN, portal_session_create

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from customers.core.ids import new_id
 from customers.models import GatewayRecord
@@ -189,25 +190,26 @@ class BuiltinGateway:
         if upi_handle:
             handle = upi_handle.strip().lower()
             if not _UPI_PATTERN.fullmatch(handle):
-                raise MethodRefused("invalid_upi", "Enter a UPI ID like name@bank.")
+                raise MethodRefused("invalid_upi", _("Enter a UPI ID like name@bank."))
             if handle not in TEST_UPI:
                 raise MethodRefused(
-                    "unknown_test_method", "The test gateway accepts success@upi and failure@upi."
+                    "unknown_test_method",
+                    _("The test gateway accepts success@upi and failure@upi."),
                 )
             return SavedMethod(
                 token=f"bgw.{TEST_UPI[handle]}.{new_id('tok')}", kind="upi", upi_handle=handle
             )
         number = re.sub(r"[\s-]", "", card_number or "")
         if not number.isdigit() or not 12 <= len(number) <= 19:
-            raise MethodRefused("invalid_number", "Enter the card number (12 to 19 digits).")
+            raise MethodRefused("invalid_number", _("Enter the card number (12 to 19 digits)."))
         if number not in TEST_CARDS:
             raise MethodRefused(
-                "unknown_test_method", "The test gateway accepts only the test card numbers."
+                "unknown_test_method", _("The test gateway accepts only the test card numbers.")
             )
         if not expiry_month or not expiry_year or not 1 <= expiry_month <= 12:
-            raise MethodRefused("invalid_expiry", "Enter the expiry month and year.")
+            raise MethodRefused("invalid_expiry", _("Enter the expiry month and year."))
         if (expiry_year, expiry_month) < (now.year, now.month):
-            raise MethodRefused("expired_card", "The card has expired.")
+            raise MethodRefused("expired_card", _("The card has expired."))
         network, country, decline = TEST_CARDS[number]
         return SavedMethod(
             token=f"bgw.{decline}.{new_id('tok')}",

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from customers.accounts.permissions import business_required, editor_required
 from customers.audit import Actor, event_record
-from customers.billing import charges, dunning, payment_methods
+from customers.billing import dunning, payment_methods, recovery
 from customers.billing.gateway import get_gateway
 from customers.core.errors import DomainError
 from customers.models import (
@@ -73,7 +73,7 @@ def _back(request, customer_id):
 @require_POST
 def dunning_retry(request, customer_id, subscription_id):
     run = _open_dunning(request, customer_id, subscription_id)
-    outcome = charges.dunning_retry_now(
+    outcome = recovery.dunning_retry_now(
         dunning=run, gateway=get_gateway(), actor=Actor.user(request.user)
     )
     if outcome == "renewed":
@@ -118,7 +118,7 @@ def _totals(rows) -> list[dict]:
 
 
 @business_required
-def recovery(request):
+def recovery_list(request):
     """Subscriptions in dunning (oldest retry first), what is at risk, and what was
     recovered since the start of this month (UTC)."""
     business = request.business

@@ -4,7 +4,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from customers.billing import charges
+from customers.billing import recovery
 from customers.billing.gateway import get_gateway
 from customers.billing.subscriptions import subscriptions_bill_due
 
@@ -17,18 +17,18 @@ def subscriptions_bill_due_task(now: str | None = None) -> dict:
     return vars(run)
 
 
-@shared_task
+@shared_task(name="billing.dunning_retries_run")
 def dunning_retries_run_task(now: str | None = None) -> dict:
     """Retry the failed renewals whose time has come; cancel those past their window.
     Safe twice: a retry takes its slot under the subscription's lock."""
-    return charges.dunning_retries_run(
+    return recovery.dunning_retries_run(
         now=dt.datetime.fromisoformat(now) if now else None, gateway=get_gateway()
     )
 
 
-@shared_task
+@shared_task(name="billing.gateway_attempts_reconcile")
 def gateway_attempts_reconcile_task(now: str | None = None) -> int:
     """Finish the charges and refunds a crash left pending, by asking the gateway."""
-    return charges.gateway_attempts_reconcile(
+    return recovery.gateway_attempts_reconcile(
         now=dt.datetime.fromisoformat(now) if now else None, gateway=get_gateway()
     )

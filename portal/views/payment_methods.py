@@ -9,7 +9,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from customers.audit import Actor
-from customers.billing import charges, payment_methods
+from customers.billing import payment_methods, recovery
 from customers.billing.gateway import TEST_CARDS, TEST_UPI, get_gateway
 from customers.core.errors import DomainError
 from customers.models import Dunning, SavedPaymentMethod, Subscription
@@ -121,7 +121,7 @@ def subscription_payment_method(request, subscription_id):
             if method is None:
                 messages.error(request, _("Choose one of your payment methods."))
         if method is not None:
-            outcome, _payment = charges.subscription_payment_method_set(
+            outcome, _payment = recovery.subscription_payment_method_set(
                 subscription=sub,
                 payment_method=method,
                 gateway=get_gateway(),

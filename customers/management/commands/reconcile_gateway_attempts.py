@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from customers.billing.charges import gateway_attempts_reconcile
 from customers.billing.gateway import get_gateway
+from customers.billing.recovery import gateway_attempts_reconcile
 from customers.core.timing import add_now_argument, parse_now
 
 

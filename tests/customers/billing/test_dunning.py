@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from customers.audit import Actor
-from customers.billing import charges, dunning, payment_methods, refunds, subscriptions
+from customers.billing import charges, dunning, payment_methods, recovery, refunds, subscriptions
 from customers.billing.gateway import BuiltinGateway, ChargeResult, PaymentMethod, RefundResult
 from customers.core import errors
 from customers.models import (
@@ -144,7 +144,7 @@ def test_a_new_card_pays_the_dues_and_brings_the_keys_back(declining):
     subscriptions.subscriptions_bill_due(now=now)
     period = sub.next_billing_date
     good = save_card(sub.customer, "4242424242424242")
-    outcome, payment = charges.subscription_payment_method_set(
+    outcome, payment = recovery.subscription_payment_method_set(
         subscription=sub,
         payment_method=good,
         gateway=BuiltinGateway(),
@@ -204,7 +204,8 @@ def test_retry_now_and_stop(declining, actor):
     sub, _key = declining
     subscriptions.subscriptions_bill_due()
     run = Dunning.objects.get()
-    assert charges.dunning_retry_now(dunning=run, gateway=BuiltinGateway(), actor=actor) == "failed"
+    gateway = BuiltinGateway()
+    assert recovery.dunning_retry_now(dunning=run, gateway=gateway, actor=actor) == "failed"
     run.refresh_from_db()
     assert run.attempts == 2
     dunning.dunning_stop(dunning=run, actor=actor)
@@ -213,7 +214,7 @@ def test_retry_now_and_stop(declining, actor):
     with pytest.raises(errors.DunningNotOpen):
         dunning.dunning_stop(dunning=run, actor=actor)
     assert (
-        charges.dunning_retry_now(dunning=run, gateway=BuiltinGateway(), actor=actor) == "skipped"
+        recovery.dunning_retry_now(dunning=run, gateway=BuiltinGateway(), actor=actor) == "skipped"
     )
 
 
@@ -243,7 +244,7 @@ def test_a_charge_cut_off_after_the_gateway_is_finished_by_the_reconciler(due):
     assert Payment.objects.get(charge_type="renewal").status == "processing"
     # While it is pending, nothing charges the subscription again.
     assert subscriptions.subscriptions_bill_due(now=now).renewed == 0
-    assert charges.gateway_attempts_reconcile(now=now, gateway=BuiltinGateway()) == 0  # too new
+    assert recovery.gateway_attempts_reconcile(now=now, gateway=BuiltinGateway()) == 0  # too new
     call_command(
         "reconcile_gateway_attempts", "--now", (now + 10 * dt.timedelta(minutes=1)).isoformat()
     )
@@ -263,7 +264,7 @@ def test_a_charge_that_never_reached_the_gateway_is_sent_once_under_its_key(due)
     now = timezone.now()
     subscriptions.subscriptions_bill_due(now=now, gateway=Unreachable())
     assert not GatewayRecord.objects.exists()
-    charges.gateway_attempts_reconcile(now=now + dt.timedelta(minutes=6), gateway=BuiltinGateway())
+    recovery.gateway_attempts_reconcile(now=now + dt.timedelta(minutes=6), gateway=BuiltinGateway())
     assert GatewayRecord.objects.count() == 1
     assert Payment.objects.get(charge_type="renewal").status == "succeeded"
 
@@ -280,7 +281,7 @@ def test_a_refund_cut_off_after_the_gateway_is_finished_by_the_reconciler(custom
     assert refund.status == "pending"
     assert refunds.refundable_amount(payment) == 1500  # reserved meanwhile
     later = timezone.now() + dt.timedelta(minutes=6)
-    assert charges.gateway_attempts_reconcile(now=later, gateway=BuiltinGateway()) == 1
+    assert recovery.gateway_attempts_reconcile(now=later, gateway=BuiltinGateway()) == 1
     refund.refresh_from_db()
     assert refund.status == "succeeded"
     assert Event.objects.filter(type="refund.succeeded", object_id=refund.pk).count() == 1

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from customers.audit import Actor
 from customers.billing import payment_methods, subscriptions
-from customers.billing.charges import subscription_payment_method_set
 from customers.billing.gateway import BuiltinGateway
+from customers.billing.recovery import subscription_payment_method_set
 from customers.models import Dunning, SavedPaymentMethod
 from tests.factories import CustomerFactory, PaymentFactory, SubscriptionFactory
 
