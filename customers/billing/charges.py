@@ -140,6 +140,13 @@ def _begin(
     if purpose == RENEWAL:
         if sub.status != Subscription.Status.ACTIVE or sub.next_billing_date > now:
             return "skipped", None, None
+    elif open_dunning is not None and sub.status != Subscription.Status.ON_HOLD:
+        # Cancelled (or otherwise ended) while in dunning: nothing is owed any more.
+        open_dunning.status = Dunning.Status.STOPPED
+        open_dunning.next_retry_at = None
+        open_dunning.ended_at = now
+        open_dunning.save()
+        return "skipped", None, None
     elif open_dunning is None or (
         purpose == RETRY
         and (open_dunning.next_retry_at is None or open_dunning.next_retry_at > now)

@@ -317,3 +317,13 @@ def test_a_gateway_pending_refund_stays_open_for_the_reconciler(customer, actor)
     assert refund.status == "pending"
     assert GatewayAttempt.objects.get(refund=refund).status == "pending"
     assert Refund.objects.get().status == "pending"
+
+
+def test_a_subscription_cancelled_during_dunning_is_not_charged_again(declining, actor):
+    sub, _key = declining
+    now = timezone.now()
+    subscriptions.subscriptions_bill_due(now=now)
+    subscriptions.subscription_cancel(subscription=sub, actor=actor, at_next_billing_date=False)
+    retry(now + 12 * H)
+    assert Payment.objects.filter(charge_type="renewal").count() == 1
+    assert Dunning.objects.get().status == "stopped"
