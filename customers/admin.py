@@ -10,9 +10,12 @@ from customers.models import (
     Business,
     Customer,
     CustomerSpend,
+    Dunning,
     EmailLog,
     Event,
     ExportJob,
+    GatewayAttempt,
+    GatewayRecord,
     InvoiceCounter,
     InvoiceDocument,
     LicenseKey,
@@ -21,6 +24,7 @@ from customers.models import (
     Payment,
     Product,
     Refund,
+    SavedPaymentMethod,
     SavedReport,
     SignupDay,
     Subscription,
@@ -234,6 +238,23 @@ class LicenseKeyInstanceAdmin(ReadOnlyAdmin):
     list_display = ["id", "name", "license_key", "business", "created_at"]
     search_fields = ["=id", "=license_key__id", "name"]
     list_select_related = ["business", "license_key"]
+
+
+@admin.register(SavedPaymentMethod)
+class SavedPaymentMethodAdmin(ReadOnlyAdmin):
+    list_display = ["id", "customer", "kind", "card_last_four", "is_default", "removed_at"]
+    list_select_related = ["customer"]
+    exclude = ["gateway_token"]
+
+
+@admin.register(Dunning)
+class DunningAdmin(ReadOnlyAdmin):
+    list_display = ["id", "subscription", "status", "attempts", "next_retry_at", "started_at"]
+
+
+@admin.register(GatewayAttempt, GatewayRecord)
+class GatewayCallAdmin(ReadOnlyAdmin):
+    list_display = ["idempotency_key", "kind", "amount", "created_at"]
 
 
 @admin.register(InvoiceCounter)
