@@ -27,6 +27,7 @@ from customers.api import (
     emails,
     invoices,
     license_keys,
+    payment_methods,
     payments,
     plan_changes,
     refunds,
@@ -355,6 +356,7 @@ def not_found(request, rest=""):
 
 
 api.add_router("", customers.router)
+api.add_router("", payment_methods.router)
 api.add_router("", portal_api.router)
 api.add_router("", wallets_api.router)
 api.add_router("", credits_api.router)

@@ -316,11 +316,9 @@ CELERY_BEAT_SCHEDULE = {
         ("emails-requeue-stale", "customers.emails.tasks.emails_requeue_stale_task", 300),
         ("webhooks-sweep", "customers.webhooks.tasks.webhooks_sweep_task", WEBHOOK_SWEEP),
         ("export-jobs-expire", f"{_REPORTS}.export_jobs_expire_task", 3600),
-        (
-            "export-jobs-requeue-stale",
-            "customers.reports.tasks.export_jobs_requeue_stale_task",
-            300,
-        ),
+        ("export-jobs-requeue-stale", f"{_REPORTS}.export_jobs_requeue_stale_task", 300),
+        ("dunning-retries", "billing.dunning_retries_run", 15 * 60),
+        ("gateway-reconcile", "billing.gateway_attempts_reconcile", 5 * 60),
         ("credits-expire", "wallets.credits.tasks.credits_expire_task", 300),
         ("credits-remind", "wallets.credits.tasks.credits_remind_task", 3600),
     ]

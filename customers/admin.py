@@ -10,9 +10,7 @@ from customers.models import (
     Business,
     BusinessDay,
     Customer,
-    CustomerImport,
     CustomerSpend,
-    CustomerTombstone,
     EmailLog,
     Event,
     ExportJob,
@@ -103,26 +101,6 @@ class ExportJobAdmin(ReadOnlyAdmin):
     list_filter = ["status", "format"]
     search_fields = ["=id"]
     list_select_related = ["business"]
-
-
-@admin.register(CustomerImport)
-class CustomerImportAdmin(ReadOnlyAdmin):
-    """CSV imports: their counts, outcome and last error."""
-
-    list_display = ["created_at", "id", "business", "filename", "status", "rows_created", "error"]
-    list_filter = ["status"]
-    search_fields = ["=id"]
-    list_select_related = ["business"]
-
-
-@admin.register(CustomerTombstone)
-class CustomerTombstoneAdmin(ReadOnlyAdmin):
-    """Deleted and merged customers: why, by whom, and the survivor of a merge."""
-
-    list_display = ["created_at", "customer", "business", "reason", "merged_into", "actor_label"]
-    list_filter = ["reason"]
-    search_fields = ["=customer__id"]
-    list_select_related = ["business", "customer", "merged_into"]
 
 
 @admin.register(EmailLog)

@@ -18,9 +18,10 @@ class CustomersConfig(AppConfig):
         user_logged_in.connect(session_started, dispatch_uid="customers.session_started")
         # The webhook outbox listens to `customers.audit.event_recorded`.
         import_module("customers.webhooks.outbox")
-        # Notes, tags and bulk jobs in admin (customers/admin.py is at its size limit).
+        # Each area's admin beside customers/admin.py (which is at its size limit).
         import_module("customers.notes.admin")
         import_module("customers.accounts.admin")
         import_module("customers.billing.admin")
+        import_module("customers.lifecycle.admin")
         # Lifecycle e-mails to customers listen to it too.
         import_module("customers.billing.notifications")

@@ -2,7 +2,7 @@ from django.urls import path
 
 from customers import views
 from customers.accounts import views as accounts_views
-from customers.billing import subscription_views
+from customers.billing import recovery_views, subscription_views
 from customers.billing import views as billing_views
 from customers.bulk import views as bulk_views
 from customers.imports import views as import_views
@@ -41,6 +41,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("bulk/", bulk_views.bulk_start, name="bulk"),
     path("bulk/<str:job_id>/", bulk_views.bulk_job, name="bulk_job"),
+    path("recovery/", recovery_views.recovery_list, name="recovery"),
     path("<str:customer_id>/", views.customer_detail, name="detail"),
     path("<str:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<str:customer_id>/notes/", notes_views.note_create, name="note_create"),
@@ -102,6 +103,26 @@ urlpatterns = [
         "<str:customer_id>/subscriptions/<str:subscription_id>/change-plan/",
         subscription_views.subscription_change_plan_view,
         name="subscription_change_plan",
+    ),
+    path(
+        "<str:customer_id>/subscriptions/<str:subscription_id>/retry/",
+        recovery_views.dunning_retry,
+        name="dunning_retry",
+    ),
+    path(
+        "<str:customer_id>/subscriptions/<str:subscription_id>/stop-recovery/",
+        recovery_views.dunning_stop,
+        name="dunning_stop",
+    ),
+    path(
+        "<str:customer_id>/payment-methods/<str:payment_method_id>/default/",
+        recovery_views.payment_method_default,
+        name="payment_method_default",
+    ),
+    path(
+        "<str:customer_id>/payment-methods/<str:payment_method_id>/remove/",
+        recovery_views.payment_method_remove,
+        name="payment_method_remove",
     ),
     path(
         "<str:customer_id>/license-keys/<str:key_id>/status/",

@@ -28,7 +28,7 @@ from customers.forms import (
 from customers.licenses.selectors import license_keys_tab
 from customers.lifecycle.services import merged_survivor
 from customers.listing import CustomerList, visible_columns
-from customers.models import is_tombstone
+from customers.models import SavedPaymentMethod, is_tombstone
 from customers.notes.selectors import notes_panel, with_tags
 from customers.overview.summary import customer_money
 from customers.overview.timeline import timeline_page
@@ -185,6 +185,12 @@ def customer_detail(request, customer_id):
         context["money"] = customer_money(customer)
         context.update(portal_activity(customer))
         context.update(notes_panel(customer))
+        context["payment_methods"] = (
+            SavedPaymentMethod.objects.for_business(request.business)
+            .usable()
+            .filter(customer=customer)
+            .order_by("-is_default", "-created_at", "-id")[:20]
+        )
     return render_page(request, "customers/customer_detail.html", fragment, context)
 
 

@@ -111,3 +111,53 @@ class PortalSettingsForm(forms.ModelForm):
         data = {field: self.cleaned_data[field] for field in self.Meta.fields}
         data["plan_change_products"] = list(self.cleaned_data["plan_change_products"])
         return data
+
+
+class PaymentMethodForm(forms.Form):
+    """A card (number, expiry, holder) or a UPI ID. No CVC is asked: nothing here
+    would keep it, and the number itself goes only to the gateway."""
+
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=[("card", _("Card")), ("upi", _("UPI"))],
+        initial="card",
+        widget=forms.RadioSelect,
+    )
+    card_number = forms.CharField(
+        label=_("Card number"),
+        required=False,
+        max_length=23,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "cc-number", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    expiry_month = forms.IntegerField(
+        label=_("Expiry month"), required=False, min_value=1, max_value=12
+    )
+    expiry_year = forms.IntegerField(
+        label=_("Expiry year"), required=False, min_value=2000, max_value=2100
+    )
+    holder_name = forms.CharField(
+        label=_("Name on card"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
+    )
+    upi_handle = forms.CharField(label=_("UPI ID"), required=False, max_length=100)
+    make_default = forms.BooleanField(label=_("Make this my default"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "card":
+            if not data.get("card_number"):
+                self.add_error("card_number", _("Enter the card number."))
+            if not data.get("expiry_month"):
+                self.add_error("expiry_month", _("Enter the expiry month."))
+            if not data.get("expiry_year"):
+                self.add_error("expiry_year", _("Enter the expiry year."))
+            data["upi_handle"] = ""
+        elif data.get("kind") == "upi":
+            if not data.get("upi_handle"):
+                self.add_error("upi_handle", _("Enter the UPI ID."))
+            data["card_number"] = ""
+        return data

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from portal.views import access, credits, merchant, self_service, subscription_changes
+from portal.views import (
+    access,
+    credits,
+    merchant,
+    payment_methods,
+    self_service,
+    subscription_changes,
+)
 
 app_name = "portal"
 
@@ -48,6 +55,22 @@ urlpatterns = [
         "subscriptions/<str:subscription_id>/offer/accept/",
         subscription_changes.retention_accept,
         name="retention_accept",
+    ),
+    path(
+        "subscriptions/<str:subscription_id>/payment-method/",
+        payment_methods.subscription_payment_method,
+        name="subscription_payment_method",
+    ),
+    path("payment-methods/", payment_methods.payment_method_list, name="payment_methods"),
+    path(
+        "payment-methods/<str:payment_method_id>/default/",
+        payment_methods.payment_method_default,
+        name="payment_method_default",
+    ),
+    path(
+        "payment-methods/<str:payment_method_id>/remove/",
+        payment_methods.payment_method_remove,
+        name="payment_method_remove",
     ),
     path("license-keys/", self_service.license_keys, name="license_keys"),
     path(

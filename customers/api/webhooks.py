@@ -68,6 +68,22 @@ _DATA_SCHEMA = {
 }
 
 
+# Dodo's dunning payload (dunning.started, dunning.recovered).
+DUNNING_SCHEMA = {
+    "type": "object",
+    "required": ["brand_id", "created_at", "customer_id", "status", "subscription_id"],
+    "properties": {
+        "brand_id": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "customer_id": {"type": "string"},
+        "status": {"enum": ["recovering", "recovered", "exhausted"]},
+        "subscription_id": {"type": "string"},
+        "trigger_state": {"enum": ["on_hold", "cancelled", "past_due"]},
+        "payment_id": {"type": ["string", "null"]},
+    },
+}
+
+
 def _data_schema(webhook_type: str) -> dict:
     if webhook_type == "credit.balance_low":  # no operation returns it: inlined
         return CreditBalanceLowOut.model_json_schema()
@@ -81,6 +97,8 @@ def _data_schema(webhook_type: str) -> dict:
                 "wallet": {"$ref": "#/components/schemas/WalletOut"},
             },
         }
+    if family == "dunning":
+        return DUNNING_SCHEMA
     return {"$ref": f"#/components/schemas/{_DATA_SCHEMA[family]}"}
 
 

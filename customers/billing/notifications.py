@@ -107,6 +107,8 @@ def email_on_event(sender, event: Event, subject, **kwargs) -> None:
         return
     if isinstance(subject, Payment):
         payment = Payment.objects.select_related("customer__business", "product").get(pk=subject.pk)
+        if kind == "payment_failed" and payment.charge_type == Payment.ChargeType.RENEWAL:
+            return  # a failed renewal starts dunning, which writes its own e-mails
         lifecycle_email_queue(
             kind=kind,
             customer=payment.customer,

@@ -35,8 +35,8 @@ from django.utils import timezone
 
 from customers.audit import Actor, event_record
 from customers.billing import invoices
+from customers.billing.charges import method_on_file, saved_method_for
 from customers.billing.gateway import PaymentGateway, get_gateway
-from customers.billing.subscriptions import _method_on_file
 from customers.core.errors import (
     InvalidPlan,
     PlanChangeCreditUnavailable,
@@ -292,7 +292,7 @@ def subscription_change_plan(
         result = gateway.charge(
             payment=change.payment,
             amount=change.charge_amount,
-            method=_method_on_file(change.subscription),
+            method=method_on_file(change.subscription, saved_method_for(change.subscription)),
             idempotency_key=f"plan_change:{change.pk}",
         )
     change = _record_outcome(change=change, result=result, actor=actor, now=now)

@@ -7,6 +7,7 @@ refund counts pending refunds too. The refund form carries a one-time token
 """
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.audit import Actor, event_record
-from customers.billing.gateway import PaymentGateway, get_gateway
+from customers.billing.gateway import PaymentGateway, RefundResult, get_gateway
 from customers.core.errors import (
     DomainError,
     InvalidRefundAmount,
@@ -26,9 +27,11 @@ from customers.core.errors import (
     RefundWindowExpired,
 )
 from customers.licenses.services import license_keys_disable
-from customers.models import LicenseKey, Payment, Refund
+from customers.models import Event, GatewayAttempt, LicenseKey, Payment, Refund
 from wallets.errors import WalletUnavailable
 from wallets.services import ledger_post, wallet_supports
+
+logger = logging.getLogger(__name__)
 
 
 def refund_window() -> dt.timedelta:
@@ -92,6 +95,59 @@ def _existing(payment: Payment, idempotency_key: str | None) -> Refund | None:
     return refund
 
 
+def _refund_recorded(refund: Refund, payment: Payment, actor: Actor) -> None:
+    """A refund reached its status: keys of a refunded one-time purchase go off, and
+    its Event is written (inside the caller's transaction)."""
+    disabled = 0
+    if refund.status == Refund.Status.SUCCEEDED and payment.subscription_id is None:
+        disabled = license_keys_disable(
+            keys=LicenseKey.objects.filter(payment=payment),
+            reason=LicenseKey.DisabledReason.REFUND,
+            actor=actor,
+        )
+    event_record(
+        refund,
+        type=f"refund.{refund.status}",
+        actor=actor,
+        payload={
+            "payment_id": payment.pk,
+            "customer_id": payment.customer_id,
+            "amount": refund.amount,
+            "currency": payment.currency,
+            "is_partial": refund.is_partial,
+            "destination": refund.destination,
+            "reason": refund.reason,
+            "license_keys_disabled": disabled,
+        },
+    )
+
+
+def refund_finish(*, attempt: GatewayAttempt, result: RefundResult, actor: Actor) -> Refund:
+    """Record what the gateway answered for a refund sent under `attempt` (once: an
+    attempt another process finished is left as it is). A `pending` answer keeps
+    the attempt open, for the reconciler to ask again."""
+    with transaction.atomic():
+        locked = GatewayAttempt.objects.select_for_update().get(pk=attempt.pk)
+        refund = Refund.objects.select_related("payment").get(pk=locked.refund_id)
+        if locked.status != GatewayAttempt.Status.PENDING:
+            return refund
+        if result.status != Refund.Status.PENDING:
+            locked.status = (
+                GatewayAttempt.Status.SUCCEEDED
+                if result.status == Refund.Status.SUCCEEDED
+                else GatewayAttempt.Status.FAILED
+            )
+            locked.finished_at = timezone.now()
+            locked.save(update_fields=["status", "finished_at"])
+        if refund.status != result.status or result.status != Refund.Status.PENDING:
+            refund.status = result.status
+            refund.save(update_fields=["status"])
+            _refund_recorded(refund, refund.payment, actor)
+        elif not Event.objects.filter(object_id=refund.pk).exists():
+            _refund_recorded(refund, refund.payment, actor)  # pending at the gateway
+    return refund
+
+
 def refund_create(
     *,
     payment: Payment,
@@ -105,9 +161,13 @@ def refund_create(
 ) -> Refund:
     """Refund `amount` minor units of `payment` (None: all that is left).
 
-    To the original payment method through the gateway, or to the customer's wallet
-    in the payment's currency (a ledger credit in this transaction). A succeeded
-    refund of a one-time purchase disables its license keys, as Dodo does.
+    To the customer's wallet in the payment's currency (a ledger credit, all in one
+    transaction), or to the original payment method through the gateway in three
+    steps: the refund is reserved (`pending`) with a pending GatewayAttempt under
+    `refund:<id>` and committed; the gateway is asked with no lock held; the outcome
+    is recorded (`refund_finish`). A crash in between leaves the attempt for the
+    reconciler. A succeeded refund of a one-time purchase disables its license
+    keys, as Dodo does.
     """
     if amount is not None and amount <= 0:
         raise InvalidRefundAmount()
@@ -157,33 +217,15 @@ def refund_create(
                     idempotency_key=f"refund:{refund.pk}",
                 )
                 refund.status = Refund.Status.SUCCEEDED
-            else:
-                result = (gateway or get_gateway()).refund(
-                    refund=refund, idempotency_key=f"refund:{refund.pk}"
-                )
-                refund.status = result.status
-            refund.save(update_fields=["status"])
-            disabled = 0
-            if refund.status == Refund.Status.SUCCEEDED and locked.subscription_id is None:
-                disabled = license_keys_disable(
-                    keys=LicenseKey.objects.filter(payment=locked),
-                    reason=LicenseKey.DisabledReason.REFUND,
-                    actor=actor,
-                )
-            event_record(
-                refund,
-                type=f"refund.{refund.status}",
-                actor=actor,
-                payload={
-                    "payment_id": locked.pk,
-                    "customer_id": locked.customer_id,
-                    "amount": amount,
-                    "currency": locked.currency,
-                    "is_partial": refund.is_partial,
-                    "destination": destination,
-                    "reason": refund.reason,
-                    "license_keys_disabled": disabled,
-                },
+                refund.save(update_fields=["status"])
+                _refund_recorded(refund, locked, actor)
+                return refund
+            attempt = GatewayAttempt.objects.create(
+                business=locked.business,
+                kind=GatewayAttempt.Kind.REFUND,
+                idempotency_key=f"refund:{refund.pk}",
+                refund=refund,
+                amount=amount,
             )
     except IntegrityError:
         # The same token raced past the check on another connection: return its refund.
@@ -191,4 +233,11 @@ def refund_create(
         if existing is None:
             raise
         return existing
-    return refund
+    try:
+        result = (gateway or get_gateway()).refund(
+            refund=refund, idempotency_key=attempt.idempotency_key
+        )
+    except Exception:
+        logger.exception("gateway refund %s broke off; left for the reconciler", refund.pk)
+        return refund
+    return refund_finish(attempt=attempt, result=result, actor=actor)

@@ -1,11 +1,11 @@
 """Reads of a customer's payments and subscriptions: the details page's tabs and the
 portal page through the same scoped, ordered querysets."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from customers.billing.refunds import refund_blocker
 from customers.core.pagination import tab_context
-from customers.models import Customer, Payment, Subscription
+from customers.models import Customer, Dunning, Payment, Subscription
 
 
 def customer_payments(customer: Customer, *, status: str = "") -> QuerySet:
@@ -54,6 +54,10 @@ def subscriptions_tab(customer: Customer, params) -> dict:
     elif status != "all":
         status = ""
         subscriptions = subscriptions.filter(status__in=Subscription.CURRENT)
+    # Each row's open recovery (at most one), for its attempts, next retry and reason.
+    subscriptions = subscriptions.prefetch_related(
+        Prefetch("dunnings", queryset=Dunning.objects.open(), to_attr="open_dunnings")
+    )
     return tab_context(
         "subscriptions", subscriptions, params, status=status, choices=Subscription.Status.choices
     )

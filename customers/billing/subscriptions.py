@@ -3,11 +3,13 @@ cancellation, and the renewal run (`subscriptions_bill_due`, the `bill_due_subsc
 command).
 
 Renewals apply the customer's wallet in the subscription's currency first and
-charge only the rest through the gateway. A failed charge puts the subscription
-on hold, disables its license keys and gives back any wallet debit with a
-`payment_reversal` credit. Each renewal locks its subscription and re-checks
-that it is still due, and a period can be paid only once (a unique constraint),
-so running the command twice, or twice at once, bills nothing twice.
+charge only the rest through the gateway, with no row lock held across the call
+(`charges`). A failed charge gives back any wallet debit with a `payment_reversal`
+credit and starts dunning (`dunning`): the subscription goes on hold and its license
+keys are disabled until it is paid. Each renewal locks its subscription and
+re-checks that it is still due and that no charge is in flight, and a period can be
+paid only once (a unique constraint), so running the command twice, or twice at
+once, bills nothing twice.
 """
 
 import datetime as dt
@@ -18,16 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.audit import Actor, event_record
-from customers.billing import invoices
-from customers.billing.gateway import PaymentGateway, PaymentMethod, get_gateway
+from customers.billing import charges
+from customers.billing.gateway import PaymentGateway, get_gateway
 from customers.core.errors import NoScheduledCancellation, SubscriptionInactive
-from customers.core.ids import new_id
 from customers.licenses.services import license_keys_disable
-from customers.models import Event, LicenseKey, Payment, Subscription, add_interval
-from wallets.credits.services import credits_grant_for_payment
-from wallets.errors import InsufficientWalletFunds
-from wallets.selectors import balance
-from wallets.services import ledger_post
+from customers.models import Event, LicenseKey, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -140,171 +137,18 @@ class BillingRun:
     failed: int = 0
     cancelled: int = 0
     skipped: int = 0
-
-
-def _method_on_file(sub: Subscription) -> PaymentMethod | None:
-    """The card or UPI of the subscription's latest successful charge."""
-    last = (
-        sub.payments.filter(status=Payment.Status.SUCCEEDED)
-        .exclude(payment_method__in=["", "wallet"])
-        .order_by("-created_at")
-        .first()
-    )
-    if last is None:
-        return None
-    return PaymentMethod(
-        payment_method=last.payment_method,
-        payment_method_type=last.payment_method_type,
-        card_network=last.card_network,
-        card_last_four=last.card_last_four,
-    )
-
-
-def _wallet_post(payment: Payment, amount: int, event_type: str, reason, actor, key) -> None:
-    """Pay part of a renewal from the customer's wallet (a `payment` debit), or give it
-    back when the charge failed (a `payment_reversal` credit)."""
-    ledger_post(
-        business=payment.business,
-        customer=payment.customer,
-        currency=payment.currency,
-        amount=amount,
-        direction="debit" if event_type == "payment" else "credit",
-        event_type=event_type,
-        reason=reason,
-        reference_id=payment.pk,
-        actor=actor,
-        idempotency_key=key,
-    )
+    pending: int = 0  # the gateway call broke off: the reconciler finishes them
 
 
 def subscription_renew(
     *, subscription: Subscription, now: dt.datetime, gateway: PaymentGateway, actor: Actor
 ) -> str:
     """Bill one due subscription for its next period; returns what happened:
-    "renewed", "failed", "cancelled" or "skipped" (no longer due)."""
-    with transaction.atomic():
-        sub = _locked(subscription)
-        if sub.status != Subscription.Status.ACTIVE or sub.next_billing_date > now:
-            return "skipped"
-        if sub.cancel_at_next_billing_date:
-            _end(sub, at=sub.next_billing_date, actor=actor)
-            event_record(
-                sub,
-                type="subscription.cancelled",
-                actor=actor,
-                payload={"customer_id": sub.customer_id, "scheduled": True},
-            )
-            return "cancelled"
-
-        period_start = sub.next_billing_date
-        total = sub.renewal_amount  # less a retention discount, while it lasts
-        payment = Payment(
-            id=new_id("pay"),
-            business=sub.business,
-            customer=sub.customer,
-            status=Payment.Status.PROCESSING,
-            total_amount=total,
-            currency=sub.currency,
-            product=sub.product,
-            quantity=sub.quantity,
-            pricing_type=Payment.PricingType.SUBSCRIPTION,
-            subscription=sub,
-            charge_type=Payment.ChargeType.RENEWAL,
-            service_period_start=period_start,
-            created_at=now,
-        )
-        payment.save(force_insert=True)
-        key = f"renewal:{sub.pk}:{period_start.isoformat()}"
-
-        # The wallet first: as much of the total as its balance covers.
-        from_wallet = min(balance(sub.customer, sub.currency), total)
-        if from_wallet > 0:
-            try:
-                with transaction.atomic():
-                    _wallet_post(
-                        payment, from_wallet, "payment", f"Renewal of {sub.pk}", actor, key
-                    )
-            except InsufficientWalletFunds:
-                from_wallet = 0  # spent elsewhere since we looked: charge it all
-        rest = total - from_wallet
-
-        if rest == 0:
-            succeeded, method = True, PaymentMethod(payment_method="wallet")
-            error_code = error_message = ""
-        else:
-            result = gateway.charge(
-                payment=payment, amount=rest, method=_method_on_file(sub), idempotency_key=key
-            )
-            succeeded, method = result.succeeded, result.method
-            error_code, error_message = result.error_code, result.error_message
-        payment.payment_method = method.payment_method
-        payment.payment_method_type = method.payment_method_type
-        payment.card_network = method.card_network
-        payment.card_last_four = method.card_last_four
-        payment.metadata = {"wallet_amount": from_wallet} if from_wallet else {}
-
-        if succeeded:
-            payment.status = Payment.Status.SUCCEEDED
-            payment.save()
-            invoices.invoice_number_assign(payment=payment)
-            sub.discount_cycles_remaining = max(sub.discount_cycles_remaining - 1, 0)
-            sub.previous_billing_date = period_start
-            sub.next_billing_date = add_interval(
-                period_start, sub.payment_frequency_interval, sub.payment_frequency_count
-            )
-            sub.save()
-            credits_grant_for_payment(payment=payment, actor=actor, now=now)
-            event_record(
-                payment,
-                type="payment.succeeded",
-                actor=actor,
-                payload={"subscription_id": sub.pk, "amount": total, "currency": sub.currency},
-            )
-            event_record(
-                sub,
-                type="subscription.renewed",
-                actor=actor,
-                payload={
-                    "payment_id": payment.pk,
-                    "amount": total,
-                    "wallet_amount": from_wallet,
-                    "currency": sub.currency,
-                    "next_billing_date": sub.next_billing_date.isoformat(),
-                },
-            )
-            return "renewed"
-
-        payment.status = Payment.Status.FAILED
-        payment.error_code, payment.error_message = error_code, error_message[:255]
-        payment.save()
-        if from_wallet:
-            reason = f"Renewal of {sub.pk} failed: {error_code}"
-            _wallet_post(payment, from_wallet, "payment_reversal", reason, actor, f"{key}:reversal")
-        event_record(
-            payment,
-            type="payment.failed",
-            actor=actor,
-            payload={"subscription_id": sub.pk, "amount": total, "error_code": error_code},
-        )
-        sub.status = Subscription.Status.ON_HOLD
-        sub.save()
-        license_keys_disable(
-            keys=LicenseKey.objects.filter(subscription=sub),
-            reason=LicenseKey.DisabledReason.SUBSCRIPTION_ON_HOLD,
-            actor=actor,
-        )
-        event_record(
-            sub,
-            type="subscription.on_hold",
-            actor=actor,
-            payload={
-                "payment_id": payment.pk,
-                "amount": total,
-                "currency": sub.currency,
-                "error_code": error_code,
-            },
-        )
-        return "failed"
+    "renewed", "failed" (dunning starts), "cancelled", "skipped" (no longer due, or
+    a charge in flight) or "pending" (see `charges`)."""
+    return charges.subscription_charge_dues(
+        subscription=subscription, now=now, gateway=gateway, actor=actor
+    )
 
 
 def subscriptions_bill_due(

@@ -4,6 +4,8 @@ import datetime as dt
 
 from celery import shared_task
 
+from customers.billing import recovery
+from customers.billing.gateway import get_gateway
 from customers.billing.reminders import renewal_reminders_send
 from customers.billing.subscriptions import subscriptions_bill_due
 
@@ -20,3 +22,20 @@ def subscriptions_bill_due_task(now: str | None = None) -> dict:
 def reminders_send_task(now: str | None = None) -> int:
     """Upcoming-renewal e-mails; safe twice (one reminder row per subscription period)."""
     return renewal_reminders_send(now=dt.datetime.fromisoformat(now) if now else None)
+
+
+@shared_task(name="billing.dunning_retries_run")
+def dunning_retries_run_task(now: str | None = None) -> dict:
+    """Retry the failed renewals whose time has come; cancel those past their window.
+    Safe twice: a retry takes its slot under the subscription's lock."""
+    return recovery.dunning_retries_run(
+        now=dt.datetime.fromisoformat(now) if now else None, gateway=get_gateway()
+    )
+
+
+@shared_task(name="billing.gateway_attempts_reconcile")
+def gateway_attempts_reconcile_task(now: str | None = None) -> int:
+    """Finish the charges and refunds a crash left pending, by asking the gateway."""
+    return recovery.gateway_attempts_reconcile(
+        now=dt.datetime.fromisoformat(now) if now else None, gateway=get_gateway()
+    )

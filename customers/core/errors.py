@@ -213,3 +213,22 @@ class PlanChangePaymentFailed(DomainError):
     code = "PLAN_CHANGE_PAYMENT_FAILED"
     status = 402
     default_message = _("The payment for the plan change failed; the plan did not change.")
+
+
+# Payment methods and dunning (issue 18).
+class DunningNotOpen(DomainError):
+    code = "DUNNING_NOT_OPEN"
+    status = 409
+    default_message = _("This subscription is not in payment recovery.")
+
+
+class PaymentMethodRefused(DomainError):
+    code = "PAYMENT_METHOD_REFUSED"
+    status = 422
+    default_message = _("The payment method could not be saved.")
+
+
+class PaymentMethodNotFound(DomainError):
+    code = "NOT_FOUND"
+    status = 404
+    default_message = _("No such payment method.")

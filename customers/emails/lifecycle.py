@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from customers.audit import Actor, event_record
+from customers.core.locales import customer_language
 from customers.emails.services import email_queue
 from customers.models import Customer, CustomerEmailSettings, EmailLog
 
@@ -20,10 +21,6 @@ CATEGORY = {
 }
 
 
-def customer_language(customer: Customer) -> str:
-    return customer.preferred_locale or "en"
-
-
 def lifecycle_email_queue(
     *, kind: str, customer: Customer, subject, context: dict, subject_params: dict | None = None
 ) -> EmailLog | None:
@@ -34,7 +31,7 @@ def lifecycle_email_queue(
     if not CustomerEmailSettings.for_business(customer.business_id).enabled(kind):
         return None
     business = customer.business
-    with translation.override(customer_language(customer)):
+    with translation.override(customer_language(customer.preferred_locale)):
         body = render_to_string(
             f"customers/email/{kind}.txt",
             {"customer": customer, "business": business, **context},

@@ -237,3 +237,17 @@ def license_key_deactivate(*, key_string: str, instance_id: str, actor: Actor) -
     if instance is None:
         raise LicenseKeyInstanceNotFound()
     license_key_instance_deactivate(instance=instance, actor=actor)
+
+
+def license_keys_enable(*, keys: QuerySet, reason: str, actor: Actor) -> int:
+    """Enable every key in `keys` disabled for `reason` (a hold that lifted): the
+    ones disabled by hand or for a refund stay off. Call inside the caller's
+    transaction; one Event per key enabled."""
+    changed = list(keys.select_for_update().filter(status=LicenseKey.Status.DISABLED))
+    changed = [key for key in changed if key.disabled_reason == reason]
+    for key in changed:
+        key.status = LicenseKey.Status.EXPIRED if key.is_expired else LicenseKey.Status.ACTIVE
+        key.disabled_reason = ""
+        key.save(update_fields=["status", "disabled_reason", "updated_at"])
+        event_record(key, type="license_key.enabled", actor=actor, payload={"status": key.status})
+    return len(changed)

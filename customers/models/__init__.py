@@ -20,6 +20,15 @@ from customers.models.billing import (
 from customers.models.bulk import BulkJob
 from customers.models.catalog import Product, TimeInterval, add_interval
 from customers.models.customers import LOCALE_CHOICES, Customer, CustomerQuerySet
+from customers.models.dunning import (
+    RECOVERY_WINDOW_DEFAULT,
+    RECOVERY_WINDOW_MAX,
+    RECOVERY_WINDOW_MIN,
+    RETRY_SCHEDULE,
+    Dunning,
+    GatewayAttempt,
+    GatewayRecord,
+)
 from customers.models.emails import CustomerEmailSettings, EmailLog, RenewalReminder
 from customers.models.events import Event
 from customers.models.exports import ExportJob
@@ -39,6 +48,7 @@ from customers.models.notes import (
     Tag,
     TagColor,
 )
+from customers.models.payment_methods import SavedPaymentMethod
 from customers.models.plan_changes import PlanChange
 from customers.models.reports import SavedReport
 from customers.models.subscriptions import Subscription, SubscriptionQuerySet
@@ -51,6 +61,14 @@ from customers.models.webhooks import (
 )
 
 __all__ = [
+    "RECOVERY_WINDOW_DEFAULT",
+    "RECOVERY_WINDOW_MAX",
+    "RECOVERY_WINDOW_MIN",
+    "RETRY_SCHEDULE",
+    "Dunning",
+    "GatewayAttempt",
+    "GatewayRecord",
+    "SavedPaymentMethod",
     "LOCALE_CHOICES",
     "NEWEST_FIRST",
     "NOTE_MAX_LENGTH",

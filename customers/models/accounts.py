@@ -46,12 +46,20 @@ class Business(models.Model):
     # When the logo (BusinessLogo) last changed; None: no logo. Kept here so pages know
     # without loading the image, and as the logo URL's version.
     logo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Days a failed renewal is retried before the subscription is cancelled (1–30).
+    dunning_window_days = models.PositiveSmallIntegerField(_("recovery window (days)"), default=13)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("business")
         verbose_name_plural = _("businesses")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dunning_window_days__gte=1, dunning_window_days__lte=30),
+                name="business_dunning_window_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -120,6 +120,14 @@ class Subscription(models.Model):
     # renewals (0 cycles left means none).
     discount_percent = models.PositiveSmallIntegerField(default=0, db_default=0)  # 0–100
     discount_cycles_remaining = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # The saved method renewals charge; none: the customer's default, then the last card used.
+    payment_method = models.ForeignKey(
+        "customers.SavedPaymentMethod",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+    )
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -18,7 +18,15 @@ from customers.api.license_keys import LicenseKeyOut, license_key_out
 from customers.api.payments import PaymentOut, _payment_out
 from customers.api.refunds import RefundOut, refund_out
 from customers.api.subscriptions import SubscriptionOut, subscription_out
-from customers.models import Customer, Event, LicenseKey, Payment, Refund, Subscription
+from customers.models import (
+    Customer,
+    Dunning,
+    Event,
+    LicenseKey,
+    Payment,
+    Refund,
+    Subscription,
+)
 from wallets.credits.models import CreditBalance, CreditEntitlement
 from wallets.credits.schemas import CreditBalanceLowOut, CreditLedgerEntryOut
 from wallets.credits.schemas import entry_out as credit_entry_out
@@ -45,6 +53,8 @@ WEBHOOK_TYPE_OF = {
     "subscription.resumed": "subscription.unpaused",
     "subscription.plan_changed": "subscription.plan_changed",
     "license_key.created": "license_key.created",
+    "dunning.started": "dunning.started",
+    "dunning.recovered": "dunning.recovered",
     "wallet.credited": "customer.wallet.credited",
     "wallet.debited": "customer.wallet.debited",
     "credit.added": "credit.added",
@@ -75,6 +85,9 @@ WEBHOOK_TYPES = {
     "subscription.unpaused": "Subscription, after it was resumed (its new next_billing_date).",
     "subscription.plan_changed": "Subscription, after it moved to another product.",
     "license_key.created": "LicenseKey (GET /license_keys/{id}).",
+    "dunning.started": "Dunning attempt {brand_id, created_at, customer_id, status, "
+    "subscription_id, trigger_state, payment_id}: a renewal failed and recovery began.",
+    "dunning.recovered": "Dunning attempt (as dunning.started): the dues were paid.",
     "customer.created": "Customer (GET /customers/{id}). Extension.",
     "customer.updated": "Customer (GET /customers/{id}). Extension.",
     "customer.wallet.credited": '{"entry": CustomerWalletTransaction, "wallet": CustomerWallet '
@@ -156,6 +169,19 @@ def _credit(subject) -> dict:
     return to_json(CreditLedgerEntryOut, credit_entry_out(subject, precision))
 
 
+def _dunning(subject: Dunning) -> dict:
+    """Dodo's dunning payload: the episode, the subscription's state that started it."""
+    return {
+        "brand_id": subject.business_id,
+        "created_at": subject.started_at.isoformat().replace("+00:00", "Z"),
+        "customer_id": subject.customer_id,
+        "status": subject.status,
+        "subscription_id": subject.subscription_id,
+        "trigger_state": "on_hold",
+        "payment_id": subject.recovered_payment_id or subject.payment_id,
+    }
+
+
 _DATA: dict[str, Callable[[object], dict]] = {
     "credit": _credit,
     "customer": _customer,
@@ -163,6 +189,7 @@ _DATA: dict[str, Callable[[object], dict]] = {
     "refund": _refund,
     "subscription": _subscription,
     "license_key": _license_key,
+    "dunning": _dunning,
     "customer.wallet": _wallet_entry,
 }
 

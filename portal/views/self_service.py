@@ -84,7 +84,9 @@ def subscriptions(request):
 @portal_login_required
 def subscription_detail(request, subscription_id):
     sub = get_object_or_404(
-        Subscription.objects.filter(customer=request.customer).select_related("product"),
+        Subscription.objects.filter(customer=request.customer).select_related(
+            "product", "payment_method"
+        ),
         pk=subscription_id,
     )
     return _render(

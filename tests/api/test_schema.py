@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from customers.audit import Actor
 from customers.emails.services import email_queue
-from customers.models import EmailLog
+from customers.models import EmailLog, SavedPaymentMethod
 from customers.webhooks.services import webhook_endpoint_create
 from tests.factories import RefundFactory
 from tests.wallets.credits.helpers import entitlement, grant
@@ -128,6 +128,16 @@ def real_ids(customer, billing):
         "license_key": billing["license_key"].pk,
         "license_key_instance": billing["instance"].pk,
         "webhook_id": endpoint.pk,
+        "payment_method_id": SavedPaymentMethod.objects.create(
+            business=customer.business,
+            customer=customer,
+            kind="card",
+            gateway_token="bgw..tok_schema",
+            card_network="visa",
+            card_last_four="4242",
+            expiry_month=12,
+            expiry_year=2031,
+        ).pk,
     }
 
 

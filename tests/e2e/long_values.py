@@ -13,7 +13,10 @@ from customers.accounts.business import business_profile_update
 from customers.accounts.team import invitation_create
 from customers.audit import Actor
 from customers.billing import refunds
+from customers.billing.gateway import BuiltinGateway
+from customers.billing.payment_methods import payment_method_add
 from customers.billing.subscription_changes import subscription_pause, subscription_resume
+from customers.billing.subscriptions import subscription_renew
 from customers.emails.services import email_queue
 from customers.models import BulkJob, Payment, Product, Subscription
 from customers.notes.services import customer_tags_add, note_create, tag_create
@@ -29,6 +32,34 @@ LONG_NAME = "Maximiliana Wolfeschlegelsteinhausenbergerdorff-Featherstonehaugh "
 LONG_KEY = "note_about_the_customer_without_spaces"  # 38 of the 40 characters allowed
 LONG_WORD = "Supercalifragilisticexpialidocious" * 6
 LONG_REASON = ("The parcel arrived late and damaged. " * 90)[:3000]
+
+
+def _in_dunning(customer, product):
+    """A subscription of `customer` whose renewal the test gateway declined, charged to
+    a saved card with a long holder name: the payment-method and recovery pages."""
+    now = timezone.now()
+    sub = Subscription.objects.create(
+        business=customer.business,
+        customer=customer,
+        product=product,
+        status=Subscription.Status.ACTIVE,
+        recurring_pre_tax_amount=2500,
+        currency="USD",
+        payment_frequency_interval="Month",
+        previous_billing_date=now - dt.timedelta(days=31),
+        next_billing_date=now - dt.timedelta(hours=1),
+    )
+    payment_method_add(
+        customer=customer,
+        gateway=BuiltinGateway(),
+        actor=Actor.system(),
+        card_number="4000000000009995",
+        expiry_month=12,
+        expiry_year=now.year + 2,
+        holder_name=LONG_NAME.strip()[:100],
+    )
+    subscription_renew(subscription=sub, now=now, gateway=BuiltinGateway(), actor=Actor.system())
+    return sub
 
 
 def seed_long_values(business, user) -> dict:
@@ -98,6 +129,7 @@ def seed_long_values(business, user) -> dict:
         reason=LONG_WORD,
     )
     sub = _long_subscription(business, customer, actor)
+    subscription = _in_dunning(customer, product)
     _link, portal_url = portal_session_create(customer=customer, actor=Actor.system())
     for name, color in (("Wholesale partner (EU)", "teal"), (LONG_WORD[:40], "purple")):
         tag = tag_create(business=business, actor=actor, name=name, color=color)
@@ -142,6 +174,7 @@ def seed_long_values(business, user) -> dict:
             f"{base}?tab=emails",
             f"{base}subscriptions/{sub.pk}/change-plan/",
             "/settings/emails/",
+            "/customers/recovery/",
         ],
         "portal_link": urlsplit(portal_url).path,
         "portal": [
@@ -154,6 +187,8 @@ def seed_long_values(business, user) -> dict:
             "/portal/profile/",
             f"/portal/subscriptions/{sub.pk}/",
             f"/portal/subscriptions/{sub.pk}/change-plan/",
+            "/portal/payment-methods/",
+            f"/portal/subscriptions/{subscription.pk}/payment-method/",
         ],
     }
 

@@ -17,6 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         run = subscriptions_bill_due(now=parse_now(options["now"]))
         self.stdout.write(
-            f"{run.renewed} renewed, {run.failed} failed (on hold), "
-            f"{run.cancelled} cancelled as scheduled, {run.skipped} skipped."
+            f"{run.renewed} renewed, {run.failed} failed (on hold, in dunning), "
+            f"{run.cancelled} cancelled as scheduled, {run.skipped} skipped, "
+            f"{run.pending} left for the reconciler."
         )

@@ -5,10 +5,13 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from dodopayments.types import DunningRecoveredWebhookEvent, DunningStartedWebhookEvent
 
 from customers.audit import Actor
-from customers.billing import subscriptions
-from customers.models import WebhookDelivery, WebhookMessage
+from customers.billing import recovery, subscriptions
+from customers.billing.gateway import BuiltinGateway
+from customers.models import Dunning, WebhookDelivery, WebhookMessage
 from tests.api.conftest import make_key
 from tests.customers.billing.test_subscriptions import Declines
 from tests.factories import SubscriptionFactory
@@ -75,3 +78,17 @@ def test_admin_replays_a_delivery(admin_client, business, endpoint, receiver):
     assert delivery.status == "pending" and delivery.attempts == 0
     page = admin_client.get(reverse("admin:customers_webhookendpoint_change", args=[endpoint.pk]))
     assert endpoint.secret not in page.content.decode()
+
+
+def test_dunning_started_and_recovered_carry_dodos_payload(due, endpoint):
+    subscriptions.subscriptions_bill_due(gateway=Declines())
+    started = DunningStartedWebhookEvent.model_validate(sent("dunning.started"))
+    assert started.data.subscription_id == due.pk and started.data.status == "recovering"
+    assert started.data.trigger_state == "on_hold" and started.data.customer_id == due.customer_id
+    run = Dunning.objects.get()
+    Dunning.objects.filter(pk=run.pk).update(next_retry_at=timezone.now())
+    recovery.dunning_retries_run(gateway=BuiltinGateway())  # the card on file succeeds now
+    recovered = DunningRecoveredWebhookEvent.model_validate(sent("dunning.recovered"))
+    assert recovered.data.status == "recovered"
+    assert recovered.data.payment_id == Dunning.objects.get().recovered_payment_id
+    assert sent("subscription.active")["data"]["status"] == "active"
