@@ -31,7 +31,7 @@ COLUMNS = [
 
 
 def _row(values) -> dict:
-    pk, business_id, email, name, created_at, phone, metadata, locale, tags, *billing = values
+    pk, business_id, email, name, created_at, phone, metadata, locale, *billing, tags = values
     country, street, city, state, zipcode, tax_id, business_name = billing
     address = {
         "country": country,
