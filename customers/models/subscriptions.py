@@ -184,6 +184,7 @@ class Subscription(models.Model):
             return self.recurring_pre_tax_amount * (100 - self.discount_percent) // 100
         return self.recurring_pre_tax_amount
 
+    @property
     def monthly_amount(self) -> int:
         """Its recurring amount per month (minor units), as the kept MRR counts it
         (`customers.reports.summaries`): a yearly price is a twelfth, a weekly one
