@@ -18,7 +18,7 @@ from wallets.errors import (
     WalletBalanceLimit,
 )
 from wallets.models import MAX_MINOR_UNITS, LedgerEntry, Wallet
-from wallets.services import ledger_post, request_fingerprint
+from wallets.services import DESCRIPTION_MAX_LENGTH, ledger_post, request_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +100,7 @@ def test_debit_on_an_empty_wallet_is_refused_without_creating_it(customer):
         ({"direction": "sideways"}, "direction"),
         ({"event_type": "gift"}, "event_type"),
         ({"reason": "x" * 501}, "reason"),
+        ({"description": "d" * (DESCRIPTION_MAX_LENGTH + 1)}, "description"),
         ({"reference_id": "r" * 65}, "reference_id"),
         ({"idempotency_key": "k" * 256}, "idempotency_key"),
         ({"idempotency_key": 42}, "idempotency_key"),
@@ -113,6 +114,15 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(customer, changes, field)
     assert info.value.status == 422 and str(info.value.message)
     assert not Wallet.objects.filter(customer=customer).exists()
     nothing_written(customer, events=0)
+
+
+def test_a_description_at_its_limit_is_kept_trimmed_and_none_means_empty(customer):
+    described = credit(customer, 1, description="  " + "d" * DESCRIPTION_MAX_LENGTH + "  ")
+    described.refresh_from_db()
+    assert described.description == "d" * DESCRIPTION_MAX_LENGTH
+    plain = credit(customer, 1)
+    plain.refresh_from_db()
+    assert plain.description == ""
 
 
 def test_the_limits_themselves_are_accepted_and_text_is_trimmed(customer):
@@ -140,6 +150,10 @@ def test_the_limits_themselves_are_accepted_and_text_is_trimmed(customer):
         ({"direction": "up"}, "The entry must be a credit or a debit."),
         ({"event_type": "gift"}, "Unknown event type."),
         ({"reason": "x" * 501}, "The reason can be at most 500 characters."),
+        (
+            {"description": "d" * (DESCRIPTION_MAX_LENGTH + 1)},
+            f"The description can be at most {DESCRIPTION_MAX_LENGTH} characters.",
+        ),
         ({"reference_id": "r" * 65}, "The reference is too long."),
         ({"idempotency_key": 7}, "The idempotency key must be text of at most 255 characters."),
     ],
@@ -161,8 +175,10 @@ def test_an_overdraft_says_which_wallet_and_how_much_it_holds(customer):
 
 def test_customer_of_another_business_is_refused(customer, other_business):
     stranger = CustomerFactory(business=other_business)
-    with pytest.raises(InvalidLedgerEntry):
+    with pytest.raises(InvalidLedgerEntry) as info:
         ledger_post(**ledger_args(customer, 1, reason="") | {"customer": stranger})
+    assert info.value.field == "customer"
+    assert str(info.value.message) == "This customer belongs to another business."
     assert not Wallet.objects.exists()
 
 
@@ -189,7 +205,14 @@ def test_same_key_and_parameters_returns_the_first_entry(customer):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"amount": 701}, {"currency": "INR"}, {"reason": "other"}, {"reference_id": "pay_x"}],
+    [
+        {"amount": 701},
+        {"currency": "INR"},
+        {"reason": "other"},
+        {"reference_id": "pay_x"},
+        {"event_type": "payment"},
+        {"description": "Thanks for waiting"},
+    ],
 )
 def test_same_key_with_different_parameters_is_refused(customer, changes):
     first = credit(customer, 700, idempotency_key="abc")
