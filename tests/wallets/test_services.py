@@ -343,3 +343,37 @@ def test_the_request_fingerprint_is_stable_across_releases():
     assert request_fingerprint(*args, description="Thanks") == (
         hashlib.sha256(described.encode()).hexdigest()
     )
+
+
+def test_a_post_records_what_it_did_in_its_event(customer, owner):
+    entry = credit(customer, 250, reason="goodwill", reference_id="pay_123")
+    event = Event.objects.get(object_id=entry.pk)
+    assert event.type == "wallet.credited"
+    assert event.payload == {
+        "customer_id": customer.pk,
+        "currency": "USD",
+        "amount": 250,
+        "direction": "credit",
+        "event_type": "merchant_adjustment",
+        "reason": "goodwill",
+        "reference_id": "pay_123",
+    }
+    # The entry comes back as a saved row: saving it again would be an UPDATE.
+    assert entry._state.adding is False and entry._state.db == "default"
+
+
+def test_a_first_debit_says_the_wallet_holds_nothing_even_when_another_customer_has_one(
+    customer, business
+):
+    credit(CustomerFactory(business=business), 5000)  # someone else's USD wallet
+    with pytest.raises(InsufficientWalletFunds) as info:
+        debit(customer, 1)
+    assert (info.value.balance, info.value.currency) == (0, "USD")
+    assert not Wallet.objects.filter(customer=customer).exists()
+
+
+def test_a_debit_above_an_existing_balance_reports_that_balance(customer):
+    credit(customer, 30, currency="INR")
+    with pytest.raises(InsufficientWalletFunds) as info:
+        debit(customer, 31, currency="INR")
+    assert (info.value.balance, info.value.currency) == (30, "INR")
