@@ -35,6 +35,11 @@ MODULES = {
         "tests/wallets/test_stateful.py",
     ],
     "customers.billing.subscriptions": ["tests/customers/billing/test_subscriptions.py"],
+    # Renewal charges (split from subscriptions: gateway calls outside the row lock).
+    "customers.billing.charges": [
+        "tests/customers/billing/test_subscriptions.py",
+        "tests/customers/billing/test_dunning.py",
+    ],
     "portal.services": ["tests/portal"],
 }
 STATS = Path("mutants/mutmut-stats.json")  # which tests run which function
