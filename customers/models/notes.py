@@ -38,6 +38,10 @@ class TagColor(models.TextChoices):
 class Note(models.Model):
     """One note a team member wrote about a customer."""
 
+    # Personal data about the customer: deleting the customer deletes its notes
+    # (customers.lifecycle.services.customer_delete).
+    ERASE_WITH_CUSTOMER = True
+
     id = PublicIdField(prefix="note")
     business = models.ForeignKey(
         Business, on_delete=models.CASCADE, related_name="+", db_index=False

@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from customers.audit import Actor, event_record
+from customers.core.locales import customer_language
 from customers.emails.services import email_queue
 from customers.models import Customer
 from wallets.credits.amounts import credits_display, credits_text
@@ -28,7 +29,7 @@ REMIND_BEFORE = dt.timedelta(days=7)
 
 def _email(customer: Customer, *, subject, template: str, context: dict, email_type: str):
     """An e-mail to the customer in their language (English unless Korean)."""
-    with translation.override("ko" if customer.preferred_locale == "ko" else "en"):
+    with translation.override(customer_language(customer.preferred_locale)):
         body = render_to_string(template, {"customer": customer, **context})
         subject_text = str(subject) % context
     email_queue(
@@ -105,9 +106,7 @@ def credits_remind_expiring(*, now: dt.datetime | None = None, batch: int = 500)
                 return sent
             for grant in due:
                 entitlement = grant.entitlement
-                with translation.override(
-                    "ko" if grant.customer.preferred_locale == "ko" else "en"
-                ):
+                with translation.override(customer_language(grant.customer.preferred_locale)):
                     expires = date_format(timezone.localtime(grant.expires_at).date())
                 _email(
                     grant.customer,

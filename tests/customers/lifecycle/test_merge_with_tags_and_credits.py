@@ -1,12 +1,13 @@
-"""A merge meets what other areas keep per customer: tags (unique per customer) and
-credits (an append-only ledger that a merge does not move)."""
+"""A merge or a delete meets what other areas keep per customer: tags (unique per
+customer), notes (personal data) and credits (an append-only ledger that a merge
+does not move)."""
 
 import pytest
 
 from customers.lifecycle.errors import CustomerHasCredits
-from customers.lifecycle.services import customer_merge
-from customers.models import CustomerTag
-from customers.notes.services import customer_tags_add, tag_create
+from customers.lifecycle.services import customer_delete, customer_merge
+from customers.models import CustomerTag, Note
+from customers.notes.services import customer_tags_add, note_create, tag_create
 from tests.factories import CustomerFactory
 from wallets.credits.entitlements import entitlement_create
 from wallets.credits.models import CreditBalance
@@ -52,3 +53,10 @@ def test_a_duplicate_that_holds_credits_is_not_merged(pair, actor, business):
     # The other way round, the survivor keeps its credits and the merge goes through.
     customer_merge(duplicate=survivor, survivor=duplicate, actor=actor)
     assert CreditBalance.objects.get(customer=duplicate).balance == 50_000
+
+
+def test_deleting_a_customer_deletes_the_notes_about_them(pair, actor, owner):
+    duplicate, _survivor = pair
+    note_create(customer=duplicate, author=owner, body="Prefers calls after 6 pm")
+    customer_delete(customer=duplicate, actor=actor)
+    assert not Note.objects.filter(customer=duplicate).exists()
