@@ -126,6 +126,19 @@ def test_bench_ledger_reports_both_ratios_and_zero_violations():
     assert "No violations." in text
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_bench_credits_reports_both_ratios_and_zero_violations():
+    out = io.StringIO()
+    call_command(
+        "bench_credits", "--duration", "0.4", "--threads", "2", "--balances", "5", stdout=out
+    )
+    text = out.getvalue()
+    assert text.count("debits/s   ratio") == 2
+    assert "hot balance" in text and "many balances" in text
+    assert "No violations." in text
+
+
 def test_verify_ledgers_reports_entries_out_of_created_order(customer):
     first = credit(customer, 1000)
     # Next in the chain, but dated before the first entry.

@@ -19,7 +19,6 @@ database.
 
 import datetime as dt
 import random
-import sys
 
 import psycopg
 from django.core.management.base import CommandError
@@ -38,10 +37,7 @@ from wallets.credits.models import (
     CreditLedgerEntry,
 )
 from wallets.credits.services import credit_debit, credit_grant
-from wallets.management.commands.bench_ledger import ROUND_SECONDS, TARGET
 from wallets.management.commands.bench_ledger import Command as LedgerBench
-from wallets.management.commands.verify_ledgers import write_report
-from wallets.verify import verify_ledgers
 
 HOT_GRANTS = 100
 GRANT = 10**9 * 1000  # thousandths in each bench grant: debits never run dry
@@ -99,29 +95,12 @@ class Command(LedgerBench):
         hot, many = customers[:1], customers[1:]
         self._fund(hot, HOT_GRANTS)
         self._fund(many, 3)
-        rounds = max(1, round(duration / ROUND_SECONDS))
-        for label, targets in (("hot balance", hot), ("many balances", many)):
-            totals = {"service": [0, 0.0], "floor": [0, 0.0]}
-            for _round in range(rounds):
-                for kind, worker in (
-                    ("service", self._service_worker),
-                    ("floor", self._floor_worker),
-                ):
-                    count, elapsed = self._phase(threads, duration / rounds, worker, targets)
-                    totals[kind][0] += count
-                    totals[kind][1] += elapsed
-            service, floor = (totals[k][0] / totals[k][1] for k in ("service", "floor"))
-            ratio = service / floor if floor else 0.0
-            verdict = self.style.SUCCESS("ok") if ratio >= TARGET else self.style.WARNING("LOW")
-            self.stdout.write(
-                f"  {label:<14} service {service:8,.0f} debits/s   floor {floor:8,.0f} "
-                f"debits/s   ratio {ratio:5.1%}  (target ≥ {TARGET:.0%}: {verdict})"
-            )
-        self.stdout.write("verify_ledgers after the run:")
-        report = verify_ledgers()
-        write_report(self, report)
-        if not report.ok:
-            sys.exit(1)
+        self._compare(
+            (("hot balance", hot), ("many balances", many)),
+            duration=duration,
+            threads=threads,
+            unit="debits/s",
+        )
 
     def _fund(self, customers, grants: int) -> None:
         """`grants` grants per customer, expiring 1…n days from now (FIFO has work)."""

@@ -86,10 +86,19 @@ class Command(BaseCommand):
         hot, many = customers[:1], customers[1:]
         self._fund(customers)
 
-        # Service and floor alternate in short rounds, so a background load that
-        # comes and goes during the run weighs on both alike.
+        self._compare(
+            (("hot wallet", hot), ("many wallets", many)),
+            duration=duration,
+            threads=threads,
+            unit="entries/s",
+        )
+
+    def _compare(self, phases, *, duration: float, threads: int, unit: str) -> None:
+        """Service and floor, alternating in short rounds (so a background load that
+        comes and goes weighs on both alike), one line per phase; then verify_ledgers,
+        exiting 1 when it finds a problem."""
         rounds = max(1, round(duration / ROUND_SECONDS))
-        for label, targets in (("hot wallet", hot), ("many wallets", many)):
+        for label, targets in phases:
             totals = {"service": [0, 0.0], "floor": [0, 0.0]}
             for _round in range(rounds):
                 for kind, worker in (
@@ -103,10 +112,9 @@ class Command(BaseCommand):
             ratio = service / floor if floor else 0.0
             verdict = self.style.SUCCESS("ok") if ratio >= TARGET else self.style.WARNING("LOW")
             self.stdout.write(
-                f"  {label:<13} service {service:8,.0f} entries/s   floor {floor:8,.0f} "
-                f"entries/s   ratio {ratio:5.1%}  (target ≥ {TARGET:.0%}: {verdict})"
+                f"  {label:<14} service {service:8,.0f} {unit}   floor {floor:8,.0f} "
+                f"{unit}   ratio {ratio:5.1%}  (target ≥ {TARGET:.0%}: {verdict})"
             )
-
         self.stdout.write("verify_ledgers after the run:")
         report = verify_ledgers()
         write_report(self, report)
