@@ -26,16 +26,18 @@ def test_a_renewal_emails_the_receipt_with_the_invoice_link(due):
     assert email.from_email.startswith(due.business.name)
 
 
-def test_a_failed_renewal_emails_the_failure(customer):
+def test_a_failed_renewal_emails_the_failure_once(customer):
     start = timezone.now() - dt.timedelta(days=31)
-    SubscriptionFactory(
+    sub = SubscriptionFactory(
         customer=customer,
         previous_billing_date=start,
         next_billing_date=start + dt.timedelta(days=30),
     )  # no card on file
     subscriptions_bill_due(now=timezone.now())
-    email = EmailLog.objects.get(email_type="payment_failed")
-    assert "/portal/" in email.body and "login" in email.body
+    # Dunning's notice, with the link to update the card; not also the generic one.
+    email = EmailLog.objects.get(customer_id=customer.pk)
+    assert email.email_type == "dunning_payment_failed"
+    assert f"/portal/subscriptions/{sub.pk}/payment-method/" in email.body
 
 
 def test_a_refund_emails_its_receipt(customer, actor):
