@@ -148,7 +148,7 @@ class Command(BaseCommand):
         customer = active_customer(biz)
         today = timezone.now().date()
         detail = f"/customers/{customer.pk}/"
-        has_phone = urlencode(FILTER_VALUES["has_phone"](today))
+        has_phone = urlencode(FILTER_VALUES["has_phone"](today, biz))
         routes = [
             Route("list first page", "GET", "/customers/", "owner", 4),
             Route(
