@@ -44,18 +44,13 @@ from customers.bench.cases import (
     selective_term,
 )
 from customers.bench.load import FLOORS_ENV, Route, read_failures, read_stats
+from customers.bench.servers import spare_port, wait_until
 from customers.models import Business, Customer
 
 HOST = "127.0.0.1"
 FAST_P95_MS = 50.0
 OTHER_P95_MS = 150.0
 FAST_ROUTES = ("list first page", "search selective")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def _database_url() -> str:
@@ -101,7 +96,7 @@ class Command(BaseCommand):
             json.dumps([{"statements": r.statements, "writes": r.writes} for r in routes])
         )
         call_command("collectstatic", interactive=False, verbosity=0, clear=True)
-        port = _free_port()
+        port = spare_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "customers.bench.settings",
@@ -221,16 +216,17 @@ class Command(BaseCommand):
         }
 
     def _wait(self, server: subprocess.Popen, port: int) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        def serving() -> bool:
             if server.poll() is not None:
                 raise CommandError("gunicorn exited; see its output above.")
             try:
                 with socket.create_connection((HOST, port), timeout=0.5):
-                    return
+                    return True
             except OSError:
-                time.sleep(0.2)
-        raise CommandError("gunicorn did not start within 60 s.")
+                return False
+
+        if wait_until(serving, timeout=60, step=0.2) is None:
+            raise CommandError("gunicorn did not start within 60 s.")
 
     def _warm(self, port: int, plan: dict, workers: int) -> None:
         """Each route and its floor a few times per worker (templates, connections),
