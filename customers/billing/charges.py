@@ -114,9 +114,11 @@ def _wallet_post(payment: Payment, amount: int, event_type: str, reason, actor, 
     )
 
 
-def _end_scheduled(sub: Subscription, actor: Actor) -> None:
+def subscription_end(sub: Subscription, *, at: dt.datetime, actor: Actor) -> None:
+    """Make a cancellation take effect: status, time, and the keys go off (inside the
+    caller's transaction, `sub` locked)."""
     sub.status = Subscription.Status.CANCELLED
-    sub.cancelled_at = sub.next_billing_date
+    sub.cancelled_at = at
     sub.cancel_at_next_billing_date = False
     sub.save()
     license_keys_disable(
@@ -124,6 +126,10 @@ def _end_scheduled(sub: Subscription, actor: Actor) -> None:
         reason=LicenseKey.DisabledReason.SUBSCRIPTION_CANCELLED,
         actor=actor,
     )
+
+
+def _end_scheduled(sub: Subscription, actor: Actor) -> None:
+    subscription_end(sub, at=sub.next_billing_date, actor=actor)
     event_record(
         sub,
         type="subscription.cancelled",

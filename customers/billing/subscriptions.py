@@ -23,8 +23,7 @@ from customers.audit import Actor, event_record
 from customers.billing import charges
 from customers.billing.gateway import PaymentGateway, get_gateway
 from customers.core.errors import NoScheduledCancellation, SubscriptionInactive
-from customers.licenses.services import license_keys_disable
-from customers.models import Event, LicenseKey, Subscription
+from customers.models import Event, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +40,6 @@ def _locked(subscription: Subscription) -> Subscription:
         Subscription.objects.select_for_update(of=("self",))
         .select_related("business", "customer", "product")
         .get(pk=subscription.pk)
-    )
-
-
-def _end(sub: Subscription, *, at: dt.datetime, actor: Actor) -> None:
-    """Make a cancellation take effect: status, time, and the keys go off."""
-    sub.status = Subscription.Status.CANCELLED
-    sub.cancelled_at = at
-    sub.cancel_at_next_billing_date = False
-    sub.save()
-    license_keys_disable(
-        keys=LicenseKey.objects.filter(subscription=sub),
-        reason=LicenseKey.DisabledReason.SUBSCRIPTION_CANCELLED,
-        actor=actor,
     )
 
 
@@ -89,7 +75,7 @@ def subscription_cancel(
             sub.save()
             event_type = "subscription.cancellation_scheduled"
         else:
-            _end(sub, at=timezone.now(), actor=actor)
+            charges.subscription_end(sub, at=timezone.now(), actor=actor)
             event_type = "subscription.cancelled"
         event_record(
             sub,
