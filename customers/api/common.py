@@ -163,6 +163,14 @@ def integer(**bounds):
 
 
 QueryText = Annotated[str, BeforeValidator(_storable_before)]
+
+
+def matching(pattern: str, **field):
+    """A text that matches `pattern`, stated in the schema too (pydantic leaves a pattern
+    out of the schema of a type with a validator, as Text has)."""
+    return Field(pattern=pattern, json_schema_extra={"pattern": pattern}, **field)
+
+
 # A name: not blank once surrounding whitespace is dropped (and stored stripped).
 NON_BLANK = r"\S"
 Name = Annotated[

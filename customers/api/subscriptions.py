@@ -26,6 +26,7 @@ from customers.api.common import (
     created_between,
     customer_limited,
     get_scoped,
+    matching,
     newest_page,
 )
 from customers.billing import subscription_changes, subscriptions
@@ -121,10 +122,9 @@ LANGUAGE_TAG = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
 # A language tag (`en`, `ko-KR`, `zh_Hant`): accepted and ignored.
 LocaleTag = Annotated[
     QueryText,
-    Field(
+    matching(
+        LANGUAGE_TAG,
         max_length=35,
-        pattern=LANGUAGE_TAG,
-        json_schema_extra={"pattern": LANGUAGE_TAG},  # (pydantic drops it from the schema)
         description="A language tag such as `en` or `ko-KR`; accepted and ignored.",
     ),
 ]
@@ -158,7 +158,7 @@ _ALL_NULL = {"type": "null"}
 
 
 class BillingAddressIn(BodySchema):
-    country: Annotated[Text, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")]
+    country: Annotated[Text, matching(r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")]
     city: Annotated[Text, Field(max_length=255)] | None = None
     state: Annotated[Text, Field(max_length=255)] | None = None
     street: Annotated[Text, Field(max_length=255)] | None = None

@@ -20,6 +20,7 @@ from customers.api.common import (
     Text,
     _not_blank,
     integer,
+    matching,
 )
 from customers.models import TimeInterval
 from wallets.credits.amounts import credits_text
@@ -40,8 +41,7 @@ Unit = Annotated[
     Field(min_length=1, max_length=100, json_schema_extra={"pattern": NON_BLANK}),
     AfterValidator(_not_blank),
 ]
-# (pydantic drops a pattern from the schema of a validated type: stated again.)
-Price = Annotated[Text, Field(pattern=PRICE_PATTERN, json_schema_extra={"pattern": PRICE_PATTERN})]
+Price = Annotated[Text, matching(PRICE_PATTERN)]
 Interval = Literal[tuple(TimeInterval.values)]
 Behavior = Literal[tuple(OverageBehavior.values)]
 Threshold = integer(ge=1, le=MAX_OVERAGE - 1)
@@ -143,10 +143,8 @@ class CreditBalanceFilters(PageParams):
 
 
 class CreditLedgerEntryIn(BodySchema):
-    amount: Text = Field(
-        ...,
-        pattern=AMOUNT_PATTERN,
-        json_schema_extra={"pattern": AMOUNT_PATTERN},
+    amount: Text = matching(
+        AMOUNT_PATTERN,
         description="Decimal text above 0 and below 10^10, at most the entitlement's "
         "decimals (else 422 CREDIT_AMOUNT_PRECISION).",
         examples=["120", "2.5"],
