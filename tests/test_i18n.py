@@ -133,6 +133,7 @@ PORTAL_SOURCES = {
     "portal/views/access.py": (),
     "portal/views/self_service.py": (),
     "customers/billing/invoices.py": (),  # the PDFs the portal hands out
+    "customers/core/formatting.py": (),  # dates, short IDs, the copy button
 }
 PORTAL_TEMPLATES = ["templates/portal"]
 PORTAL_TEMPLATES_EXCLUDED = ["templates/portal/merchant"]
@@ -140,7 +141,6 @@ PORTAL_SHARED_TEMPLATES = [
     "templates/includes/_pager.html",
     "templates/includes/_messages.html",
     "templates/includes/_toast.html",
-    "templates/includes/_copy_button.html",
 ]
 # Choice labels the portal's pages and PDFs show (statuses, reasons, intervals).
 PORTAL_CHOICES = [

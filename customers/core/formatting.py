@@ -1,4 +1,5 @@
-"""How IDs, times and people look on a page: UTC dates, short IDs, avatar colours.
+"""How IDs, times and people look on a page: UTC dates, short IDs, avatar colours,
+the copy button beside an ID.
 
 Plain functions, so tables and templates (through the `hub` tags) format alike.
 Dates are written by Babel in the active language's own pattern (CLDR's "yMMMd"
@@ -10,6 +11,8 @@ import datetime as dt
 import hashlib
 
 from babel.dates import format_skeleton, format_time
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from customers.core.money import user_locale
 
@@ -51,3 +54,25 @@ def short_id(value: str) -> str:
     if len(body) <= 12:
         return value
     return f"{prefix}_{body[:4]}…{body[-6:]}"
+
+
+_COPY_ICON = (
+    '<svg aria-hidden="true" viewBox="0 0 20 20" width="13" height="13"><path '
+    'fill="currentColor" d="M7 2h9a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2h-1v-2h1V4H7v1H5V4a2 2 0 0 1 '
+    "2-2ZM4 7h9a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V9a2 2 0 0 1 2-2Zm0 2v7h9V9H4Z"
+    '"/></svg>'
+)
+
+
+def copy_button(value, label=None) -> str:
+    """The button that copies `value` (static/js copies `data-copy`); one format_html,
+    not a template per row: the tables show one per row."""
+    label = label or _("Copy")
+    return format_html(
+        '<button type="button" class="icon-btn copy-btn" data-copy="{}" title="{}" '
+        'aria-label="{}">{}</button>',
+        value,
+        label,
+        label,
+        format_html(_COPY_ICON),
+    )

@@ -18,7 +18,13 @@ register.filter("utc_iso", formatting.utc_iso)
 register.filter("utc_date", formatting.utc_date)
 register.filter("avatar_hue", formatting.avatar_hue)
 register.filter("short_id", formatting.short_id)
+register.simple_tag(formatting.copy_button, name="copy_button")
 register.filter("country", country_name)  # "KR" -> "South Korea" / "대한민국"
+
+
+@register.simple_tag
+def table_rows(table, bulk=False):
+    return table.rows_html(bulk=bool(bulk))
 
 
 @register.filter
