@@ -42,9 +42,25 @@ class Command(BaseCommand):
         parser.add_argument("--warmup", type=int, default=2, help="Warm-up requests per case")
         parser.add_argument("--json", dest="json_path", help="Write the results as JSON here")
         parser.add_argument("--plans", dest="plans_path", help="Write EXPLAIN ANALYZE here")
+        parser.add_argument(
+            "--case",
+            dest="only",
+            action="append",
+            default=[],
+            help="Only the cases whose name contains this (repeatable), e.g. --case overview",
+        )
 
     def handle(
-        self, *args, business, small_business, samples, warmup, json_path, plans_path, **options
+        self,
+        *args,
+        business,
+        small_business,
+        samples,
+        warmup,
+        json_path,
+        plans_path,
+        only,
+        **options,
     ):
         if connection.vendor != "postgresql":
             raise CommandError(
@@ -53,6 +69,7 @@ class Command(BaseCommand):
             )
         if samples < 1 or warmup < 1:
             raise CommandError("--samples and --warmup must be at least 1.")
+        self.only = only
         biz = self._business(business)
         customers = Customer.objects.for_business(biz).count()
         small = self._small_business(small_business, biz)
@@ -91,7 +108,7 @@ class Command(BaseCommand):
             ROOT_URLCONF="customers.bench.urls",  # adds the view floor's URL
         ):
             results = []
-            for case in cases(biz):
+            for case in self._cases(biz):
                 result = measure(case, samples=samples, warmup=warmup)
                 results.append(result)
                 self.stderr.write(f"  {case.name}: p95 {result.p95:.1f} ms")
@@ -120,6 +137,9 @@ class Command(BaseCommand):
         if plans_path:
             self._plans(plans_path, results)
 
+    def _cases(self, biz: Business) -> list:
+        return [c for c in cases(biz) if not self.only or any(o in c.name for o in self.only)]
+
     def _count_small(self, small: Business, results) -> None:
         """Each case once at the small business; its query count goes in queries_small.
 
@@ -129,7 +149,7 @@ class Command(BaseCommand):
         different branch."""
         customers = Customer.objects.for_business(small).count()
         with override_settings(CUSTOMER_LIST_COUNT_CAP=max(1, customers // 20)):
-            for result, case in zip(results, cases(small), strict=True):
+            for result, case in zip(results, self._cases(small), strict=True):
                 try:
                     result.queries_small = len(capture_sql(case))
                 except Exception as exc:  # noqa: BLE001 - reported, the large run still stands

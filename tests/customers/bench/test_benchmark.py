@@ -101,6 +101,10 @@ def test_benchmark_measures_every_case(tmp_path):
     assert "-- list first page" in plans and "-- search selective" in plans
     assert "Execution Time" in plans
 
+    text = benchmark("--business", "Tiny", "--samples", "1", "--warmup", "1", "--case", "overview")
+    measured = [name for name in case_names() if f"\n{name} " in text]
+    assert measured and all("overview" in name for name in measured)
+
 
 def test_p95_is_the_nearest_rank():
     from customers.bench.pages import percentile
