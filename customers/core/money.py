@@ -6,6 +6,7 @@ Formatting uses Babel, with the digit grouping people expect for the currency
 (`₹1,23,456.00` for INR).
 """
 
+import functools
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
@@ -49,7 +50,13 @@ def to_decimal(amount: int, currency: str) -> Decimal:
 
 def user_locale() -> Locale:
     """The Babel locale of the language the person is using (en -> en_US, ko -> ko_KR)."""
-    language = translation.get_language() or settings.LANGUAGE_CODE
+    return _locale_of_language(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+@functools.lru_cache(maxsize=64)
+def _locale_of_language(language: str) -> Locale:
+    """Parsed once per language: a page formats hundreds of amounts and dates, and
+    Babel would parse the locale's name for each of them."""
     try:
         locale = Locale.parse(translation.to_locale(language))
     except (ValueError, UnknownLocaleError):
@@ -138,8 +145,13 @@ def _babel_locale(currency: str) -> Locale | str:
     every other language its own way ("1.234,50 $" in German, "US$1,234.50" in Korean)."""
     language = translation.get_language() or "en"
     if language.startswith("en"):
-        return _CURRENCY_LOCALES.get(currency.upper(), "en_US")
+        return _parsed(_CURRENCY_LOCALES.get(currency.upper(), "en_US"))
     return user_locale()
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(name: str) -> Locale:
+    return Locale.parse(name)
 
 
 def format_money(amount: int, currency: str) -> str:

@@ -56,7 +56,9 @@ class Overview:
     customers_new: Change
     currencies: list[CurrencyFigures]
     signups: list[tuple[dt.date, int]]  # per day of the period, days without any left out
-    days: list[BusinessDay]  # the period's rows, by day then currency
+    # The period's rows, by day then currency: (day, currency, revenue, refunds, mrr)
+    # tuples, not models (three years are 2,000 rows and more).
+    days: list[tuple]
 
     @property
     def payments_failed(self) -> Change:
@@ -135,7 +137,7 @@ def overview_figures(*, business: Business, period: Period) -> Overview:
     days = list(
         BusinessDay.objects.filter(business=business, day__gte=period.start, day__lte=period.end)
         .order_by("day", "currency")
-        .only("day", "currency", "revenue", "refunds", "mrr")
+        .values_list("day", "currency", "revenue", "refunds", "mrr", named=True)
     )
     return Overview(
         period=period,
