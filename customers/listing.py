@@ -38,9 +38,16 @@ from customers.filters import CustomerFilter, created_range
 from customers.forms import TableParamsForm
 from customers.models import Business, Customer
 from customers.tables import DEFAULT_SORT, CustomerTable
+from wallets.selectors import funded_customers
 
 # With only these in use, a minimum total paid can be paged from CustomerSpend alone.
 SPENDER_WALK_FILTERS = {"min_paid", "min_paid_currency", "created_after", "created_before"}
+# A filter that, used alone (set to yes), is counted on the table it asks about:
+# probing every customer for a wallet or a subscription grows with the customers.
+FLAT_COUNTS = {
+    "has_wallet_balance": funded_customers,
+    "has_active_subscription": selectors.subscribed_customers,
+}
 
 
 class Filters(Protocol):
@@ -162,14 +169,24 @@ class CustomerList:
         cap = cap or settings.CUSTOMER_LIST_COUNT_CAP
         found = self.known_count
         if found is None:
-            found = self.queryset.order_by()[: cap + 1].count()
+            found = self.count_queryset.order_by()[: cap + 1].count()
         return min(found, cap), found > cap
+
+    @cached_property
+    def count_queryset(self) -> QuerySet:
+        """What a count counts: the matches, or, with only a FLAT_COUNTS filter in use,
+        the distinct customers of the table it asks about (the same number)."""
+        if len(self.used) == 1:
+            ((name, value),) = self.used.items()
+            if value is True and name in FLAT_COUNTS:
+                return FLAT_COUNTS[name](self.business)
+        return self.queryset
 
     def pagination(self) -> dict:
         """What a django-tables2 table's paginate() takes to page this list."""
         return {
             "paginator_class": CappedPaginator,
-            "count_queryset": self.queryset,
+            "count_queryset": self.count_queryset,
             "known_count": self.known_count,
             "cap": settings.CUSTOMER_LIST_COUNT_CAP,
             "page": self.page_number,

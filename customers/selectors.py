@@ -36,6 +36,12 @@ def has_active_subscription():
     return Exists(of_customer(Subscription).filter(status=Subscription.Status.ACTIVE))
 
 
+def subscribed_customers(business):
+    """The IDs of the business's customers with an active subscription, each once."""
+    active = Subscription.objects.filter(business=business, status=Subscription.Status.ACTIVE)
+    return active.values("customer_id").distinct()
+
+
 def paid_at_least(currency: str, minimum: int) -> Exists:
     """Customers whose total paid in `currency` is at least `minimum` (> 0)."""
     return Exists(of_customer(CustomerSpend).filter(currency=currency, net__gte=minimum))

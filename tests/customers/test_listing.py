@@ -29,3 +29,57 @@ def test_first_page_is_served_by_the_business_created_index(many):
 def test_every_sort_of_the_table_reads_an_index(many, sort, index):
     qs = Customer.objects.for_business(many).order_by(*ordering(sort))[:25]
     assert index in plan(qs)
+
+
+def _fund(customer, currency, amount):
+    from customers.audit import Actor
+    from wallets.services import ledger_post
+
+    ledger_post(
+        business=customer.business,
+        customer=customer,
+        currency=currency,
+        amount=amount,
+        direction="credit",
+        event_type="merchant_adjustment",
+        reason="test",
+        actor=Actor.system("tests"),
+    )
+
+
+@pytest.mark.parametrize("flat", ["has_wallet_balance", "has_active_subscription"])
+def test_a_wallet_or_subscription_filter_alone_is_counted_on_its_own_table(flat):
+    """The count of "has a wallet balance" (or "an active subscription") reads the wallets
+    (subscriptions), each customer once, not every customer: the same number, flat as
+    customers grow. With another filter beside it, the matches are counted as ever."""
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.listing import CustomerList
+    from tests.factories import BusinessFactory, CustomerFactory, SubscriptionFactory
+
+    business = BusinessFactory()
+    twice, once, none = (CustomerFactory(business=business, phone_number="") for _ in range(3))
+    CustomerFactory.create_batch(2, business=business)
+    other = CustomerFactory()  # another business's customer is never counted
+    if flat == "has_wallet_balance":
+        _fund(twice, "USD", 500)
+        _fund(twice, "INR", 500)
+        _fund(once, "USD", 100)
+        _fund(other, "USD", 100)
+    else:
+        for customer in (twice, twice, once, other):
+            SubscriptionFactory(customer=customer, business=customer.business, status="active")
+        SubscriptionFactory(customer=none, business=business, status="cancelled")
+
+    alone = CustomerList(QueryDict(f"{flat}=true"), business=business)
+    with CaptureQueriesContext(connection) as counted:
+        assert alone.capped_count() == (2, False)
+    assert "customers_customer" not in counted.captured_queries[0]["sql"]
+    assert {c.pk for c in alone.ordered()} == {twice.pk, once.pk}
+
+    with_phone = CustomerList(QueryDict(f"{flat}=true&has_phone=false"), business=business)
+    assert with_phone.capped_count() == (2, False)
+    without = CustomerList(QueryDict(f"{flat}=false"), business=business)
+    assert without.capped_count() == (3, False)
