@@ -29,6 +29,7 @@ EVENT_TYPE = {
     TransactionType.ROLLOVER_FORFEITED: "credit.rollover_forfeited",
     TransactionType.MANUAL_ADJUSTMENT: "credit.manual_adjustment",
     TransactionType.AUTO_TOP_UP: "credit.added",
+    TransactionType.OVERAGE_CHARGED: "credit.overage_charged",
     TransactionType.OVERAGE_RESET: "credit.overage_reset",
     TransactionType.REFUND: "credit.deducted",
 }

@@ -31,7 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.audit import Actor, event_record
+from customers.audit import Actor
 from customers.core.validation import text_problem, validate_metadata
 from customers.models import Business, Customer, Payment
 from wallets.credits.alerts import low_balance_check
@@ -45,7 +45,7 @@ from wallets.credits.errors import (
     InvalidCreditRequest,
 )
 from wallets.credits.expiry import expire_balance
-from wallets.credits.ledger import append, default_expiry, grant_into, lock_balance, payload, spend
+from wallets.credits.ledger import append, default_expiry, grant_into, lock_balance, spend
 from wallets.credits.models import (
     MAX_AMOUNT,
     MILLI,
@@ -288,10 +288,6 @@ def credit_debit(
             fingerprint=fingerprint,
         )
         low_balance_check(balance, entry, actor=actor)
-        if left:
-            event_record(
-                entry, type="credit.overage_charged", actor=actor, payload=payload(entry, balance)
-            )
         balance.save()
         return entry
 
