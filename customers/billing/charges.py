@@ -34,6 +34,7 @@ from customers.models import (
     Subscription,
     add_interval,
 )
+from wallets.credits.overage import credits_overage_settle, overage_charges
 from wallets.credits.services import credits_grant_for_payment
 from wallets.errors import InsufficientWalletFunds
 from wallets.selectors import balance
@@ -176,7 +177,10 @@ def _begin(
     ).count()
     base = f"renewal:{sub.pk}:{period_start.isoformat()}"
     key = base if tries == 0 else f"{base}:{tries + 1}"
-    total = sub.renewal_amount  # less a retention discount, while it lasts
+    # The period's price (less a retention discount, while it lasts) and, as parts of
+    # their own, the overage of credits invoiced at billing (wallets.credits.overage).
+    overage, overage_metadata = overage_charges(subscription=sub)
+    total = sub.renewal_amount + sum(charge.amount for charge in overage)
     payment = Payment(
         business=sub.business,
         customer=sub.customer,
@@ -202,6 +206,7 @@ def _begin(
         except InsufficientWalletFunds:
             from_wallet = 0  # spent elsewhere since we looked: charge it all
     payment.metadata = {"wallet_amount": from_wallet} if from_wallet else {}
+    payment.metadata |= overage_metadata
     saved = saved_method_for(sub)
     attempt = GatewayAttempt(
         business=sub.business,
@@ -253,6 +258,8 @@ def _record(sub, payment, attempt, result: ChargeResult, now, actor) -> str:
             period_start, sub.payment_frequency_interval, sub.payment_frequency_count
         )
         sub.save()
+        # The period's overage first (charged, forgiven or carried), then its credits.
+        credits_overage_settle(payment=payment, actor=actor, now=now)
         credits_grant_for_payment(payment=payment, actor=actor, now=now)
         event_record(
             payment,
@@ -268,6 +275,7 @@ def _record(sub, payment, attempt, result: ChargeResult, now, actor) -> str:
                 "payment_id": payment.pk,
                 "amount": total,
                 "wallet_amount": from_wallet,
+                "overage_amount": (payment.metadata or {}).get("overage_amount", 0),
                 "currency": sub.currency,
                 "next_billing_date": sub.next_billing_date.isoformat(),
             },

@@ -160,3 +160,14 @@ def format_money(amount: int, currency: str) -> str:
     return format_currency(
         to_decimal(amount, currency), currency.upper(), locale=_babel_locale(currency)
     )
+
+
+def format_price(value: Decimal, currency: str) -> str:
+    """A unit price in major units that may be finer than the minor unit ("$0.002" per
+    credit): as `format_money`, keeping every digit the price has."""
+    return format_currency(
+        value.normalize(),
+        currency.upper(),
+        locale=_babel_locale(currency),
+        decimal_quantization=False,
+    )

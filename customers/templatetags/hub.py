@@ -83,6 +83,7 @@ EVENT_LABELS = {
     "credit.rolled_over": gettext_lazy("Credits rolled over"),
     "credit.rollover_forfeited": gettext_lazy("Rollover forfeited"),
     "credit.overage_charged": gettext_lazy("Overage charged"),
+    "credit.overage_reset": gettext_lazy("Overage reset"),
     "credit.manual_adjustment": gettext_lazy("Credits adjusted by hand"),
     "credit.balance_low": gettext_lazy("Low credit balance"),
     "portal_session.created": gettext_lazy("Portal link created"),

@@ -63,6 +63,7 @@ WEBHOOK_TYPE_OF = {
     "credit.rolled_over": "credit.rolled_over",
     "credit.rollover_forfeited": "credit.rollover_forfeited",
     "credit.overage_charged": "credit.overage_charged",
+    "credit.overage_reset": "credit.overage_reset",
     "credit.manual_adjustment": "credit.manual_adjustment",
     "credit.balance_low": "credit.balance_low",
 }
@@ -99,7 +100,10 @@ WEBHOOK_TYPES = {
     "credit.expired": "CreditLedgerEntry: a grant's remaining credits expired.",
     "credit.rolled_over": "CreditLedgerEntry: the rolled share, credited as a rollover grant.",
     "credit.rollover_forfeited": "CreditLedgerEntry: the share a rollover did not keep.",
-    "credit.overage_charged": "CreditLedgerEntry: a debit that went into overage.",
+    "credit.overage_charged": "CreditLedgerEntry (overage_charged): a renewal charged the "
+    "overage (invoice_at_billing) and cleared it.",
+    "credit.overage_reset": "CreditLedgerEntry (overage_reset): a renewal forgave the "
+    "overage (forgive_at_reset).",
     "credit.manual_adjustment": "CreditLedgerEntry: a team member granted or deducted by hand.",
     "credit.balance_low": "CreditBalanceLow: a debit crossed a low-balance threshold "
     "(subscription_id empty and threshold_percent 0: thresholds are absolute here).",

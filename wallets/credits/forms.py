@@ -112,7 +112,16 @@ class EntitlementForm(forms.Form):
         label=_("Overage limit (credits)"), required=False, min_value=0, max_value=10**10
     )
     overage_behavior = forms.ChoiceField(
-        label=_("At the end of a billing period"), choices=OverageBehavior.choices
+        label=_("At the end of a billing period"),
+        choices=OverageBehavior.choices,
+        help_text=_(
+            "What a subscription's renewal does with the overage of the credits its product "
+            "grants. Forgive at reset: it is written off. Invoice at billing: the overage × "
+            "the price per credit is added to the renewal charge as a line of its own (only "
+            "when the credit's currency is the subscription's; otherwise it is carried). "
+            "Carry the deficit, with or without repay: it stays, and the next period's "
+            "credits repay it first; nothing is charged."
+        ),
     )
     currency = forms.CharField(label=_("Currency"), max_length=3, required=False)
     price_per_unit = forms.CharField(label=_("Price per credit"), max_length=30, required=False)
@@ -136,6 +145,17 @@ class EntitlementForm(forms.Form):
             return [int(part) for part in text.replace(" ", "").split(",") if part]
         except ValueError:
             raise ValidationError(_("Enter whole numbers separated by commas.")) from None
+
+    def clean(self):
+        data = super().clean()
+        # Invoicing overage needs a price to invoice it at (a form check: the API keeps
+        # Dodo's contract, and a renewal carries unpriced overage instead).
+        invoiced = data.get("overage_behavior") == OverageBehavior.INVOICE_AT_BILLING
+        if data.get("overage_enabled") and invoiced and not data.get("price_per_unit"):
+            self.add_error(
+                "price_per_unit", _("Invoicing overage needs a price per credit and a currency.")
+            )
+        return data
 
     def values(self) -> dict:
         """The service's keyword arguments."""

@@ -1,7 +1,8 @@
 """The ledger's building blocks, used by the credit services and the expiry job
 while they hold a balance's row lock: lock (or create) a balance, append an entry
-with its allocations and Event, spend grants, create a grant. Nothing here opens a
-transaction: callers do (see `wallets.credits.services`)."""
+with its allocations and Event, spend grants, create a grant (a debit's own steps are
+in `wallets.credits.debits`). Nothing here opens a transaction: callers do (see
+`wallets.credits.services`)."""
 
 import datetime as dt
 
@@ -29,6 +30,7 @@ EVENT_TYPE = {
     TransactionType.ROLLOVER_FORFEITED: "credit.rollover_forfeited",
     TransactionType.MANUAL_ADJUSTMENT: "credit.manual_adjustment",
     TransactionType.AUTO_TOP_UP: "credit.added",
+    TransactionType.OVERAGE_CHARGED: "credit.overage_charged",
     TransactionType.OVERAGE_RESET: "credit.overage_reset",
     TransactionType.REFUND: "credit.deducted",
 }
@@ -80,14 +82,64 @@ def append(
 ) -> CreditLedgerEntry:
     """Append one entry to the locked `balance` (updated in memory; the caller saves
     it) with its allocations, and record its Event."""
-    balance.last_sequence += 1
+    entry = next_entry(
+        balance,
+        is_credit=is_credit,
+        amount=amount,
+        balance_delta=balance_delta,
+        overage_delta=overage_delta,
+        transaction_type=transaction_type,
+        grant_id=grant.pk if grant else None,
+        actor=actor,
+        now=now,
+        reason=reason,
+        metadata=metadata,
+        reference=reference,
+        key=key,
+        fingerprint=fingerprint,
+    )
+    if grant is not None:
+        entry.grant = grant
+    entry.save(force_insert=True)
+    if allocations:
+        CreditAllocation.objects.bulk_create(
+            [
+                CreditAllocation(business_id=balance.business_id, entry=entry, grant=g, amount=n)
+                for g, n in allocations
+            ]
+        )
+    event_type = event_type or EVENT_TYPE.get(transaction_type)
+    if event_type:
+        event_record(entry, type=event_type, actor=actor, payload=payload(entry, balance))
+    return entry
+
+
+def next_entry(
+    balance: CreditBalance,
+    *,
+    is_credit: bool,
+    amount: int,
+    balance_delta: int,
+    overage_delta: int,
+    transaction_type: str,
+    grant_id: str | None,
+    actor: Actor,
+    now,
+    reason: str = "",
+    metadata: dict | None = None,
+    reference: tuple[str, str] = ("", ""),
+    key: str = "",
+    fingerprint: str = "",
+) -> CreditLedgerEntry:
+    """The locked balance's next entry (not yet written); the balance moves with it
+    in memory."""
     entry = CreditLedgerEntry(
         business_id=balance.business_id,
         credit_balance=balance,
         entitlement_id=balance.entitlement_id,
         customer_id=balance.customer_id,
-        grant=grant,
-        sequence=balance.last_sequence,
+        grant_id=grant_id,
+        sequence=balance.last_sequence + 1,
         transaction_type=transaction_type,
         is_credit=is_credit,
         amount=amount,
@@ -108,19 +160,9 @@ def append(
     )
     if entry.balance_after > MAX_STORED:
         raise InvalidCreditRequest(_("This would make the balance too large."), field="amount")
-    entry.save(force_insert=True)
+    balance.last_sequence = entry.sequence
     balance.balance, balance.overage = entry.balance_after, entry.overage_after
     balance.updated_at = balance.last_transaction_at = now
-    if allocations:
-        CreditAllocation.objects.bulk_create(
-            [
-                CreditAllocation(business_id=balance.business_id, entry=entry, grant=g, amount=n)
-                for g, n in allocations
-            ]
-        )
-    event_type = event_type or EVENT_TYPE.get(transaction_type)
-    if event_type:
-        event_record(entry, type=event_type, actor=actor, payload=payload(entry, balance))
     return entry
 
 
@@ -147,7 +189,8 @@ def spend(allocations: list[tuple[CreditGrant, int]], now) -> None:
         updated_at=now,
     )
     for grant, n in allocations:
-        grant.remaining_amount -= n
+        if isinstance(grant, CreditGrant):
+            grant.remaining_amount -= n
 
 
 def default_expiry(entitlement: CreditEntitlement, now):

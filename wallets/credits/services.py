@@ -14,6 +14,13 @@ another and never overspend. Before a debit the balance's due grants are expired
 (or rolled over) in the same transaction, so credits past their `expires_at` are
 never spent even if the beat job has not run yet.
 
+A debit on PostgreSQL is four round trips: one statement locks the balance and reads
+its first FIFO grants (read again, under the lock, if the lock had to wait:
+`wallets.credits.debits.lock_for_debit`), one statement spends the grants, inserts
+the entry and its allocations and updates the balance (`debit_append`: data-modifying
+CTEs), then the Event and its outbox look-up — plus BEGIN and COMMIT. SQLite takes the
+ORM's steps; both write the same rows under the same constraints.
+
 Idempotency, as for the wallet (`wallets.services`): a non-empty key is unique
 per business on the entry (a partial unique index). A replay with the same request
 (SHA-256 fingerprint of its parameters) returns the first entry and writes nothing;
@@ -27,15 +34,15 @@ import hashlib
 import json
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.audit import Actor, event_record
+from customers.audit import Actor
 from customers.core.validation import text_problem, validate_metadata
 from customers.models import Business, Customer, Payment
 from wallets.credits.alerts import low_balance_check
 from wallets.credits.amounts import credits_text, step
+from wallets.credits.debits import FIFO_BATCH, debit_append, fifo, lock_for_debit
 from wallets.credits.errors import (
     AmountPrecisionExceeded,
     CreditEntitlementDeleted,
@@ -45,13 +52,12 @@ from wallets.credits.errors import (
     InvalidCreditRequest,
 )
 from wallets.credits.expiry import expire_balance
-from wallets.credits.ledger import append, default_expiry, grant_into, lock_balance, payload, spend
+from wallets.credits.ledger import default_expiry, grant_into, lock_balance
 from wallets.credits.models import (
     MAX_AMOUNT,
     MILLI,
     CreditBalance,
     CreditEntitlement,
-    CreditGrant,
     CreditLedgerEntry,
     GrantSource,
     ProductCredit,
@@ -194,28 +200,15 @@ def credit_grant(
     return _once(business, key, fingerprint, run)
 
 
-FIFO_BATCH = 20  # grants read at once; a debit spanning more reads the rest
-
-
-def _fifo(balance: CreditBalance, start: int = 0, stop: int | None = None) -> list[CreditGrant]:
-    """The balance's spendable grants in the order they are spent (the creditgrant_fifo
-    index's order), from `start` to `stop`."""
-    grants = CreditGrant.objects.filter(credit_balance=balance, remaining_amount__gt=0)
-    return list(
-        grants.order_by(F("expires_at").asc(nulls_last=True), "created_at", "id")[start:stop]
-    )
-
-
-def _take(balance: CreditBalance, amount: int, now) -> tuple[list, int]:
-    """Split `amount` FIFO over the locked balance's grants: ([(grant, n)], what is
-    left over). Due grants sort first, so one look at the first grant tells whether
-    any must be closed (expired or rolled over) before spending."""
-    grants = _fifo(balance, 0, FIFO_BATCH)
+def _take(balance: CreditBalance, grants: list, amount: int, now) -> tuple[list, int]:
+    """Split `amount` FIFO over the locked balance's `grants` (its first FIFO_BATCH):
+    ([(grant, n)], what is left over). Due grants sort first, so one look at the first
+    grant tells whether any must be closed (expired or rolled over) before spending."""
     if grants and grants[0].expires_at is not None and grants[0].expires_at <= now:
         expire_balance(balance, now=now)
-        grants = _fifo(balance, 0, FIFO_BATCH)
+        grants = fifo(balance, 0, FIFO_BATCH)
     if len(grants) == FIFO_BATCH and sum(g.remaining_amount for g in grants) < amount:
-        grants += _fifo(balance, FIFO_BATCH)
+        grants += fifo(balance, FIFO_BATCH)
     allocations, left = [], amount
     for grant in grants:
         take = min(grant.remaining_amount, left)
@@ -258,8 +251,8 @@ def credit_debit(
     )
 
     def run():
-        balance = lock_balance(business, entitlement, customer, now)
-        allocations, left = _take(balance, amount, now)
+        balance, grants = lock_for_debit(business, entitlement, customer, now)
+        allocations, left = _take(balance, grants, amount, now)
         if left and not _overage_allows(entitlement, balance.overage + left):
             raise InsufficientCredits(
                 _("The balance holds %(n)s; this debit needs %(m)s.")
@@ -269,15 +262,12 @@ def credit_debit(
                 },
                 available=amount - left,
             )
-        spend(allocations, now)
-        entry = append(
+        entry = debit_append(
             balance,
-            is_credit=False,
             amount=amount,
             balance_delta=-(amount - left),
             overage_delta=left,
             transaction_type=transaction_type,
-            grant=allocations[0][0] if allocations else None,
             allocations=allocations,
             actor=actor,
             now=now,
@@ -287,12 +277,12 @@ def credit_debit(
             key=key,
             fingerprint=fingerprint,
         )
+        alerted = balance.alerted_threshold
         low_balance_check(balance, entry, actor=actor)
-        if left:
-            event_record(
-                entry, type="credit.overage_charged", actor=actor, payload=payload(entry, balance)
+        if balance.alerted_threshold != alerted:
+            CreditBalance.objects.filter(pk=balance.pk).update(
+                alerted_threshold=balance.alerted_threshold
             )
-        balance.save()
         return entry
 
     return _once(business, key, fingerprint, run)

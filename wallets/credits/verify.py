@@ -7,12 +7,22 @@ runs these beside the wallet checks: the database does the scanning and returns
 counts and samples.
 """
 
-from wallets.credits.models import CreditAllocation, CreditBalance, CreditGrant, CreditLedgerEntry
+from wallets.credits.models import (
+    CreditAllocation,
+    CreditBalance,
+    CreditGrant,
+    CreditLedgerEntry,
+    TransactionType,
+)
 
 B = CreditBalance._meta.db_table
 G = CreditGrant._meta.db_table
 E = CreditLedgerEntry._meta.db_table
 A = CreditAllocation._meta.db_table
+# Entries that settle overage without a grant (wallets.credits.overage).
+SETTLEMENTS = (
+    f"('{TransactionType.OVERAGE_CHARGED.value}', '{TransactionType.OVERAGE_RESET.value}')"
+)
 
 # `{b}`, `{g}`, `{e}`: extra WHERE terms scoping balances, grants, entries to a business.
 CHECKS = [
@@ -102,16 +112,34 @@ CHECKS = [
     (
         "credit_entry_matches_allocations",
         "Σ allocations of an entry == (amount if credit else 0) − (balance_after − "
-        "balance_before): what left the grants is what left the balance",
+        "balance_before): what left the grants is what left the balance (an overage "
+        "settlement takes from no grant: 0)",
         f"""
         SELECT e.id, e.amount, e.balance_before, e.balance_after, COALESCE(s.taken, 0)
           FROM {E} e
           LEFT JOIN (SELECT entry_id, SUM(amount) AS taken FROM {A} WHERE 1 = 1 {{a}}
                       GROUP BY entry_id) s ON s.entry_id = e.id
-         WHERE COALESCE(s.taken, 0) <> CASE WHEN e.is_credit THEN e.amount ELSE 0 END
+         WHERE COALESCE(s.taken, 0) <> CASE WHEN e.transaction_type IN {SETTLEMENTS} THEN 0
+                                            WHEN e.is_credit THEN e.amount ELSE 0 END
                                        - (e.balance_after - e.balance_before) {{e_alias}}
         """,
         ["entry", "amount", "before", "after", "Σ allocations"],
+    ),
+    (
+        "credit_overage_settlement_shape",
+        "an overage_charged or overage_reset entry is a credit that only lowers the "
+        "overage: balance unchanged, no grant, and no other entry type does that",
+        f"""
+        SELECT e.id, e.transaction_type, e.is_credit, e.balance_before, e.balance_after,
+               e.overage_before, e.overage_after
+          FROM {E} e
+         WHERE ((e.transaction_type IN {SETTLEMENTS}
+                 AND (NOT e.is_credit OR e.balance_after <> e.balance_before
+                      OR e.grant_id IS NOT NULL OR e.overage_after >= e.overage_before))
+            OR (e.transaction_type NOT IN {SETTLEMENTS} AND e.is_credit
+                AND e.grant_id IS NULL)) {{e_alias}}
+        """,
+        ["entry", "type", "credit", "before", "after", "overage before", "overage after"],
     ),
     (
         "credit_rows_match_their_balance",

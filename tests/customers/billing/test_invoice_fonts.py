@@ -9,7 +9,7 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from customers.audit import Actor
-from customers.billing import invoices, refunds
+from customers.billing import invoices, pdf, refunds
 from tests.factories import CustomerFactory, PaymentFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,12 +47,12 @@ def test_bold_totals_are_the_formatted_amounts(refunded_payment, language, total
     assert f"{total} {money}110.00" in invoice
     assert f"{net} {money}100.00" in invoice
     assert f"{partial} {money}10.00" in receipt
-    if invoices._fonts()[1] is not None:  # a CJK font is installed (CI installs one)
+    if pdf.fonts()[1] is not None:  # a CJK font is installed (CI installs one)
         assert "김민준" in invoice and "배송 지연" in receipt
 
 
 def test_every_font_family_has_a_real_bold_face():
-    for family in invoices._fonts():
+    for family in pdf.fonts():
         if family is not None:
             regular, bold = family
             assert bold.path.exists()

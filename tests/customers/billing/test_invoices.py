@@ -9,7 +9,7 @@ from django.db import connection
 from pypdf import PdfReader
 
 from customers.audit import Actor
-from customers.billing import invoices, refunds
+from customers.billing import invoices, pdf, refunds
 from customers.models import InvoiceCounter
 from tests.factories import BusinessFactory, CustomerFactory, PaymentFactory, ProductFactory
 
@@ -97,7 +97,7 @@ def test_inr_and_korean_names_are_real_text(business):
     payment = PaymentFactory(customer=customer, total_amount=12345600, currency="INR")
     content = text(invoices.invoice_pdf(payment=payment))
     assert "1,23,456.00" in content
-    if invoices._fonts()[1] is not None:  # a CJK font is installed
+    if pdf.fonts()[1] is not None:  # a CJK font is installed
         assert "김민준" in content
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from customers.audit import Actor
-from customers.billing import invoices, refunds
+from customers.billing import pdf, refunds
 from customers.core.locales import (
     PORTAL_LANGUAGES,
     accept_language,
@@ -230,7 +230,7 @@ def _pdf(response) -> tuple[str, set[str]]:
 
 
 def test_invoice_pdf_in_japanese(portal_client, portal_customer, business):
-    if invoices._fonts()[1] is None:
+    if pdf.fonts()[1] is None:
         pytest.skip("no CJK font (apt-get install fonts-noto-cjk; .ci/run does)")
     portal_customer.preferred_locale = "ja"
     portal_customer.save()
@@ -241,7 +241,7 @@ def test_invoice_pdf_in_japanese(portal_client, portal_customer, business):
 
 
 def test_invoice_pdf_in_hindi_uses_a_devanagari_font(portal_client, portal_customer, business):
-    if invoices._fonts()[2] is None:
+    if pdf.fonts()[2] is None:
         pytest.skip("no Devanagari font (apt-get install fonts-lohit-deva; .ci/run does)")
     portal_client.post(reverse("portal:language"), {"language": "hi", "next": HOME})
     payment = make_payment(portal_customer, make_product(business), total_amount=12345600)
@@ -253,7 +253,7 @@ def test_invoice_pdf_in_hindi_uses_a_devanagari_font(portal_client, portal_custo
 
 
 def test_refund_receipt_in_hindi(portal_client, portal_customer, business, owner):
-    if invoices._fonts()[2] is None:
+    if pdf.fonts()[2] is None:
         pytest.skip("no Devanagari font (apt-get install fonts-lohit-deva; .ci/run does)")
     payment = make_payment(portal_customer, make_product(business))
     refund = refunds.refund_create(

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import BusinessFactory, CustomerFactory
 from tests.wallets.credits.helpers import debit, entitlement, grant
@@ -100,3 +101,16 @@ def test_verify_catches_a_tampered_balance(buyer, calls):
         cursor.execute("UPDATE wallets_creditgrant SET remaining_amount = remaining_amount - 1")
     failed = {c.name for c in verify_ledgers().checks if c.violations}
     assert "credit_grant_matches_allocations" in failed
+
+
+def test_a_debit_is_two_statements_of_its_own(buyer, calls):
+    """Lock + FIFO read, then every write; with the Event, its outbox look-up, BEGIN
+    and COMMIT: six round trips, however many grants it spans."""
+    for _ in range(3):
+        grant(calls, buyer, 2)
+    debit(calls, buyer, 1)  # the balance exists; nothing is due
+    with CaptureQueriesContext(connection) as queries:
+        debit(calls, buyer, 4)  # spans three grants
+    assert len(queries) == 6, [q["sql"][:60] for q in queries]
+    assert CreditBalance.objects.get().balance == 1_000
+    assert verify_ledgers().ok

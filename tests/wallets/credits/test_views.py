@@ -191,3 +191,28 @@ def test_the_tab_runs_a_fixed_number_of_queries(
         grant(calls, customer, 2)
     with django_assert_max_num_queries(30):
         tab(owner_client, customer)
+
+
+def test_settings_explain_overage_behaviours_and_need_a_price_to_invoice(owner_client, business):
+    page = owner_client.get(reverse("credit_settings")).content.decode()
+    assert "Forgive at reset: it is written off." in page
+    assert "added to the renewal charge as a line of its own" in page
+    owner_client.cookies["django_language"] = "ko"
+    page = owner_client.get(reverse("credit_settings")).content.decode()
+    assert "기간 초기화 때 면제: 초과 사용분을 없앱니다." in page
+    owner_client.cookies["django_language"] = "en"
+    fields = {
+        "name": "API calls",
+        "unit": "calls",
+        "precision": "0",
+        "expiry": "never",
+        "overage_enabled": "on",
+        "overage_behavior": "invoice_at_billing",
+    }
+    response = owner_client.post(reverse("credit_settings"), fields)
+    assert response.status_code == 200
+    assert "Invoicing overage needs a price per credit" in response.content.decode()
+    assert not CreditEntitlement.objects.exists()
+    priced = {**fields, "price_per_unit": "0.05", "currency": "USD"}
+    assert owner_client.post(reverse("credit_settings"), priced).status_code == 302
+    assert CreditEntitlement.objects.get().overage_behavior == "invoice_at_billing"
