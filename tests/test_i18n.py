@@ -133,6 +133,10 @@ PORTAL_SOURCES = {
     "portal/views/access.py": (),
     "portal/views/self_service.py": (),
     "customers/billing/invoices.py": (),  # the PDFs the portal hands out
+    "customers/billing/purchases.py": (),  # purchase errors and declines
+    "portal/purchase_forms.py": (),
+    "portal/views/purchases.py": (),
+    "wallets/topups.py": (),  # top-up bounds, the bonus rule, refusals
 }
 PORTAL_TEMPLATES = ["templates/portal"]
 PORTAL_TEMPLATES_EXCLUDED = ["templates/portal/merchant"]

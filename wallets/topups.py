@@ -27,7 +27,7 @@ from customers.core.money import format_money
 from customers.models import Business, Payment, Refund
 from wallets.errors import InsufficientWalletFunds
 from wallets.models import Direction, EventType, TopUpSettings, Wallet
-from wallets.services import ledger_post, wallet_supports
+from wallets.services import ledger_post, supported_currencies, wallet_supports
 
 PURCHASE = "wallet_top_up"  # Payment.metadata["purchase"] of a top-up
 
@@ -49,6 +49,15 @@ def top_up_settings(business: Business, currency: str) -> TopUpSettings:
     currency = currency.upper()
     found = TopUpSettings.objects.for_business(business).filter(currency=currency).first()
     return found or TopUpSettings(business=business, currency=currency)
+
+
+def top_up_rules(business: Business) -> list[TopUpSettings]:
+    """The enabled rules of every wallet currency, in the setting's order (one query)."""
+    saved = {s.currency: s for s in TopUpSettings.objects.for_business(business)}
+    rules = [
+        saved.get(c) or TopUpSettings(business=business, currency=c) for c in supported_currencies()
+    ]
+    return [r for r in rules if r.enabled]
 
 
 def top_up_settings_save(
@@ -141,7 +150,6 @@ def top_up_credit(*, payment: Payment, actor: Actor) -> None:
             amount=bonus,
             event_type=EventType.PROMOTIONAL_BONUS,
             reason=f"Promotional bonus on top-up {payment.pk}",
-            description=payment.metadata.get("bonus_rule", ""),
             idempotency_key=f"top_up:{payment.pk}:bonus",
             **common,
         )

@@ -4,11 +4,13 @@ query starts from request.customer."""
 
 from django.utils import timezone
 
+from customers.billing.purchases import credit_packs, pack_grants
 from portal.auth import portal_login_required
 from portal.views.self_service import _render_list
 from wallets.credits import selectors
 
 GRANTS_SHOWN = 20
+PACKS_SHOWN = 24
 
 
 @portal_login_required
@@ -20,10 +22,13 @@ def credits(request):
     if chosen is not None:
         grants = list(selectors.grants(chosen, "active")[:GRANTS_SHOWN])
         entries = selectors.ledger(chosen)
+    packs = list(credit_packs(request.customer.business)[:PACKS_SHOWN])
+    grants_of = pack_grants(packs)
     return _render_list(
         request,
         "portal/credits.html",
         entries,
+        packs=[(p, grants_of.get(p.pk, [])) for p in packs],
         balances=balances,
         chosen=chosen,
         grants=grants,

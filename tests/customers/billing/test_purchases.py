@@ -109,7 +109,8 @@ def test_a_top_up_posts_the_paid_money_and_the_bonus_as_separate_entries(custome
         ("top_up", 5000),
         ("promotional_bonus", 500),
     ]
-    assert entries[1].description == "+10% on top-ups of $50.00 or more"
+    assert entries[1].customer_description == "Promotional bonus"
+    assert bought.payment.metadata["bonus_rule"] == "+10% on top-ups of $50.00 or more"
     assert balance(customer, "USD") == 5500
     small = buy(customer, amount=(4999, "USD"), key="tok-2")  # below the bonus threshold
     assert small.outcome == "succeeded"
