@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.errors import DomainError
-from customers.core.money import amount_example, parse_amount
-from customers.models import SavedPaymentMethod
+from customers.core.money import amount_example, format_money, parse_amount
+from customers.models import Product, SavedPaymentMethod
+from wallets.credits.amounts import parse_credits
+from wallets.credits.models.auto_top_up import MAX_MONTHLY
 from wallets.topups import top_up_check, top_up_settings
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -81,3 +83,35 @@ class TopUpForm(forms.Form):
             except DomainError as exc:
                 self.add_error("amount", exc.message)
         return data
+
+
+class PackChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {format_money(obj.price, obj.currency)}"
+
+
+class AutoTopUpForm(forms.Form):
+    """When the balance falls below `threshold`, buy `product`, at most N times a month."""
+
+    enabled = forms.BooleanField(label=_("Auto top-up is on"), required=False)
+    threshold = forms.CharField(label=_("When the balance falls below"), max_length=40)
+    product = PackChoiceField(
+        label=_("Buy"),
+        queryset=Product.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose a credit pack that adds this credit.")},
+    )
+    monthly_limit = forms.IntegerField(
+        label=_("At most, per month"), min_value=1, max_value=MAX_MONTHLY, initial=3
+    )
+
+    def __init__(self, *args, packs, precision: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision = precision
+        self.fields["product"].queryset = packs
+
+    def clean_threshold(self):
+        try:
+            return parse_credits(self.cleaned_data["threshold"], self.precision)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from None

@@ -282,6 +282,7 @@ def purchase_charge(
     product: Product | None = None,
     amount: tuple[int, str] | None = None,
     payment_method: SavedPaymentMethod | None = None,
+    auto_top_up_run: CreditAutoTopUpRun | None = None,
     now: dt.datetime | None = None,
 ) -> Purchase:
     """Buy a credit pack (`product`; kind PACK or AUTO_TOP_UP) or top up the wallet
@@ -314,6 +315,9 @@ def purchase_charge(
                 key=key,
                 now=now,
             )
+            if attempt is not None and auto_top_up_run is not None:
+                auto_top_up_run.payment = payment  # step 3 records the run's outcome with it
+                auto_top_up_run.save(update_fields=["payment"])
     except IntegrityError:
         # The same key raced past the look-up on another connection: its purchase stands.
         payment = _replay(customer=customer, product=product, amount=amount, key=key)

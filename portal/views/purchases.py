@@ -12,13 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.audit import Actor
-from customers.billing import purchases
+from customers.billing import auto_top_up, purchases
 from customers.billing.gateway import get_gateway
 from customers.core.errors import DomainError
 from customers.models import Payment, SavedPaymentMethod
 from portal.auth import portal_login_required
-from portal.purchase_forms import ConfirmForm, TopUpForm, new_token
+from portal.purchase_forms import AutoTopUpForm, ConfirmForm, TopUpForm, new_token
 from portal.views.self_service import _render
+from wallets.credits.amounts import credits_text
+from wallets.credits.models import CreditAutoTopUp
 from wallets.models import EventType, LedgerEntry
 from wallets.topups import bonus_label, top_up_rules
 
@@ -149,3 +151,51 @@ def purchase(request, payment_id):
             "decline": purchases.decline_message(payment) if payment.error_code else "",
         },
     )
+
+
+def auto_top_up_card(request, entitlement) -> dict:
+    """The Credits page's auto top-up card for `entitlement`: its form (saved on a
+    POST with form=auto_top_up: the result has "saved"), this month's use."""
+    packs = auto_top_up.auto_top_up_packs(entitlement)
+    rule = CreditAutoTopUp.objects.filter(customer=request.customer, entitlement=entitlement)
+    rule = rule.select_related("product").first()
+    initial = {"enabled": True, "monthly_limit": 3}
+    if rule is not None:
+        initial = {
+            "enabled": rule.enabled,
+            "threshold": credits_text(rule.threshold, entitlement.precision),
+            "product": rule.product_id,
+            "monthly_limit": rule.monthly_limit,
+        }
+    posted = request.method == "POST" and request.POST.get("form") == "auto_top_up"
+    form = AutoTopUpForm(
+        request.POST if posted else None,
+        initial=initial,
+        packs=packs,
+        precision=entitlement.precision,
+    )
+    if posted and form.is_valid():
+        try:
+            auto_top_up.auto_top_up_set(
+                customer=request.customer,
+                entitlement=entitlement,
+                actor=Actor.customer(request.customer),
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Auto top-up saved."))
+            return {"saved": True}
+    has_method = (
+        SavedPaymentMethod.objects.usable()
+        .filter(customer=request.customer, recurring_enabled=True)
+        .exists()
+    )
+    return {
+        "form": form,
+        "rule": rule,
+        "has_packs": packs.exists(),
+        "has_method": has_method,
+        "used": auto_top_up.runs_this_month(rule, timezone.now()) if rule else 0,
+    }

@@ -10,7 +10,8 @@ from django.urls import reverse
 from customers.models import Payment
 from tests.customers.billing.purchase_helpers import POOR_CARD, card, pack
 from tests.factories import BusinessFactory, ProductFactory
-from wallets.credits.models import CreditBalance
+from tests.wallets.credits.helpers import grant
+from wallets.credits.models import CreditAutoTopUp, CreditBalance
 from wallets.models import LedgerEntry, TopUpSettings
 from wallets.selectors import balance
 
@@ -218,3 +219,65 @@ def test_korean_pages_render(portal_client, portal_customer, business, bonus):
         reverse("portal:wallet"),
     ):
         assert portal_client.get(url).status_code == 200
+
+
+# --- Auto top-up -------------------------------------------------------------------
+
+
+def auto_form(calls, pack_product, **fields):
+    return {
+        "form": "auto_top_up",
+        "credit": calls.pk,
+        "enabled": "on",
+        "threshold": "100",
+        "product": pack_product.pk,
+        "monthly_limit": "3",
+        **fields,
+    }
+
+
+def test_set_an_auto_top_up_on_the_credits_page(portal_client, portal_customer, business):
+    product, calls = pack(business, name="Big pack")
+    card(portal_customer)
+    grant(calls, portal_customer, 500)
+    page = portal_client.get(reverse("portal:credits")).content.decode()
+    assert "Auto top-up" in page and "Big pack · $19.00" in page
+    response = portal_client.post(reverse("portal:credits"), auto_form(calls, product))
+    assert response.status_code == 302
+    rule = CreditAutoTopUp.objects.get(customer=portal_customer)
+    assert (rule.threshold, rule.product, rule.monthly_limit, rule.enabled) == (
+        100_000,
+        product,
+        3,
+        True,
+    )
+    page = portal_client.get(response.url).content.decode()
+    assert "Used this month: 0 of 3." in page and 'value="100"' in page
+
+
+@pytest.mark.parametrize(
+    "fields, error",
+    [
+        ({"threshold": "abc"}, "Enter the amount as a number"),
+        ({"threshold": "1.5"}, "at most 0 decimal places"),
+        ({"monthly_limit": "40"}, "less than or equal to 31"),
+        ({"product": "pdt_nope"}, "Choose a credit pack that adds this credit."),
+    ],
+)
+def test_bad_auto_top_up_input_is_a_form_error(
+    portal_client, portal_customer, business, fields, error
+):
+    product, calls = pack(business)
+    grant(calls, portal_customer, 500)
+    response = portal_client.post(reverse("portal:credits"), auto_form(calls, product, **fields))
+    assert response.status_code == 200 and error in response.content.decode()
+    assert not CreditAutoTopUp.objects.exists()
+
+
+def test_another_businesss_pack_cannot_be_chosen(portal_client, portal_customer, business):
+    _product, calls = pack(business)
+    foreign, _ = pack(BusinessFactory())
+    grant(calls, portal_customer, 500)
+    response = portal_client.post(reverse("portal:credits"), auto_form(calls, foreign))
+    assert "Choose a credit pack that adds this credit." in response.content.decode()
+    assert not CreditAutoTopUp.objects.exists()
