@@ -200,25 +200,30 @@ def test_a_bad_amount_is_a_form_error(portal_client, portal_customer, amount, er
 
 def test_the_amount_is_read_in_the_customers_language(portal_client, portal_customer, bonus):
     card(portal_customer)
-    portal_client.cookies["django_language"] = "de"
-    preview = portal_client.post(
-        reverse("portal:wallet_top_up"), {"currency": "USD", "amount": "1.234,50"}
-    )
-    assert "1.234,50" in preview.content.decode() and "token" in preview.content.decode()
+    portal_client.cookies["hub_portal_language"] = "de"
+    url = reverse("portal:wallet_top_up")
+    preview = portal_client.post(url, {"currency": "USD", "amount": "1.234,50"}).content.decode()
+    assert 'name="token"' in preview  # read as 1,234.50: the confirm step
+    assert "123.450" not in preview and "1.234,50\xa0$" in preview
+    refused = portal_client.post(url, {"currency": "USD", "amount": "12.50"}).content.decode()
+    assert 'name="token"' not in refused and "12,50" in refused  # the German example
     assert not LedgerEntry.objects.exists()
 
 
 def test_korean_pages_render(portal_client, portal_customer, business, bonus):
     product, _calls = pack(business)
     card(portal_customer)
-    portal_client.cookies["django_language"] = "ko"
+    portal_client.cookies["hub_portal_language"] = "ko"
     for url in (
         reverse("portal:credits"),
         reverse("portal:pack_buy", args=[product.pk]),
         reverse("portal:wallet_top_up"),
         reverse("portal:wallet"),
     ):
-        assert portal_client.get(url).status_code == 200
+        page = portal_client.get(url)
+        assert page.status_code == 200 and 'lang="ko"' in page.content.decode()
+    page = portal_client.get(reverse("portal:wallet_top_up")).content.decode()
+    assert "지갑 충전" in page and "$50.00 이상 충전 시 +10%" in page
 
 
 # --- Auto top-up -------------------------------------------------------------------
