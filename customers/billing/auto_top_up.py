@@ -25,6 +25,7 @@ from customers.billing.gateway import PaymentGateway
 from customers.core.errors import DomainError
 from customers.models import Customer, Product
 from wallets.credits.amounts import credits_text, step
+from wallets.credits.ledger import lock_balance
 from wallets.credits.models import (
     CreditAutoTopUp,
     CreditAutoTopUpRun,
@@ -72,6 +73,9 @@ def auto_top_up_set(
     if not 1 <= monthly_limit <= MAX_MONTHLY:
         raise InvalidAutoTopUp(_("Choose between 1 and 31 top-ups a month."))
     with transaction.atomic():
+        balance = lock_balance(customer.business, entitlement, customer, timezone.now())
+        balance.auto_top_up_below = threshold if enabled else None
+        balance.save(update_fields=["auto_top_up_below"])
         rule, _created = CreditAutoTopUp.objects.update_or_create(
             business_id=customer.business_id,
             customer=customer,
@@ -105,7 +109,13 @@ def runs_this_month(rule: CreditAutoTopUp, now: dt.datetime) -> int:
 
 def auto_top_up_crossing(entry: CreditLedgerEntry) -> CreditAutoTopUpRun | None:
     """After a debit (inside its transaction, its balance locked): the run this
-    crossing starts, or None (no rule, no crossing, one in flight, month used up)."""
+    crossing starts, or None (no rule, no crossing, one in flight, month used up).
+
+    The balance carries the rule's threshold (`auto_top_up_below`), so a debit that
+    crosses nothing costs no query here."""
+    below = entry.credit_balance.auto_top_up_below
+    if below is None or not entry.balance_before >= below > entry.balance_after:
+        return None
     rule = CreditAutoTopUp.objects.filter(
         business_id=entry.business_id,
         customer_id=entry.customer_id,
