@@ -11,6 +11,7 @@ from customers.webhooks import views as webhook_views
 from portal.urls import merchant_urlpatterns as portal_merchant_urls
 from portal.views import merchant as portal_merchant
 from wallets.credits.urls import settings_urlpatterns as credit_settings_urls
+from wallets.topup_views import settings_urlpatterns as top_up_settings_urls
 
 urlpatterns = [
     path("", overview_views.overview, name="overview"),
@@ -52,6 +53,7 @@ urlpatterns = [
         name="api_key_revoke",
     ),
     *credit_settings_urls,
+    *top_up_settings_urls,
     path("settings/tags/", notes_views.tag_list, name="tag_list"),
     path("settings/tags/<str:tag_id>/", notes_views.tag_edit, name="tag_edit"),
     path("settings/tags/<str:tag_id>/delete/", notes_views.tag_delete, name="tag_delete"),

@@ -25,3 +25,5 @@ class CustomersConfig(AppConfig):
         import_module("customers.lifecycle.admin")
         # Lifecycle e-mails to customers listen to it too.
         import_module("customers.billing.notifications")
+        # Auto top-ups of credits start from a debit's `credit.deducted` Event.
+        import_module("customers.billing.auto_top_up_trigger")

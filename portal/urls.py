@@ -5,6 +5,7 @@ from portal.views import (
     credits,
     merchant,
     payment_methods,
+    purchases,
     self_service,
     subscription_changes,
 )
@@ -79,7 +80,10 @@ urlpatterns = [
         name="instance_deactivate",
     ),
     path("wallet/", self_service.wallet, name="wallet"),
+    path("wallet/top-up/", purchases.wallet_top_up, name="wallet_top_up"),
     path("credits/", credits.credits, name="credits"),
+    path("credits/buy/<str:product_id>/", purchases.pack_buy, name="pack_buy"),
+    path("purchases/<str:payment_id>/", purchases.purchase, name="purchase"),
     path("profile/", self_service.profile, name="profile"),
     path("profile/email/<str:token>/", self_service.email_confirm, name="email_confirm"),
     path("<str:business_id>/login/", access.login_page, name="login"),

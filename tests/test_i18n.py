@@ -134,6 +134,11 @@ PORTAL_SOURCES = {
     "portal/views/self_service.py": (),
     "customers/billing/invoices.py": (),  # the PDFs the portal hands out
     "customers/core/formatting.py": (),  # dates, short IDs, the copy button
+    "customers/billing/purchases.py": (),  # purchase errors and declines
+    "customers/billing/auto_top_up.py": (),  # the auto top-up form's refusals
+    "portal/purchase_forms.py": (),
+    "portal/views/purchases.py": (),
+    "wallets/topups.py": (),  # top-up bounds, the bonus rule, refusals
 }
 PORTAL_TEMPLATES = ["templates/portal"]
 PORTAL_TEMPLATES_EXCLUDED = ["templates/portal/merchant"]

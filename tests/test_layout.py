@@ -38,6 +38,7 @@ LAYERS = {
     "wallets": 3,
     "customers": 4,
     "wallets.views": 4,
+    "wallets.topup_views": 4,  # Settings → Wallet top-ups
     "wallets.api": 4,
     "wallets.schemas": 4,
     "wallets.urls": 4,

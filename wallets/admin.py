@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from customers.admin import ReadOnlyAdmin
 from customers.models import NEWEST_FIRST
-from wallets.models import LedgerEntry, Wallet
+from wallets.models import LedgerEntry, TopUpSettings, Wallet
 
 
 @admin.register(Wallet)
@@ -33,6 +33,14 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["=id", "=customer__id", "=reference_id", "=idempotency_key"]
     list_select_related = ["customer"]
     ordering = NEWEST_FIRST
+
+
+@admin.register(TopUpSettings)
+class TopUpSettingsAdmin(ReadOnlyAdmin):
+    """Changed in Settings → Wallet top-ups (an Event per change)."""
+
+    list_display = ["business", "currency", "enabled", "min_amount", "max_amount", "bonus_percent"]
+    list_select_related = ["business"]
 
 
 # The credit models' admin lives beside them; importing it registers it.

@@ -47,6 +47,13 @@ class EventType(models.TextChoices):
     DISPUTE = "dispute", _("Dispute")
     DISPUTE_REVERSAL = "dispute_reversal", _("Dispute reversal")
     MERCHANT_ADJUSTMENT = "merchant_adjustment", _("Merchant adjustment")
+    # Ours, beyond the contract: money the customer paid in through the portal, the
+    # merchant's promotional bonus on it, and both going back when the top-up is
+    # refunded. Paid and promotional money are never the same entry.
+    TOP_UP = "top_up", _("Top-up")
+    TOP_UP_REFUND = "top_up_refund", _("Top-up refunded")
+    PROMOTIONAL_BONUS = "promotional_bonus", _("Promotional bonus")
+    BONUS_REVERSAL = "bonus_reversal", _("Promotional bonus taken back")
 
 
 class Wallet(models.Model):
@@ -171,6 +178,47 @@ class LedgerEntry(models.Model):
         """What the customer is shown: the merchant's description for them, else the
         event type's plain name ("Merchant adjustment"); never the internal reason."""
         return self.description or str(self.get_event_type_display())
+
+
+class TopUpSettings(models.Model):
+    """One business's rules for portal top-ups of one wallet currency: the bounds and
+    the promotional bonus ("+10% on top-ups of $50 or more")."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(_("currency"), max_length=3)  # one of WALLET_CURRENCIES
+    enabled = models.BooleanField(_("customers can top up in the portal"), default=True)
+    min_amount = models.BigIntegerField(_("smallest top-up"), default=500)  # minor units, > 0
+    max_amount = models.BigIntegerField(_("largest top-up"), default=500_000)  # minor units
+    bonus_percent = models.PositiveSmallIntegerField(_("bonus (%)"), default=0)  # 0 = no bonus
+    # The bonus applies to top-ups of at least this many minor units.
+    bonus_min_amount = models.BigIntegerField(_("bonus from"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = BusinessScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("top-up settings")
+        verbose_name_plural = _("top-up settings")
+        constraints = [
+            models.UniqueConstraint(fields=["business", "currency"], name="topup_one_per_currency"),
+            models.CheckConstraint(
+                condition=Q(min_amount__gt=0, max_amount__gte=F("min_amount")),
+                name="topup_bounds_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(bonus_percent__lte=100, bonus_min_amount__gte=0),
+                name="topup_bonus_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_id} {self.currency}"
+
+    def bonus_for(self, amount: int) -> int:
+        """The promotional bonus on a top-up of `amount` minor units (rounded down)."""
+        if not self.bonus_percent or amount < self.bonus_min_amount:
+            return 0
+        return amount * self.bonus_percent // 100
 
 
 # Credits live in this app (same ledger rules); their models are registered here.

@@ -64,7 +64,17 @@ class LedgerEntryOut(Out):
         "dispute",
         "dispute_reversal",
         "merchant_adjustment",
-    ] = Field(..., description="API entries are merchant_adjustment.")
+        "top_up",
+        "top_up_refund",
+        "promotional_bonus",
+        "bonus_reversal",
+    ] = Field(
+        ...,
+        description="API entries are merchant_adjustment. Beyond Dodo's list: top_up (money "
+        "the customer paid in through the portal), promotional_bonus (the merchant's bonus on "
+        "it, always its own entry), top_up_refund and bonus_reversal (both taken back by a "
+        "refund of the top-up, the bonus first).",
+    )
     reason: str | None = None
     reference_object_id: str | None = None
     created_at: dt.datetime

@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from customers.audit import Actor, event_record
 from customers.billing import dunning as dunning_states
-from customers.billing import refunds
+from customers.billing import purchases, refunds
 from customers.billing.charges import (
     METHOD_UPDATE,
     RECONCILE_AFTER,
     RETRY,
+    as_charged,
     charge_attempt_finish,
     locked_subscription,
     method_on_file,
@@ -31,7 +32,10 @@ logger = logging.getLogger(__name__)
 def _reconcile_charge(attempt: GatewayAttempt, gateway: PaymentGateway, now, actor) -> str:
     payment = attempt.payment
     sub = payment.subscription
-    method = method_on_file(sub, attempt.payment_method)
+    if sub is None:  # a portal purchase (credit pack, top-up, auto top-up): its saved method
+        method = as_charged(attempt.payment_method) if attempt.payment_method else None
+    else:
+        method = method_on_file(sub, attempt.payment_method)
     result = gateway.charge_status(idempotency_key=attempt.idempotency_key)
     if result is None:  # never arrived: asking again under the key charges at most once
         result = gateway.charge(
@@ -42,6 +46,9 @@ def _reconcile_charge(attempt: GatewayAttempt, gateway: PaymentGateway, now, act
         )
     elif not result.method.payment_method and method is not None:
         result = replace(result, method=method)  # the gateway's answer by key names no method
+    if sub is None:
+        done = purchases.purchase_finish(attempt=attempt, result=result, now=now, actor=actor)
+        return done.outcome
     return charge_attempt_finish(attempt=attempt, result=result, now=now, actor=actor)
 
 

@@ -30,6 +30,7 @@ from customers.licenses.services import license_keys_disable
 from customers.models import Event, GatewayAttempt, LicenseKey, Payment, Refund
 from wallets.errors import WalletUnavailable
 from wallets.services import ledger_post, wallet_supports
+from wallets.topups import is_top_up, top_up_give_back, top_up_take_back
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +143,8 @@ def refund_finish(*, attempt: GatewayAttempt, result: RefundResult, actor: Actor
         if refund.status != result.status or result.status != Refund.Status.PENDING:
             refund.status = result.status
             refund.save(update_fields=["status"])
+            if result.status == Refund.Status.FAILED and refund.metadata.get("wallet_taken"):
+                top_up_give_back(refund=refund, actor=actor)
             _refund_recorded(refund, refund.payment, actor)
         elif not Event.objects.filter(object_id=refund.pk).exists():
             _refund_recorded(refund, refund.payment, actor)  # pending at the gateway
@@ -203,6 +206,8 @@ def refund_create(
                 metadata=metadata or {},
             )
             refund.save(force_insert=True)
+            if is_top_up(locked):  # its bonus comes back out of the wallet first
+                top_up_take_back(payment=locked, refund=refund, actor=actor)
             if destination == Refund.Destination.WALLET:
                 ledger_post(
                     business=locked.business,

@@ -4,7 +4,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from customers.billing import recovery
+from customers.billing import auto_top_up, recovery
 from customers.billing.gateway import get_gateway
 from customers.billing.reminders import renewal_reminders_send
 from customers.billing.subscriptions import subscriptions_bill_due
@@ -39,3 +39,15 @@ def gateway_attempts_reconcile_task(now: str | None = None) -> int:
     return recovery.gateway_attempts_reconcile(
         now=dt.datetime.fromisoformat(now) if now else None, gateway=get_gateway()
     )
+
+
+@shared_task(
+    name="billing.auto_top_up_run",
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def auto_top_up_run_task(run_id: int) -> str:
+    """Buy the credit pack of one auto top-up run. Safe twice: a finished run is left
+    alone and the purchase's idempotency key is the run's."""
+    return auto_top_up.auto_top_up_run(run_id=run_id, gateway=get_gateway())

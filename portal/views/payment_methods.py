@@ -4,6 +4,7 @@ which, for a subscription in payment recovery, pays what it owes at once."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -73,6 +74,10 @@ def payment_method_list(request):
     form = PaymentMethodForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and _add(request, form):
         messages.success(request, _("Payment method saved."))
+        back = request.GET.get("next", "")  # a purchase that sent the customer here
+        safe = url_has_allowed_host_and_scheme(back, allowed_hosts=None)
+        if back.startswith("/portal/") and safe:
+            return redirect(back)
         return redirect("portal:payment_methods")
     return _page(request, "portal/payment_methods.html", form)
 

@@ -28,6 +28,7 @@ from portal.selectors import portal_home
 from portal.subscription_services import offered_plans, retention_offer_to_show
 from portal.views.access import no_referrer
 from wallets.selectors import ledger_entries, wallets_for
+from wallets.topups import bonus_label, top_up_rules
 
 PAGE_SIZE = 20
 
@@ -205,7 +206,16 @@ def wallet(request):
     if currency not in {w.currency for w in wallets}:
         currency = None
     entries = ledger_entries(request.customer, currency)
-    return _render_list(request, "portal/wallet.html", entries, wallets=wallets, currency=currency)
+    rules = top_up_rules(request.customer.business)
+    return _render_list(
+        request,
+        "portal/wallet.html",
+        entries,
+        wallets=wallets,
+        currency=currency,
+        can_top_up=bool(rules),
+        top_up_bonuses=[(r, bonus_label(r)) for r in rules if r.bonus_percent],
+    )
 
 
 @portal_login_required

@@ -7,6 +7,8 @@ from customers.admin import ReadOnlyAdmin
 from customers.models import NEWEST_FIRST
 from wallets.credits.models import (
     CreditAllocation,
+    CreditAutoTopUp,
+    CreditAutoTopUpRun,
     CreditBalance,
     CreditEntitlement,
     CreditGrant,
@@ -77,3 +79,17 @@ class CreditAllocationAdmin(ReadOnlyAdmin):
 class ProductCreditAdmin(ReadOnlyAdmin):
     list_display = ["product", "entitlement", "amount"]
     list_select_related = ["product", "entitlement"]
+
+
+@admin.register(CreditAutoTopUp)
+class CreditAutoTopUpAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "entitlement", "product", "threshold", "monthly_limit", "enabled"]
+    search_fields = ["=customer__id"]
+    list_select_related = ["customer", "entitlement", "product"]
+
+
+@admin.register(CreditAutoTopUpRun)
+class CreditAutoTopUpRunAdmin(ReadOnlyAdmin):
+    list_display = ["rule", "month", "slot", "status", "payment", "error_code", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["=payment__id", "=rule__customer__id"]

@@ -294,7 +294,13 @@ def _overage_allows(entitlement: CreditEntitlement, overage: int) -> bool:
     return entitlement.overage_limit is None or overage <= entitlement.overage_limit * MILLI
 
 
-def credits_grant_for_payment(*, payment: Payment, actor: Actor, now: dt.datetime | None = None):
+def credits_grant_for_payment(
+    *,
+    payment: Payment,
+    actor: Actor,
+    now: dt.datetime | None = None,
+    transaction_type: str = TransactionType.CREDIT_ADDED,
+):
     """Grant the credits the paid product carries (ProductCredit), × its quantity, once
     per payment and entitlement (the idempotency key says so). Call it in the
     transaction that marks the payment succeeded.
@@ -328,6 +334,7 @@ def credits_grant_for_payment(*, payment: Payment, actor: Actor, now: dt.datetim
                 source_id=sub.pk if sub else payment.pk,
                 reference=("payment", payment.pk),
                 idempotency_key=f"credits:{payment.pk}:{entitlement.pk}",
+                transaction_type=transaction_type,  # AUTO_TOP_UP for an auto top-up's pack
                 now=now,
             )
         )

@@ -29,6 +29,7 @@ Design (the wallet ledger's rules, `wallets.models`, applied to credits):
   allocations; see its docstring for locking and idempotency.
 """
 
+from wallets.credits.models.auto_top_up import CreditAutoTopUp, CreditAutoTopUpRun
 from wallets.credits.models.entitlements import (
     MAX_AMOUNT,
     MAX_PRECISION,
@@ -53,6 +54,8 @@ __all__ = [
     "MAX_STORED",
     "MILLI",
     "CreditAllocation",
+    "CreditAutoTopUp",
+    "CreditAutoTopUpRun",
     "CreditBalance",
     "CreditEntitlement",
     "CreditGrant",

@@ -29,6 +29,9 @@ class CreditBalance(models.Model):
     last_sequence = models.BigIntegerField(default=0)  # number of entries; the last one's
     # Lowest low-balance threshold already alerted since the balance was last above it.
     alerted_threshold = models.BigIntegerField(null=True, blank=True)  # whole credits
+    # The customer's auto top-up threshold (1/1000 credits; None: none is on), copied from
+    # CreditAutoTopUp so a debit sees a crossing without another query.
+    auto_top_up_below = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     last_transaction_at = models.DateTimeField(null=True, blank=True)
