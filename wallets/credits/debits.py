@@ -47,11 +47,11 @@ class Lot(NamedTuple):
 _LOCK_AND_FIFO = f"""
 WITH locked AS MATERIALIZED (
     SELECT id, balance, overage, last_sequence, alerted_threshold, created_at,
-           updated_at, last_transaction_at
+           updated_at, last_transaction_at, auto_top_up_below
       FROM {B} WHERE business_id = %s AND entitlement_id = %s AND customer_id = %s
        FOR UPDATE)
 SELECT l.id, l.balance, l.overage, l.last_sequence, l.alerted_threshold, l.created_at,
-       l.updated_at, l.last_transaction_at,
+       l.updated_at, l.last_transaction_at, l.auto_top_up_below,
        (SELECT s.last_sequence FROM {B} s WHERE s.id = l.id),
        g.id, g.remaining_amount, g.expires_at
   FROM locked l
@@ -90,11 +90,12 @@ def lock_for_debit(business, entitlement, customer, now) -> tuple[CreditBalance,
                 created_at=first[5],
                 updated_at=first[6],
                 last_transaction_at=first[7],
+                auto_top_up_below=first[8],
             )
             balance._state.adding = False
             balance.entitlement = entitlement
-            if first[8] == first[3]:
-                return balance, [Lot(*row[9:]) for row in rows if row[9] is not None]
+            if first[9] == first[3]:
+                return balance, [Lot(*row[10:]) for row in rows if row[10] is not None]
             return balance, fifo(balance, 0, FIFO_BATCH)  # read before the lock: again
     balance = lock_balance(business, entitlement, customer, now)
     return balance, fifo(balance, 0, FIFO_BATCH)
