@@ -169,22 +169,6 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Tag"),
         empty_label=_("Any"),
     )
-    credits = django_filters.ChoiceFilter(
-        method="filter_credits",
-        label=_("Has credits of"),
-        empty_label=_("Any"),
-    )
-    credits_below = django_filters.CharFilter(
-        method="filter_nothing",  # applied by filter_credits, with the credit chosen
-        label=_("Credit balance below"),
-        max_length=24,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "100"}),
-    )
-    credits_overage = django_filters.BooleanFilter(
-        method="filter_credits_overage",
-        label=_("Credit overage"),
-        widget=forms.Select(choices=[("", _("Any")), ("true", _("In overage"))]),
-    )
     ids = django_filters.CharFilter(
         method="filter_ids",
         label=_("Selected customers"),
@@ -205,6 +189,22 @@ class CustomerFilter(django_filters.FilterSet):
         empty_label=None,
         # The first currency is the default; leave it out of pushed URLs.
         widget=forms.Select(attrs={"data-default": settings.WALLET_CURRENCIES[0]}),
+    )
+    credits = django_filters.ChoiceFilter(
+        method="filter_credits",
+        label=_("Has credits of"),
+        empty_label=_("Any"),
+    )
+    credits_below = django_filters.CharFilter(
+        method="filter_nothing",  # applied by filter_credits, with the credit chosen
+        label=_("Credit balance below"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "100"}),
+    )
+    credits_overage = django_filters.BooleanFilter(
+        method="filter_credits_overage",
+        label=_("Credit overage"),
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("In overage"))]),
     )
 
     class Meta:

@@ -161,10 +161,13 @@ class CustomerTable(tables.Table):
                 continue
             overage = figures.get(f"{entitlement.pk}_over") or 0
             if overage:
+                # Red, and said in words for those who do not see the colour.
                 amount = format_html(
-                    '<span class="credit-overage" title="{}">−{}</span>',
+                    '<span class="credit-overage" title="{}">−{}'
+                    '<span class="visually-hidden"> ({})</span></span>',
                     _("In overage"),
                     credits_display(overage, entitlement.precision),
+                    _("In overage"),
                 )
             else:
                 amount = credits_display(balance, entitlement.precision)

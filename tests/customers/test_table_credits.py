@@ -26,7 +26,7 @@ def test_credits_column_lists_each_live_credit_held(owner_client, credit_shop):
     response = owner_client.get(LIST, {"columns": "name,credits"})
     assert _cells(response, shop.ada)["credits"] == "API calls 1,250 Render minutes 30.5"
     assert _cells(response, shop.bob)["credits"] == "API calls 0"  # spent out: still shown
-    assert _cells(response, shop.cy)["credits"] == "API calls −20"  # in overage
+    assert _cells(response, shop.cy)["credits"] == "API calls −20 (In overage)"
     assert 'class="credit-overage" title="In overage"' in response.content.decode()
     # Dee holds only credits of a deleted entitlement: nothing to show.
     assert _cells(response, shop.dee)["credits"] == "—"
