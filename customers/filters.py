@@ -275,7 +275,7 @@ class CustomerFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         below = data.get("credits_below")
         condition = holding_credits(
-            value,
+            [value],
             below=below if isinstance(below, int) else None,
             overage=bool(data.get("credits_overage")),
         )
@@ -284,7 +284,8 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_credits_overage(self, queryset, name, value):
         if not value or self.form.cleaned_data.get("credits"):
             return queryset  # not asked, or applied by filter_credits with its credit
-        return queryset.filter(holding_credits(None, overage=True))
+        live = [e.pk for e in self.credit_entitlements]
+        return queryset.filter(holding_credits(live, overage=True))
 
     def filter_ids(self, queryset, name, value):
         return queryset.filter(pk__in=parse_ids(value))

@@ -132,6 +132,9 @@ def test_without_credits_the_filters_stay_out_of_sight(owner_client, customer):
     # Asked for anyway: a clear error, not a 500.
     response = owner_client.get(LIST, {"credits": "cde_x", "credits_below": "5"})
     assert set(errors(response)) == {"credits"}
+    # In overage of no credit at all: nobody.
+    response = owner_client.get(LIST, {"credits_overage": "true"})
+    assert errors(response) == {} and names(response) == []
 
 
 def test_table_exports_credits_as_their_report_columns(owner_client, credit_shop):

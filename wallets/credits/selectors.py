@@ -110,15 +110,12 @@ def credit_figures(entitlement_ids) -> Subquery | Value:
 
 
 def holding_credits(
-    entitlement_id: str | None, *, below: int | None = None, overage: bool = False
+    entitlement_ids: list[str], *, below: int | None = None, overage: bool = False
 ) -> Exists:
-    """Customers holding a balance of the entitlement (of any live one when None):
-    above zero; or, with `below` (thousandths), below it, zero included; or in overage."""
-    rows = _of_outer_customer()
-    if entitlement_id:
-        rows = rows.filter(entitlement_id=entitlement_id)
-    else:
-        rows = rows.filter(entitlement__deleted_at__isnull=True)
+    """Customers holding a balance of one of these entitlements (the caller's live
+    ones): above zero; or, with `below` (thousandths), below it, zero included; or in
+    overage. An IN list rather than a join to the entitlements keeps it one index probe."""
+    rows = _of_outer_customer().filter(entitlement_id__in=entitlement_ids)
     if below is not None:
         rows = rows.filter(balance__lt=below)
     if overage:
