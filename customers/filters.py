@@ -19,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from customers.core.money import parse_amount
 from customers.models import Customer, CustomerTag, Tag
 from customers.selectors import has_active_subscription
+from wallets.credits.amounts import parse_credits
+from wallets.credits.errors import InvalidCreditRequest
+from wallets.credits.selectors import column_entitlements, holding_credits
 from wallets.selectors import with_wallet_balance
 
 SEARCH_MAX_LENGTH = 100
@@ -44,6 +47,10 @@ def parse_ids(value: str) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+# The credit filters: which credit, a balance below an amount, in overage.
+CREDIT_FILTERS = ("credits", "credits_below", "credits_overage")
+
+
 def validate_filter_date(value: dt.date) -> None:
     if value > LAST_DATE:
         raise ValidationError(
@@ -52,10 +59,14 @@ def validate_filter_date(value: dt.date) -> None:
 
 
 class CustomerFilterForm(forms.Form):
-    """Turns "minimum total paid" ("12.50" + a currency) into minor units."""
+    """Turns "minimum total paid" ("12.50" + a currency) into minor units, and "credit
+    balance below" ("100" of an entitlement) into thousandths of a credit."""
+
+    credit_entitlements: list = []  # the business's live ones (set by CustomerFilter)
 
     def clean(self):
         data = super().clean()
+        self._clean_credits(data)
         raw = data.get("min_paid")
         if not raw:
             data["min_paid_currency"] = ""  # a currency alone filters nothing
@@ -67,6 +78,29 @@ class CustomerFilterForm(forms.Form):
             self.add_error("min_paid", exc)
         data["min_paid_currency"] = currency
         return data
+
+    def _clean_credits(self, data) -> None:
+        """`credits_below` and `credits_overage` read the credit chosen in `credits`
+        (the only one, when the business has one); overage alone may be of any."""
+        chosen = data.get("credits")
+        below = data.get("credits_below")
+        only = self.credit_entitlements[0].pk if len(self.credit_entitlements) == 1 else ""
+        asked = below or data.get("credits_overage")
+        if asked and only and not chosen and "credits" not in self.errors:
+            chosen = data["credits"] = only
+        if not below:
+            return
+        by_id = {e.pk: e for e in self.credit_entitlements}
+        if chosen not in by_id:
+            if "credits" not in self.errors:
+                self.add_error("credits_below", _("Choose the credit whose balance to compare."))
+            return
+        try:
+            data["credits_below"] = parse_credits(
+                below, by_id[chosen].precision, field="credits_below"
+            )
+        except InvalidCreditRequest as exc:
+            self.add_error("credits_below", str(exc.message))
 
 
 def created_range(after: dt.date | None, before: dt.date | None):
@@ -156,6 +190,22 @@ class CustomerFilter(django_filters.FilterSet):
         # The first currency is the default; leave it out of pushed URLs.
         widget=forms.Select(attrs={"data-default": settings.WALLET_CURRENCIES[0]}),
     )
+    credits = django_filters.ChoiceFilter(
+        method="filter_credits",
+        label=_("Has credits of"),
+        empty_label=_("Any"),
+    )
+    credits_below = django_filters.CharFilter(
+        method="filter_nothing",  # applied by filter_credits, with the credit chosen
+        label=_("Credit balance below"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "100"}),
+    )
+    credits_overage = django_filters.BooleanFilter(
+        method="filter_credits_overage",
+        label=_("Credit overage"),
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("In overage"))]),
+    )
 
     class Meta:
         model = Customer
@@ -168,6 +218,14 @@ class CustomerFilter(django_filters.FilterSet):
         # The business's own tags (another business's tag ID is an invalid choice).
         tags = Tag.objects.for_business(business).order_by("name", "id").values_list("pk", "name")
         self.form.fields["tag"].choices = list(tags)  # the field adds "Any" first
+        # The live credit entitlements (one query): the credit filters' choices, and
+        # what the table's credits column and the reports' credit columns show.
+        self.credit_entitlements = column_entitlements(business)
+        self.form.credit_entitlements = self.credit_entitlements
+        self.form.fields["credits"].choices = [(e.pk, e.name) for e in self.credit_entitlements]
+        if not self.credit_entitlements:  # nothing to choose: kept out of sight
+            for name in CREDIT_FILTERS:
+                self.form.fields[name].widget = forms.HiddenInput()
         # The table's form applies a filter as soon as it changes (hx-trigger
         # "change from:.filter-field"), as search applies as one types.
         for name, field in self.form.fields.items():
@@ -211,6 +269,23 @@ class CustomerFilter(django_filters.FilterSet):
         # along the page's order through the unique (business, customer, tag) one.
         tagged = CustomerTag.objects.filter(business=self.business, tag_id=value)
         return queryset.filter(pk__in=tagged.values("customer_id"))
+
+    def filter_credits(self, queryset, name, value):
+        # EXISTS on CreditBalance's (business, customer, entitlement) index.
+        data = self.form.cleaned_data
+        below = data.get("credits_below")
+        condition = holding_credits(
+            [value],
+            below=below if isinstance(below, int) else None,
+            overage=bool(data.get("credits_overage")),
+        )
+        return queryset.filter(condition)
+
+    def filter_credits_overage(self, queryset, name, value):
+        if not value or self.form.cleaned_data.get("credits"):
+            return queryset  # not asked, or applied by filter_credits with its credit
+        live = [e.pk for e in self.credit_entitlements]
+        return queryset.filter(holding_credits(live, overage=True))
 
     def filter_ids(self, queryset, name, value):
         return queryset.filter(pk__in=parse_ids(value))

@@ -14,6 +14,7 @@ from customers.core.formatting import avatar_hue, copy_button, short_id, utc, ut
 from customers.core.money import format_money
 from customers.models import Customer
 from customers.notes.selectors import tags_of
+from wallets.credits.amounts import credits_display
 
 DEFAULT_SORT = "-created_at"  # newest first, then the newest ID (see customers.listing)
 
@@ -63,6 +64,11 @@ class CustomerTable(tables.Table):
     last_payment_at = tables.Column(
         verbose_name=_("Last payment (UTC)"), orderable=False, empty_values=(), accessor="pk"
     )
+    # One line per live credit entitlement the customer holds (the view sets
+    # `credit_entitlements`); a merchant has a handful, so one column reads best.
+    credits = tables.Column(
+        verbose_name=_("Credits"), orderable=False, empty_values=(), accessor="pk"
+    )
 
     tags = tables.Column(verbose_name=_("Tags"), orderable=False, empty_values=())
     invite = tables.Column(
@@ -79,9 +85,12 @@ class CustomerTable(tables.Table):
         "wallet_balance": "wal",
         "active_subscriptions": "subs",
         "last_payment_at": "pay",
+        "credits": "credits",
     }
     # Columns only owners and admins see (they create access).
     editor_columns = ("invite",)
+    # The business's live entitlements, as the credits column shows them (the view's).
+    credit_entitlements: list = []
 
     class Meta:
         model = Customer
@@ -147,6 +156,34 @@ class CustomerTable(tables.Table):
         if isinstance(last, str):  # JSON carries it as text
             last = dt.datetime.fromisoformat(last)
         return self.render_created_at(last)
+
+    def render_credits(self, record):
+        figures = record.r_credits or {}
+        lines = []
+        for entitlement in self.credit_entitlements:
+            balance = figures.get(entitlement.pk)
+            if balance is None:  # holds no balance of it
+                continue
+            overage = figures.get(f"{entitlement.pk}_over") or 0
+            if overage:
+                # Red, and said in words for those who do not see the colour.
+                amount = format_html(
+                    '<span class="credit-overage" title="{}">−{}'
+                    '<span class="visually-hidden"> ({})</span></span>',
+                    _("In overage"),
+                    credits_display(overage, entitlement.precision),
+                    _("In overage"),
+                )
+            else:
+                amount = credits_display(balance, entitlement.precision)
+            lines.append((entitlement.name, amount))
+        if not lines:
+            return "—"
+        return format_html_join(
+            "",
+            '<span class="credit-line"><span class="credit-name">{}</span> {}</span>',
+            lines,
+        )
 
     def render_tags(self, record):
         # The view prefetches them (customers.notes.selectors.with_tags): no query per row.

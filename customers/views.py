@@ -55,13 +55,15 @@ def customer_list(request):
     rows = customers.ordered()
     if "tags" in visible:
         rows = with_tags(rows)
+    entitlements = customers.filters.credit_entitlements
     table = CustomerTable(
-        with_table_figures(rows, visible),
+        with_table_figures(rows, visible, entitlements),
         sequence=[*visible, "..."],
         exclude=hidden,
         order_by=customers.sort or None,
     )
     table.request = request
+    table.credit_entitlements = entitlements
     table.paginate(**customers.pagination())
     filterset = customers.filters
     context = {

@@ -30,6 +30,7 @@ from tests.portal.conftest import (
     portal_link,
 )
 from tests.walk import api_operations, page_inputs, plausible, url_routes
+from tests.wallets.credits.helpers import entitlement, grant
 from wallets.services import ledger_post
 
 pytestmark = pytest.mark.django_db
@@ -175,6 +176,10 @@ def world(business, owner, viewer, customer, settings):
     api_key, raw_key = api_key_create(
         business=business, name="walk", read_only=False, actor=Actor.system("tests")
     )
+    # A credit the customer holds: the table's and the report's credit filters then
+    # show their choices (and their fields) to walk.
+    calls = entitlement(business, overage_enabled=True, overage_limit=10)
+    grant(calls, customer, 5)
     report = SavedReport.objects.create(business=business, name="Walk", columns=["name"])
     yield {
         "business": business,

@@ -39,6 +39,7 @@ from customers.models import (
 )
 from customers.overview.forms import MAX_DAYS
 from portal.services import portal_session_create
+from wallets.credits.selectors import column_entitlements
 from wallets.models import Wallet
 from wallets.services import ledger_post
 
@@ -64,6 +65,9 @@ FILTER_VALUES = {
         "min_paid": "100",
         "min_paid_currency": settings.WALLET_CURRENCIES[0],
     },
+    "credits": lambda today, biz: {"credits": bench_credit(biz)},
+    "credits_below": lambda today, biz: {"credits": bench_credit(biz), "credits_below": "100"},
+    "credits_overage": lambda today, biz: {"credits_overage": "true"},
 }
 NOT_FILTER_CASES = {"q", "min_paid_currency"}
 BENCH_TAGGED = 2000  # customers the benchmark's tag is on, spread over sign-up dates
@@ -84,6 +88,13 @@ def bench_tag(biz: Business) -> str:
             ignore_conflicts=True,
         )
     return tag.pk
+
+
+def bench_credit(biz: Business) -> str:
+    """The credit filters' entitlement: the business's first live one (seed_demo makes
+    "API calls"); "" without one, and the case then times the unfiltered list."""
+    found = column_entitlements(biz)
+    return found[0].pk if found else ""
 
 
 def newest_ids(biz: Business, count: int) -> list[str]:

@@ -17,11 +17,15 @@ Definitions (also in the report page's help text):
 - wallet balance (per currency): the wallet's current balance, 0 without one.
 - portal last visit: the latest `last_seen_at` of the customer's portal logins.
 - tags: the customer's tag names, alphabetical, comma-separated.
+- credits (per live credit entitlement, `credit_balance_<cde_…>` and
+  `credit_overage_<cde_…>`): the customer's balance and overage of it, in credits;
+  empty for a customer who holds none. The business's own entitlements only (at
+  most `COLUMN_ENTITLEMENTS_MAX`, by name), so the registry is per business.
 
 Money is in integer minor units of the currency, as everywhere else. Several
 figures from one table come from one probe: `payment_figures`, `spend_figures`
 and `wallet_figures` return a small JSON object per customer (`{"usd": 1250,
-"inr": null, "usd_refunded": 0, …}`).
+"inr": null, "usd_refunded": 0, …}`), and `credit_figures` one keyed by entitlement.
 """
 
 from collections.abc import Callable
@@ -40,6 +44,8 @@ from customers.notes.selectors import TagNames
 from customers.selectors import of_customer
 from customers.tables import CustomerTable
 from portal.models import PortalLogin
+from wallets.credits.models import CreditEntitlement
+from wallets.credits.selectors import credit_figures
 from wallets.models import Wallet
 
 _BIGINT = models.BigIntegerField()
@@ -112,13 +118,14 @@ def wallet_figures(currencies):
 class ReportColumn:
     name: str  # stable: used in URLs, saved reports and the export's header row
     label: object  # lazy, for people
-    kind: str  # "text", "user_text", "json", "datetime", "money", "count"
+    kind: str  # "text", "user_text", "json", "datetime", "money", "count", "credits"
     currency: str = ""
     computed: bool = False
     # What the query selects for it (a Customer field or a key of SOURCES), and
     # how the cell's value is picked from those values (None: the value itself).
     sources: tuple[str, ...] = ()
     pick: Callable | None = field(default=None, compare=False)
+    precision: int = 0  # "credits": the entitlement's decimals
 
 
 def _currency_label(text, currency):
@@ -128,9 +135,10 @@ def _currency_label(text, currency):
 _lazy_currency_label = lazy(_currency_label, str)
 
 
-def column_sources(currencies: tuple[str, ...]) -> dict[str, Callable]:
+def column_sources(currencies: tuple[str, ...], credit_ids=()) -> dict[str, Callable]:
     """Computed values the query can select, by name: one subquery each."""
     return {
+        "credits": lambda: credit_figures(credit_ids),
         "pay": payment_figures,
         "spend": lambda: spend_figures(currencies),
         "wal": lambda: wallet_figures(currencies),
@@ -283,17 +291,54 @@ def _registry(currencies: tuple[str, ...]) -> dict[str, ReportColumn]:
     return {column.name: column for column in columns}
 
 
-def report_columns() -> dict[str, ReportColumn]:
-    """Every column a report can have, by name, in the order the builder lists them."""
-    return _registry(tuple(c.upper() for c in settings.WALLET_CURRENCIES))
+def _overage(pk: str) -> Callable:
+    """Overage: 0 for a customer holding the credit, empty for one who does not."""
+    return lambda figures: None if (figures or {}).get(pk) is None else figures.get(f"{pk}_over")
 
 
-def with_table_figures(queryset, columns):
+def credit_columns(entitlements) -> list[ReportColumn]:
+    """Balance and overage of each of these entitlements (the business's live ones)."""
+    columns = []
+    for entitlement in entitlements:
+        pk, name = entitlement.pk, entitlement.name
+        columns += [
+            ReportColumn(
+                f"credit_balance_{pk}",
+                _lazy_currency_label(gettext_lazy("Credits"), name),
+                "credits",
+                computed=True,
+                precision=entitlement.precision,
+                sources=("credits",),
+                pick=_key(pk),
+            ),
+            ReportColumn(
+                f"credit_overage_{pk}",
+                _lazy_currency_label(gettext_lazy("Credit overage"), name),
+                "credits",
+                computed=True,
+                precision=entitlement.precision,
+                sources=("credits",),
+                pick=_overage(pk),
+            ),
+        ]
+    return columns
+
+
+def report_columns(entitlements: list[CreditEntitlement] = ()) -> dict[str, ReportColumn]:
+    """Every column a report can have, by name, in the order the builder lists them;
+    with the credit columns of these entitlements (one business's) last."""
+    registry = _registry(tuple(c.upper() for c in settings.WALLET_CURRENCIES))
+    if not entitlements:
+        return registry
+    return {**registry, **{c.name: c for c in credit_columns(entitlements)}}
+
+
+def with_table_figures(queryset, columns, entitlements=()):
     """The customer table's queryset with the kept figures its shown figure columns
     read (`r_spend`, `r_wal`, …): one correlated subquery per source, evaluated for
-    the page's rows only."""
+    the page's rows only. `entitlements`: the ones the credits column shows."""
     currencies = tuple(c.upper() for c in settings.WALLET_CURRENCIES)
-    sources = column_sources(currencies)
+    sources = column_sources(currencies, [e.pk for e in entitlements])
     figures = CustomerTable.figure_columns
     needed = sorted({figures[c] for c in columns if c in figures})
     return queryset.annotate(**{f"r_{s}": sources[s]() for s in needed})
@@ -307,12 +352,18 @@ _TABLE_TO_REPORT = {
 }
 
 
-def report_names(table_columns) -> list[str]:
-    """The report (and export) columns that show what these table columns show."""
+def report_names(table_columns, entitlements=()) -> list[str]:
+    """The report (and export) columns that show what these table columns show; the
+    credits column is each entitlement's balance (and overage, where it is allowed)."""
     names: list[str] = []
     for name in table_columns:
         pattern = _TABLE_TO_REPORT.get(name)
-        if pattern is None:
+        if name == "credits":
+            for entitlement in entitlements:
+                names.append(f"credit_balance_{entitlement.pk}")
+                if entitlement.overage_enabled:
+                    names.append(f"credit_overage_{entitlement.pk}")
+        elif pattern is None:
             names.append(name)
         else:
             names += [pattern.format(c.lower()) for c in settings.WALLET_CURRENCIES]

@@ -4,13 +4,16 @@ CSV cells are text the way a program reading the file expects it:
 - a header row of machine names (`total_paid_usd`), stable for scripts;
 - timestamps in UTC, ISO 8601 to the second (`2026-11-26T07:32:56Z`);
 - money as a decimal string in major units (`12.50`, `1234.00`), never a float;
-- counts as integers; metadata as its JSON text, blank when empty.
+- counts as integers; metadata as its JSON text, blank when empty;
+- credits as a decimal string to the entitlement's precision (`1250.5`), blank for a
+  customer who holds none of it.
 
 XLSX cells are what a spreadsheet calculates with:
 - a header row of people's names in the requester's language ("Total paid (USD)",
   "총 결제 금액 (USD)"), frozen, with an autofilter over every row;
 - money as numbers in major units with a currency number format (`#,##0.00 "USD"`),
-  so SUM and sorting work; timestamps as real date-times (UTC) with a date-time
+  so SUM and sorting work; credits as numbers with a grouped number format to the
+  entitlement's precision (`#,##0.0`); timestamps as real date-times (UTC) with a date-time
   format; counts as numbers; text as text (never evaluated); metadata blank when
   empty, as in CSV; columns as wide as their kind of content needs.
 
@@ -44,6 +47,8 @@ from django.db import transaction
 from customers.core.money import minor_digits
 from customers.reports.columns import ReportColumn
 from customers.reports.query import ReportRows
+from wallets.credits.amounts import credits_text
+from wallets.credits.models import MILLI
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # "+" or "-" then only digits (and one decimal point): a number or an E.164 phone
@@ -58,6 +63,7 @@ WIDTHS = {"id": 30, "email": 30, "name": 24, "phone_number": 17, "preferred_loca
 KIND_WIDTHS = {
     "datetime": 20,
     "money": 15,
+    "credits": 14,
     "count": 10,
     "json": 32,
     "user_text": 24,
@@ -132,12 +138,19 @@ def _count(value) -> int:
     return int(value or 0)
 
 
+def _credits(precision: int) -> Callable[[int | None], str]:
+    """Thousandths of a credit to a decimal string; blank when the customer has none."""
+    return lambda value: "" if value is None else credits_text(int(value), precision)
+
+
 def converters(columns: list[ReportColumn]) -> list[Callable]:
     """One function per column that turns its value into the CSV cell's value."""
     result = []
     for column in columns:
         if column.kind == "money":
             result.append(_money(minor_digits(column.currency)))
+        elif column.kind == "credits":
+            result.append(_credits(column.precision))
         elif column.kind == "datetime":
             result.append(_iso)
         elif column.kind == "count":
@@ -241,6 +254,10 @@ def money_format(currency: str) -> str:
     return f'{number} "{currency}"'
 
 
+def credits_format(precision: int) -> str:
+    return "#,##0" + ("." + "0" * precision if precision else "")
+
+
 def _xlsx_writers(sheet, workbook, rows: ReportRows) -> list[Callable[[int, int, tuple], None]]:
     """Per column: (row number, column number, query tuple) → writes that cell."""
     write_number, write_string = sheet.write_number, sheet.write_string
@@ -259,6 +276,14 @@ def _xlsx_writers(sheet, workbook, rows: ReportRows) -> list[Callable[[int, int,
 
             def write(r, c, raw, pick=pick):
                 write_number(r, c, int(pick(raw) or 0))
+
+        elif kind == "credits":
+            fmt = workbook.add_format({"num_format": credits_format(column.precision)})
+
+            def write(r, c, raw, pick=pick, fmt=fmt):
+                value = pick(raw)
+                if value is not None:  # blank: holds none of this credit
+                    write_number(r, c, int(value) / MILLI, fmt)
 
         elif kind == "datetime":
 

@@ -42,6 +42,12 @@ def filter_names() -> list[str]:
 class ReportRequest:
     columns: list[str]
     customers: CustomerList  # its filters and sort: the report's rows, in order
+    registry: dict[str, ReportColumn]  # every column this business's reports can have
+
+    @property
+    def credit_entitlements(self) -> list:
+        """The business's live entitlements: its credit columns and filters."""
+        return self.filterset.credit_entitlements
 
     @property
     def filterset(self) -> CustomerFilter:
@@ -89,11 +95,18 @@ def split_columns(values: list[str]) -> list[str]:
 
 
 def parse_report_request(
-    params: QueryDict, *, business: Business, default_columns: list[str], extra=(), paged_to=0
+    params: QueryDict,
+    *,
+    business: Business,
+    default_columns: list[str] | Callable[[list], list[str]],
+    extra=(),
+    paged_to=0,
 ) -> ReportRequest:
     """Check names strictly (a typo must not silently export the wrong thing).
 
-    `extra` names more parameters the caller handles itself.
+    `default_columns` (or a function of the business's live credit entitlements
+    returning them) apply when `columns` names none; `extra` names more parameters
+    the caller handles itself.
     """
     known_filters = filter_names()
     allowed = {*known_filters, *VIEW_PARAMS, *IGNORED_PARAMS, *extra}
@@ -103,7 +116,12 @@ def parse_report_request(
             _("Unknown filter “%(name)s”. Filters are: %(known)s.")
             % {"name": unknown[0], "known": ", ".join(known_filters)}
         )
-    registry = report_columns()
+    data = QueryDict(mutable=True)
+    for name in known_filters:
+        if name in params:
+            data.setlist(name, params.getlist(name))
+    customers = CustomerList(data, business=business, sort=sort_param(params), paged_to=paged_to)
+    registry = report_columns(customers.filters.credit_entitlements)
     columns = []
     for name in split_columns(params.getlist("columns")):
         if name not in registry:
@@ -113,20 +131,24 @@ def parse_report_request(
             )
         if name not in columns:
             columns.append(name)
+    if callable(default_columns):  # from the business's credit entitlements
+        default_columns = default_columns(customers.filters.credit_entitlements)
+    return ReportRequest(
+        columns=columns or [c for c in default_columns if c in registry],
+        customers=customers,
+        registry=registry,
+    )
+
+
+def sort_param(params: QueryDict) -> str:
+    """The `sort` parameter, checked: an unknown sort is a ReportParamError."""
     sort = params.get("sort", "").strip()
     if sort and not clean_sort(sort):
         raise ReportParamError(
             _("Unknown sort “%(name)s”. Sort by one of: %(known)s (“-” first for descending).")
             % {"name": sort, "known": ", ".join(sort_names())}
         )
-    data = QueryDict(mutable=True)
-    for name in known_filters:
-        if name in params:
-            data.setlist(name, params.getlist(name))
-    customers = CustomerList(data, business=business, sort=sort, paged_to=paged_to)
-    return ReportRequest(
-        columns=columns or [c for c in default_columns if c in registry], customers=customers
-    )
+    return sort
 
 
 @dataclass
@@ -143,7 +165,9 @@ def report_rows(request: ReportRequest) -> ReportRows:
     """Every matching customer, filtered and ordered, with only the subqueries the
     chosen columns need (the payment, refund and wallet figures once each)."""
     currencies = tuple(c.upper() for c in settings.WALLET_CURRENCIES)
-    registry, sources = report_columns(), column_sources(currencies)
+    registry = request.registry
+    credit_ids = [e.pk for e in request.credit_entitlements]
+    sources = column_sources(currencies, credit_ids)
     selected: list[str] = []
     for name in request.columns:
         selected += [s for s in registry[name].sources if s not in selected]

@@ -24,7 +24,7 @@ from customers.listing import visible_columns
 from customers.models import SavedReport
 from customers.reports import exports
 from customers.reports.chart import signup_chart
-from customers.reports.columns import report_columns, report_names
+from customers.reports.columns import report_names
 from customers.reports.forms import SavedReportForm
 from customers.reports.jobs import export_job_create
 from customers.reports.query import (
@@ -57,7 +57,7 @@ def _bad_request(request, message: str):
 
 
 def _render_builder(request, report: ReportRequest, saved: SavedReport | None, save_form=None):
-    registry = report_columns()
+    registry = report.registry
     chosen = set(report.columns)
     valid = report.is_valid
     count, capped = report.customers.capped_count()
@@ -75,7 +75,15 @@ def _render_builder(request, report: ReportRequest, saved: SavedReport | None, s
             ),
             (
                 _("Computed"),
-                [(c, c.name in chosen) for c in registry.values() if c.computed],
+                [
+                    (c, c.name in chosen)
+                    for c in registry.values()
+                    if c.computed and c.kind != "credits"
+                ],
+            ),
+            (
+                _("Credits"),
+                [(c, c.name in chosen) for c in registry.values() if c.kind == "credits"],
             ),
         ],
         "preview_columns": rows.columns,
@@ -96,7 +104,7 @@ def _render_builder(request, report: ReportRequest, saved: SavedReport | None, s
 
 def _preview_cells(rows) -> list[list[tuple]]:
     """(cell, is_numeric) pairs: exactly what the export writes, right-aligned numbers."""
-    numeric = [c.kind in ("money", "count") for c in rows.columns]
+    numeric = [c.kind in ("money", "count", "credits") for c in rows.columns]
     return [
         list(zip(cells, numeric, strict=True)) for cells in exports.display_rows(rows, PREVIEW_ROWS)
     ]
@@ -226,10 +234,11 @@ def _render_save_error(request, form, saved=None):
 
 
 def _export_request(request) -> ReportRequest:
+    visible = visible_columns(request)
     return parse_report_request(
         request.GET,
         business=request.business,
-        default_columns=report_names(visible_columns(request)),
+        default_columns=lambda entitlements: report_names(visible, entitlements),
     )
 
 

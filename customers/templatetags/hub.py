@@ -143,7 +143,11 @@ def export_url(context, fmt: str) -> str:
     for key in _PAGING:
         query.pop(key, None)
     visible = context.get("visible_columns") or []
-    columns = report_names(name for name in visible if name not in CustomerTable.editor_columns)
+    filterset = context.get("filterset")
+    columns = report_names(
+        (name for name in visible if name not in CustomerTable.editor_columns),
+        getattr(filterset, "credit_entitlements", ()),
+    )
     if columns:
         query["columns"] = ",".join(columns)
     encoded = query.urlencode(safe=",")

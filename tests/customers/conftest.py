@@ -10,6 +10,7 @@ from customers.audit import Actor
 from customers.core.bulk import bulk_insert
 from customers.demo.customers import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Customer, add_interval
+from tests.customers.credit_shop import credit_shop  # noqa: F401 - a shared fixture
 from tests.factories import PaymentFactory, SubscriptionFactory
 
 

@@ -1,6 +1,8 @@
 """Credit reads shared by the API, the dashboard and the portal. Only reads."""
 
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.fields.json import JSONField
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from customers.models import Business, Customer
@@ -64,3 +66,60 @@ def ledger(
     if transaction_type:
         found = found.filter(transaction_type=transaction_type)
     return found.order_by("-sequence")
+
+
+# The customer table, Build Report and the exports show and filter by credits of at
+# most this many live entitlements (by name): one JSON probe per customer carries two
+# figures of each, and PostgreSQL's jsonb_build_object takes at most 100 arguments.
+COLUMN_ENTITLEMENTS_MAX = 20
+
+
+def column_entitlements(business: Business | str) -> list[CreditEntitlement]:
+    """The live entitlements the customer list shows as columns and filters by (one query)."""
+    found = CreditEntitlement.objects.for_business(business).live()
+    return list(
+        found.only("id", "business_id", "name", "unit", "precision", "overage_enabled").order_by(
+            "name", "id"
+        )[:COLUMN_ENTITLEMENTS_MAX]
+    )
+
+
+def _of_outer_customer():
+    # Business first: served by the (business, customer, entitlement) index.
+    return CreditBalance.objects.filter(business=OuterRef("business_id"), customer=OuterRef("pk"))
+
+
+def credit_figures(entitlement_ids) -> Subquery | Value:
+    """Per outer customer, one JSON object (or NULL without any balance):
+    `{"cde_…": 1250, "cde_…_over": 0, …}` in thousandths, NULL for an entitlement the
+    customer holds no balance of. One index probe reads the customer's balance rows."""
+    figures = {}
+    for pk in entitlement_ids:
+        figures[pk] = Max("balance", filter=Q(entitlement_id=pk))
+        figures[f"{pk}_over"] = Max("overage", filter=Q(entitlement_id=pk))
+    if not figures:  # no entitlement: nothing to read
+        return Value(None, output_field=JSONField())
+    rows = _of_outer_customer().filter(entitlement_id__in=list(entitlement_ids))
+    return Subquery(
+        rows.order_by()
+        .values("customer")
+        .annotate(figures=JSONObject(**figures))
+        .values("figures"),
+        output_field=JSONField(),
+    )
+
+
+def holding_credits(
+    entitlement_ids: list[str], *, below: int | None = None, overage: bool = False
+) -> Exists:
+    """Customers holding a balance of one of these entitlements (the caller's live
+    ones): above zero; or, with `below` (thousandths), below it, zero included; or in
+    overage. An IN list rather than a join to the entitlements keeps it one index probe."""
+    rows = _of_outer_customer().filter(entitlement_id__in=entitlement_ids)
+    if below is not None:
+        rows = rows.filter(balance__lt=below)
+    if overage:
+        rows = rows.filter(overage__gt=0)
+    if below is None and not overage:
+        rows = rows.filter(balance__gt=0)
+    return Exists(rows)

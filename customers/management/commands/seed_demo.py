@@ -8,6 +8,7 @@ from django.utils import timezone
 from customers.core.bulk import ProgressBar, bulk_insert
 from customers.core.ids import id_floor
 from customers.demo.billing import Counts, seed_billing
+from customers.demo.credits import CreditCounts, seed_credits
 from customers.demo.customers import CUSTOMER_COLUMNS, customer_rows
 from customers.models import Business, Customer
 from customers.reports.summaries import summaries_defer, summaries_rebuild
@@ -22,12 +23,13 @@ class Added:
     customers: int
     billing: Counts
     wallets: WalletCounts
+    credits: CreditCounts
 
 
 class Command(BaseCommand):
     help = (
-        "Add realistic demo customers, with billing and wallets, to a business (created if "
-        "needed), and a few small neighbour businesses beside a large one."
+        "Add realistic demo customers, with billing, wallets and credits, to a business "
+        "(created if needed), and a few small neighbour businesses beside a large one."
     )
 
     def add_arguments(self, parser):
@@ -70,6 +72,13 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Added {added.wallets.entries:,} wallet ledger entries in "
                 f"{added.wallets.wallets:,} wallets of {added.wallets.customers:,} customers."
+            )
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Added {added.credits.grants:,} credit grants and {added.credits.entries:,} "
+                f"credit ledger entries in {added.credits.balances:,} balances of "
+                f"{added.credits.customers:,} customers."
             )
         )
         self.stdout.write(
@@ -135,5 +144,11 @@ class Command(BaseCommand):
                 customer_id_floor=floor,
                 progress=bar("wallets", written),
             )
+            credits = seed_credits(
+                business=biz,
+                seed=seed,
+                customer_id_floor=floor,
+                progress=bar("credits", written),
+            )
             summaries_rebuild(biz)
-        return Added(customers=written, billing=billing, wallets=wallets)
+        return Added(customers=written, billing=billing, wallets=wallets, credits=credits)
