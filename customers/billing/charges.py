@@ -227,30 +227,40 @@ def _begin(
     return "charging", payment, attempt
 
 
-def _record(sub, payment, attempt, result: ChargeResult, now, actor) -> str:
-    """Step 3, inside the lock: write what the gateway answered."""
+def answer_record(payment: Payment, attempt: GatewayAttempt, result: ChargeResult, now) -> None:
+    """A charge's answer on its payment (the method charged) and its attempt (status,
+    error, when) — the attempt saved when it was one (a wallet-paid renewal has none)."""
     method = result.method
     payment.payment_method = method.payment_method
     payment.payment_method_type = method.payment_method_type
     payment.card_network = method.card_network
     payment.card_last_four = method.card_last_four
-    open_dunning = Dunning.objects.open().filter(subscription=sub).first()
-    total, from_wallet = payment.total_amount, attempt.wallet_amount
-    key = attempt.idempotency_key
     if attempt.pk:
-        attempt.status = (
-            GatewayAttempt.Status.SUCCEEDED if result.succeeded else GatewayAttempt.Status.FAILED
-        )
+        succeeded, failed = GatewayAttempt.Status.SUCCEEDED, GatewayAttempt.Status.FAILED
+        attempt.status = succeeded if result.succeeded else failed
         attempt.error_code = result.error_code
         attempt.finished_at = now
         attempt.save()
 
+
+def payment_paid(payment: Payment, attempt: GatewayAttempt, now) -> None:
+    """A charge succeeded: the payment, its invoice number, the method's last use."""
+    payment.status = Payment.Status.SUCCEEDED
+    payment.save()
+    invoices.invoice_number_assign(payment=payment)
+    if attempt.payment_method_id:
+        SavedPaymentMethod.objects.filter(pk=attempt.payment_method_id).update(last_used_at=now)
+
+
+def _record(sub, payment, attempt, result: ChargeResult, now, actor) -> str:
+    """Step 3, inside the lock: write what the gateway answered."""
+    answer_record(payment, attempt, result, now)
+    open_dunning = Dunning.objects.open().filter(subscription=sub).first()
+    total, from_wallet = payment.total_amount, attempt.wallet_amount
+    key = attempt.idempotency_key
+
     if result.succeeded:
-        payment.status = Payment.Status.SUCCEEDED
-        payment.save()
-        invoices.invoice_number_assign(payment=payment)
-        if attempt.payment_method_id:
-            SavedPaymentMethod.objects.filter(pk=attempt.payment_method_id).update(last_used_at=now)
+        payment_paid(payment, attempt, now)
         period_start = payment.service_period_start
         sub.discount_cycles_remaining = max(sub.discount_cycles_remaining - 1, 0)
         sub.previous_billing_date = period_start

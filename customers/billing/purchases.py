@@ -27,8 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.audit import Actor, event_record
-from customers.billing import invoices
-from customers.billing.charges import as_charged
+from customers.billing.charges import answer_record, as_charged, payment_paid
 from customers.billing.gateway import ChargeResult, PaymentGateway
 from customers.core.errors import DomainError
 from customers.models import Customer, GatewayAttempt, Payment, Product, SavedPaymentMethod
@@ -193,17 +192,7 @@ def _begin(*, customer, kind, product, amount, method, key, now):
 
 def _record(payment: Payment, attempt: GatewayAttempt, result: ChargeResult, now, actor) -> str:
     """Step 3, `attempt` and `payment` locked: write what the gateway answered."""
-    method = result.method
-    payment.payment_method = method.payment_method
-    payment.payment_method_type = method.payment_method_type
-    payment.card_network = method.card_network
-    payment.card_last_four = method.card_last_four
-    attempt.status = (
-        GatewayAttempt.Status.SUCCEEDED if result.succeeded else GatewayAttempt.Status.FAILED
-    )
-    attempt.error_code = result.error_code
-    attempt.finished_at = now
-    attempt.save()
+    answer_record(payment, attempt, result, now)
     kind = payment.metadata.get("purchase", PACK)
     payload = {
         "purchase": kind,
@@ -213,11 +202,7 @@ def _record(payment: Payment, attempt: GatewayAttempt, result: ChargeResult, now
     }
     runs = CreditAutoTopUpRun.objects.filter(payment=payment, status="queued")
     if result.succeeded:
-        payment.status = Payment.Status.SUCCEEDED
-        payment.save()
-        invoices.invoice_number_assign(payment=payment)
-        if attempt.payment_method_id:
-            SavedPaymentMethod.objects.filter(pk=attempt.payment_method_id).update(last_used_at=now)
+        payment_paid(payment, attempt, now)
         if kind == TOP_UP:
             top_up_credit(payment=payment, actor=actor)
         else:
