@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from customers.core.bulk import bulk_insert
 from customers.core.ids import new_id
+from customers.demo.sampling import sampled
 from customers.models import Business, Customer, Event
 from wallets.models import Direction, EventType, LedgerEntry, Wallet
 from wallets.services import request_fingerprint, supported_currencies
 
-CHUNK = 20_000  # customers read per query
 SHARE = 0.03  # of the added customers get wallets…
 MINIMUM = 60  # …but at least this many (or all of them), so a small demo shows some
 
@@ -139,27 +139,9 @@ def seed_wallets(
     currencies = supported_currencies()
     counts = WalletCounts()
     now = timezone.now()
-    last, seen = "", 0
-    while True:
-        # IDs only: loading every customer's created_at would cost more than the rest.
-        chunk = list(
-            candidates.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:CHUNK]
-        )
-        if not chunk:
-            break
-        chosen = []
-        for customer_id in chunk:
-            # Selection sampling (Knuth's algorithm S): exactly `wanted` of `total`,
-            # each customer equally likely, in one pass.
-            if rng.random() * max(total - seen, 1) < wanted - counts.customers - len(chosen):
-                chosen.append(customer_id)
-            seen += 1
+    chunks = sampled(candidates, total=total, wanted=wanted, rng=rng, progress=progress)
+    for chunk, chosen, joined in chunks:
         counts.customers += len(chosen)
-        joined = dict(
-            Customer.objects.for_business(business)
-            .filter(pk__in=chosen)
-            .values_list("pk", "created_at")
-        )
         plans = []
         for customer_id in chosen:
             start = max(joined[customer_id], now - HISTORY)
@@ -180,9 +162,6 @@ def seed_wallets(
             counts.entries += bulk_insert(
                 LedgerEntry, ENTRY_COLUMNS, _entry_rows(business, plans, ids)
             )
-        last = chunk[-1]
-        if progress:
-            progress(seen)
     return counts
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from customers.audit import Actor
 from customers.core.bulk import bulk_insert
 from customers.core.ids import new_id
+from customers.demo.sampling import sampled
 from customers.models import Business, Customer, Event
 from wallets.credits.amounts import step as smallest
 from wallets.credits.entitlements import entitlement_create
@@ -37,7 +38,6 @@ from wallets.credits.models import (
     TransactionType,
 )
 
-CHUNK = 20_000  # customers read per query
 SHARE = 0.08  # of the added customers hold credits…
 MINIMUM = 40  # …but at least this many (or all of them)
 HISTORY = dt.timedelta(days=120)
@@ -266,29 +266,14 @@ def seed_credits(
     wanted = credit_customers(total)
     counts = CreditCounts()
     now = timezone.now()
-    last, seen = "", 0
-    while True:
-        chunk = list(added.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:CHUNK])
-        if not chunk:
-            break
-        holding = set(
-            CreditBalance.objects.filter(business=business, customer_id__in=chunk).values_list(
-                "customer_id", flat=True
-            )
-        )
-        chosen = []
-        for customer_id in chunk:  # selection sampling, as the demo wallets do
-            if customer_id not in holding and (
-                rng.random() * max(total - seen, 1) < wanted - counts.customers - len(chosen)
-            ):
-                chosen.append(customer_id)
-            seen += 1
+
+    def holding(chunk: list[str]) -> set[str]:
+        held = CreditBalance.objects.filter(business=business, customer_id__in=chunk)
+        return set(held.values_list("customer_id", flat=True))
+
+    chunks = sampled(added, total=total, wanted=wanted, rng=rng, skip=holding, progress=progress)
+    for _chunk, chosen, joined in chunks:
         counts.customers += len(chosen)
-        joined = dict(
-            Customer.objects.for_business(business)
-            .filter(pk__in=chosen)
-            .values_list("pk", "created_at")
-        )
         balances = []
         for customer_id in chosen:
             start = max(joined[customer_id], now - HISTORY)
@@ -312,9 +297,6 @@ def seed_credits(
                 ALLOCATION_COLUMNS,
                 ((business.pk, *a) for b in balances for a in b.allocations),
             )
-        last = chunk[-1]
-        if progress:
-            progress(seen)
     return counts
 
 
