@@ -192,7 +192,10 @@ def test_a_credit_pack_from_definition_to_rollover(
     by_source = {g.source_type: g for g in grants}
     assert by_source["one_time"].remaining_amount == "0"
     assert by_source["rollover"].initial_amount == "20"
-    assert by_source["rollover"].expires_at == dt.datetime(2026, 5, 1, 9, 30, tzinfo=dt.UTC)
+    # A month after the pack's credits expired (not after the job ran, half an hour on).
+    pack_expiry = by_source["one_time"].expires_at
+    assert pack_expiry.date() == dt.date(2026, 4, 1) and pack_expiry < EXPIRY_RUN
+    assert by_source["rollover"].expires_at == pack_expiry.replace(month=5)
     assert balances.retrieve(ada.customer_id, credit_entitlement_id=calls).balance == "20"
     signed_out = portal.get(reverse("portal:credits"))  # a month on, her session has ended
     assert signed_out.url == reverse("portal:login", args=[business.pk])

@@ -21,12 +21,16 @@ from wallets.credits.models import (
 )
 
 
-def _rollover_expiry(entitlement: CreditEntitlement, now):
+def _rollover_expiry(entitlement: CreditEntitlement, start):
+    """When rolled-over credits expire: counted from when their grant expired (not from
+    when the job ran), so a late or down worker never lengthens their life."""
     if entitlement.rollover_timeframe_count:
         return add_interval(
-            now, entitlement.rollover_timeframe_interval, entitlement.rollover_timeframe_count
+            start,
+            entitlement.rollover_timeframe_interval,
+            entitlement.rollover_timeframe_count,
         )
-    return default_expiry(entitlement, now)
+    return default_expiry(entitlement, start)
 
 
 def _expire_grant(balance: CreditBalance, grant: CreditGrant, *, now, actor: Actor) -> None:
@@ -65,7 +69,7 @@ def _expire_grant(balance: CreditBalance, grant: CreditGrant, *, now, actor: Act
             transaction_type=TransactionType.CREDIT_ROLLED_OVER,
             source_type=GrantSource.ROLLOVER,
             source_id=grant.pk,
-            expires_at=_rollover_expiry(entitlement, now),
+            expires_at=_rollover_expiry(entitlement, grant.expires_at),
             actor=actor,
             now=now,
             parent=grant,

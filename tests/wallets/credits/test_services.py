@@ -175,6 +175,25 @@ def test_rollover_moves_the_allowed_share_and_forfeits_the_rest(business, custom
     assert verify_ledgers().ok
 
 
+def test_rolled_over_credits_live_from_when_their_grant_expired_not_when_the_job_ran(
+    business, customer
+):
+    """A worker that was down for three days does not give the customer three more days."""
+    ent = entitlement(
+        business,
+        expires_after_days=30,
+        rollover_enabled=True,
+        rollover_percentage=100,
+        rollover_timeframe_count=7,
+        rollover_timeframe_interval="Day",
+    )
+    first = grant(ent, customer, 10, now=NOW).grant
+    credits_expire(now=first.expires_at + 3 * DAY)
+    rolled = CreditGrant.objects.get(source_type="rollover")
+    assert rolled.expires_at == first.expires_at + 7 * DAY
+    assert verify_ledgers().ok
+
+
 def test_another_business_customer_is_refused(business, other_business, customer):
     ent = entitlement(other_business)
     with pytest.raises(InvalidCreditRequest):
