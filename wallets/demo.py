@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from customers.core.bulk import bulk_insert
+from customers.core.bulk import bulk_insert, sampled
 from customers.core.ids import new_id
-from customers.demo.sampling import sampled
 from customers.models import Business, Customer, Event
 from wallets.models import Direction, EventType, LedgerEntry, Wallet
 from wallets.services import request_fingerprint, supported_currencies

@@ -1,13 +1,16 @@
 """Fast bulk inserts for demo and benchmark data: COPY on PostgreSQL,
-batched INSERTs elsewhere. Rows are tuples in the order of `columns`."""
+batched INSERTs elsewhere. Rows are tuples in the order of `columns`. And `sampled`:
+which of the customers a seed just added get a history (wallets, credits)."""
 
 import datetime as dt
 import json
+import random
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
 from django.db import connection
+from django.db.models import QuerySet
 
 BATCH = 5_000
 
@@ -73,3 +76,42 @@ class ProgressBar:
         if done >= self.total:
             self.stream.write("\n")
         self.stream.flush()
+
+
+SAMPLE_CHUNK = 20_000  # customers read per query when sampling
+
+
+def sampled(
+    customers: QuerySet,
+    *,
+    total: int,
+    wanted: int,
+    rng: random.Random,
+    skip: Callable[[list[str]], set[str]] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[list[str], list[str], dict]]:
+    """Chunk by chunk of `customers` (IDs only, by key): the chunk's IDs, the ones chosen
+    in it, and their sign-up times. Selection sampling (Knuth's algorithm S): `wanted`
+    of the `total`, in one pass; `skip(chunk)` names IDs never to choose. `progress(n)`
+    hears how many were looked at once the caller is done with a chunk."""
+    last, seen, taken = "", 0, 0
+    while True:
+        chunk = list(
+            customers.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:SAMPLE_CHUNK]
+        )
+        if not chunk:
+            return
+        skipped = skip(chunk) if skip else set()
+        chosen = []
+        for customer_id in chunk:
+            left = wanted - taken - len(chosen)
+            if customer_id not in skipped and rng.random() * max(total - seen, 1) < left:
+                chosen.append(customer_id)
+            seen += 1
+        taken += len(chosen)
+        found = customers.model._default_manager.filter(pk__in=chosen)
+        joined = dict(found.values_list("pk", "created_at"))
+        yield chunk, chosen, joined
+        last = chunk[-1]
+        if progress:
+            progress(seen)

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from customers.audit import Actor
-from customers.core.bulk import bulk_insert
+from customers.core.bulk import bulk_insert, sampled
 from customers.core.ids import new_id
-from customers.demo.sampling import sampled
 from customers.models import Business, Customer, Event
 from wallets.credits.amounts import step as smallest
 from wallets.credits.entitlements import entitlement_create
