@@ -279,7 +279,7 @@ def test_a_charge_that_never_reached_the_gateway_is_sent_once_under_its_key(due)
     assert Payment.objects.get(charge_type="renewal").status == "succeeded"
 
 
-def test_a_refund_cut_off_after_the_gateway_is_finished_by_the_reconciler(customer, actor):
+def test_a_refund_cut_off_after_the_gateway_is_finished_by_the_reconciler(customer, actor, caplog):
     payment = PaymentFactory(customer=customer, total_amount=2500)
 
     class Crashes:
@@ -289,6 +289,8 @@ def test_a_refund_cut_off_after_the_gateway_is_finished_by_the_reconciler(custom
 
     refund = refunds.refund_create(payment=payment, amount=1000, actor=actor, gateway=Crashes())
     assert refund.status == "pending"
+    (logged,) = [r for r in caplog.records if r.name == "customers.billing.refunds"]
+    assert logged.getMessage() == f"gateway refund {refund.pk} broke off; left for the reconciler"
     assert refunds.refundable_amount(payment) == 1500  # reserved meanwhile
     later = timezone.now() + dt.timedelta(minutes=6)
     assert recovery.gateway_attempts_reconcile(now=later, gateway=BuiltinGateway()) == 1

@@ -88,6 +88,19 @@ def test_zero_and_negative_amounts_are_refused(payment, actor, amount):
     assert not Refund.objects.exists()
 
 
+@pytest.mark.parametrize("amount", [0, -1])
+def test_the_amount_rule_refuses_nothing_and_less_for_every_caller(amount):
+    """The form and the service check the amount before it; the rule stands alone too."""
+    with pytest.raises(errors.InvalidRefundAmount):
+        refunds.refund_amount_check(amount, left=2500)
+
+
+def test_an_unknown_destination_is_a_programming_error_that_names_it(payment, actor):
+    with pytest.raises(ValueError, match="unknown refund destination 'bank'"):
+        refunds.refund_create(payment=payment, amount=100, destination="bank", actor=actor)
+    assert not Refund.objects.exists()
+
+
 @pytest.mark.parametrize("status", ["failed", "processing", "cancelled", "requires_capture"])
 def test_only_succeeded_payments_can_be_refunded(customer, actor, status):
     payment = PaymentFactory(customer=customer, status=status)
@@ -186,7 +199,7 @@ def test_a_gateway_refund_that_succeeds_closes_its_attempt(payment, actor):
     before = timezone.now()
     refund = refunds.refund_create(payment=payment, amount=None, actor=actor)
     attempt = GatewayAttempt.objects.get(refund=refund)
-    assert attempt.status == "succeeded"
+    assert (attempt.kind, attempt.status, attempt.amount) == ("refund", "succeeded", 2500)
     assert before <= attempt.finished_at <= timezone.now()
 
 
@@ -231,6 +244,7 @@ def test_refund_to_wallet_in_a_currency_without_wallets_is_refused(customer, act
     with pytest.raises(errors.DomainError) as exc_info:
         refunds.refund_create(payment=payment, amount=None, destination="wallet", actor=actor)
     assert exc_info.value.code == "WALLET_UNAVAILABLE"
+    assert str(exc_info.value) == "Customer wallets do not hold EUR."  # the merchant's message
     assert not Refund.objects.exists()
 
 
