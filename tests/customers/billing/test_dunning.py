@@ -100,7 +100,11 @@ def test_retries_follow_dodos_schedule_inside_the_window(declining):
     assert EmailLog.objects.filter(email_type="dunning_final_notice").count() == 1
     assert Payment.objects.filter(charge_type="renewal", status="failed").count() == 6
     keys = set(GatewayAttempt.objects.values_list("idempotency_key", flat=True))
-    assert len(keys) == 6  # one key per attempt, none charged twice
+    base = f"renewal:{sub.pk}:{sub.next_billing_date.isoformat()}"  # the period's start
+    # One key per attempt, none charged twice: the period's, then its :2, :3…
+    assert keys == {base} | {f"{base}:{n}" for n in range(2, 7)}
+    purposes = GatewayAttempt.objects.order_by("created_at").values_list("purpose", flat=True)
+    assert list(purposes) == ["renewal"] + ["retry"] * 5
     # The window's end cancels it; the keys stay off.
     retry(start + dt.timedelta(days=13))
     sub.refresh_from_db()
@@ -185,7 +189,8 @@ def test_a_retry_that_succeeds_recovers(due):
     retry(now + 12 * H)
     due.refresh_from_db()
     assert due.status == "active"
-    assert Dunning.objects.get().status == "recovered"
+    run = Dunning.objects.get()
+    assert (run.status, run.ended_at) == ("recovered", now + 12 * H)
     assert balance(customer, "USD") == 0
 
 
@@ -236,11 +241,16 @@ class Crashes:
         raise ConnectionError("the process died here")
 
 
-def test_a_charge_cut_off_after_the_gateway_is_finished_by_the_reconciler(due):
+def test_a_charge_cut_off_after_the_gateway_is_finished_by_the_reconciler(due, caplog):
     now = timezone.now()
     assert subscriptions.subscriptions_bill_due(now=now, gateway=Crashes()).pending == 1
     attempt = GatewayAttempt.objects.get()
     assert attempt.status == "pending"
+    # The operator's log names the attempt the reconciler will finish.
+    (logged,) = [r for r in caplog.records if r.name == "customers.billing.charges"]
+    assert logged.getMessage() == (
+        f"gateway charge {attempt.pk} broke off; left for the reconciler"
+    )
     assert Payment.objects.get(charge_type="renewal").status == "processing"
     # While it is pending, nothing charges the subscription again.
     assert subscriptions.subscriptions_bill_due(now=now).renewed == 0
@@ -269,7 +279,7 @@ def test_a_charge_that_never_reached_the_gateway_is_sent_once_under_its_key(due)
     assert Payment.objects.get(charge_type="renewal").status == "succeeded"
 
 
-def test_a_refund_cut_off_after_the_gateway_is_finished_by_the_reconciler(customer, actor):
+def test_a_refund_cut_off_after_the_gateway_is_finished_by_the_reconciler(customer, actor, caplog):
     payment = PaymentFactory(customer=customer, total_amount=2500)
 
     class Crashes:
@@ -279,6 +289,8 @@ def test_a_refund_cut_off_after_the_gateway_is_finished_by_the_reconciler(custom
 
     refund = refunds.refund_create(payment=payment, amount=1000, actor=actor, gateway=Crashes())
     assert refund.status == "pending"
+    (logged,) = [r for r in caplog.records if r.name == "customers.billing.refunds"]
+    assert logged.getMessage() == f"gateway refund {refund.pk} broke off; left for the reconciler"
     assert refunds.refundable_amount(payment) == 1500  # reserved meanwhile
     later = timezone.now() + dt.timedelta(minutes=6)
     assert recovery.gateway_attempts_reconcile(now=later, gateway=BuiltinGateway()) == 1
@@ -306,6 +318,20 @@ def test_an_outcome_recorded_twice_counts_once(due):
     assert Event.objects.filter(type="subscription.renewed").count() == 1
 
 
+def test_a_late_answer_for_a_failed_attempt_leaves_it_failed(declining):
+    subscriptions.subscriptions_bill_due()
+    attempt = GatewayAttempt.objects.get()
+    again = charges.charge_attempt_finish(
+        attempt=attempt,
+        result=ChargeResult(True, PaymentMethod("card")),
+        now=timezone.now(),
+        actor=Actor.system("test"),
+    )
+    assert again == "failed"
+    assert Payment.objects.get(charge_type="renewal").status == "failed"
+    assert not Event.objects.filter(type="subscription.renewed").exists()
+
+
 def test_a_gateway_pending_refund_stays_open_for_the_reconciler(customer, actor):
     payment = PaymentFactory(customer=customer, total_amount=2500)
 
@@ -324,6 +350,29 @@ def test_a_subscription_cancelled_during_dunning_is_not_charged_again(declining,
     now = timezone.now()
     subscriptions.subscriptions_bill_due(now=now)
     subscriptions.subscription_cancel(subscription=sub, actor=actor, at_next_billing_date=False)
-    retry(now + 12 * H)
+    # The retry that was due finds nothing owed: the dunning run stops there.
+    outcome = charges.subscription_charge_dues(
+        subscription=sub,
+        now=now + 12 * H,
+        gateway=BuiltinGateway(),
+        actor=actor,
+        purpose=charges.RETRY,
+    )
+    assert outcome == "skipped"
     assert Payment.objects.filter(charge_type="renewal").count() == 1
-    assert Dunning.objects.get().status == "stopped"
+    run = Dunning.objects.get()
+    assert (run.status, run.next_retry_at, run.ended_at) == ("stopped", None, now + 12 * H)
+    retry(now + 36 * H)
+    assert Payment.objects.filter(charge_type="renewal").count() == 1
+
+
+def test_a_retry_before_its_time_charges_nothing(declining, actor):
+    sub, _key = declining
+    now = timezone.now()
+    subscriptions.subscriptions_bill_due(now=now)
+    early = charges.subscription_charge_dues(
+        subscription=sub, now=now + H, gateway=BuiltinGateway(), actor=actor, purpose=charges.RETRY
+    )
+    assert early == "skipped"
+    assert Payment.objects.filter(charge_type="renewal").count() == 1
+    assert Dunning.objects.get().next_retry_at == now + 12 * H

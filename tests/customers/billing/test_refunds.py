@@ -10,7 +10,7 @@ from customers.audit import Actor
 from customers.billing import refunds
 from customers.billing.gateway import RefundResult
 from customers.core import errors
-from customers.models import Event, LicenseKey, Refund
+from customers.models import Event, GatewayAttempt, LicenseKey, Refund
 from tests.customers.billing.helpers import SlowGateway, race
 from tests.factories import (
     CustomerFactory,
@@ -35,7 +35,16 @@ def test_full_refund_by_default(payment, actor):
     assert refund.pk.startswith("ref_") and refund.business_id == payment.business_id
     event = Event.objects.get(object_id=refund.pk)
     assert event.type == "refund.succeeded" and event.actor_label == actor.label
-    assert event.payload["payment_id"] == payment.pk and event.payload["amount"] == 2500
+    assert event.payload == {
+        "payment_id": payment.pk,
+        "customer_id": payment.customer_id,
+        "amount": 2500,
+        "currency": "USD",
+        "is_partial": False,
+        "destination": "original_payment_method",
+        "reason": "Asked",
+        "license_keys_disabled": 0,
+    }
 
 
 def test_partial_refunds_add_up_to_the_payment_and_no_more(payment, actor):
@@ -76,6 +85,19 @@ def test_pending_refunds_count_against_what_is_left(payment, actor):
 def test_zero_and_negative_amounts_are_refused(payment, actor, amount):
     with pytest.raises(errors.InvalidRefundAmount):
         refunds.refund_create(payment=payment, amount=amount, actor=actor)
+    assert not Refund.objects.exists()
+
+
+@pytest.mark.parametrize("amount", [0, -1])
+def test_the_amount_rule_refuses_nothing_and_less_for_every_caller(amount):
+    """The form and the service check the amount before it; the rule stands alone too."""
+    with pytest.raises(errors.InvalidRefundAmount):
+        refunds.refund_amount_check(amount, left=2500)
+
+
+def test_an_unknown_destination_is_a_programming_error_that_names_it(payment, actor):
+    with pytest.raises(ValueError, match="unknown refund destination 'bank'"):
+        refunds.refund_create(payment=payment, amount=100, destination="bank", actor=actor)
     assert not Refund.objects.exists()
 
 
@@ -153,9 +175,11 @@ def test_refund_of_a_subscription_payment_leaves_its_keys(customer, actor):
         customer=customer, subscription=sub, pricing_type="subscription", charge_type="new"
     )
     key = LicenseKeyFactory(customer=customer, subscription=sub, payment=payment)
-    refunds.refund_create(payment=payment, amount=None, actor=actor)
+    refund = refunds.refund_create(payment=payment, amount=None, actor=actor)
     key.refresh_from_db()
     assert key.status == LicenseKey.Status.ACTIVE
+    event = Event.objects.get(type="refund.succeeded", object_id=refund.pk)
+    assert event.payload["license_keys_disabled"] == 0
 
 
 def test_failed_gateway_refund_is_recorded_and_does_not_count(payment, actor):
@@ -167,6 +191,31 @@ def test_failed_gateway_refund_is_recorded_and_does_not_count(payment, actor):
     assert refund.status == "failed"
     assert Event.objects.filter(type="refund.failed").exists()
     assert refunds.refundable_amount(payment) == 2500
+    attempt = GatewayAttempt.objects.get(refund=refund)
+    assert attempt.status == "failed" and attempt.finished_at is not None
+
+
+def test_a_gateway_refund_that_succeeds_closes_its_attempt(payment, actor):
+    before = timezone.now()
+    refund = refunds.refund_create(payment=payment, amount=None, actor=actor)
+    attempt = GatewayAttempt.objects.get(refund=refund)
+    assert (attempt.kind, attempt.status, attempt.amount) == ("refund", "succeeded", 2500)
+    assert before <= attempt.finished_at <= timezone.now()
+
+
+def test_a_refund_pending_at_the_gateway_is_announced_once(payment, actor):
+    class Slow:
+        def refund(self, *, refund, idempotency_key):
+            return RefundResult(status="pending")
+
+    refund = refunds.refund_create(payment=payment, amount=500, actor=actor, gateway=Slow())
+    attempt = GatewayAttempt.objects.get(refund=refund)
+    # The reconciler asks again; the gateway still says pending: nothing new is written.
+    again = refunds.refund_finish(attempt=attempt, result=RefundResult("pending"), actor=actor)
+    assert again.status == "pending"
+    events = Event.objects.filter(object_id=refund.pk)
+    assert list(events.values_list("type", flat=True)) == ["refund.pending"]
+    assert GatewayAttempt.objects.get(refund=refund).status == "pending"
 
 
 # --- To the customer's wallet (the wallets app's ledger_post) ---------------------
@@ -195,6 +244,7 @@ def test_refund_to_wallet_in_a_currency_without_wallets_is_refused(customer, act
     with pytest.raises(errors.DomainError) as exc_info:
         refunds.refund_create(payment=payment, amount=None, destination="wallet", actor=actor)
     assert exc_info.value.code == "WALLET_UNAVAILABLE"
+    assert str(exc_info.value) == "Customer wallets do not hold EUR."  # the merchant's message
     assert not Refund.objects.exists()
 
 

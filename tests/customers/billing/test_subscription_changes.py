@@ -140,3 +140,16 @@ def test_a_retention_discount_lowers_the_next_renewals_only(due):
     assert payment.total_amount == 500  # half of $10.00
     due.refresh_from_db()
     assert due.discount_cycles_remaining == 0 and due.renewal_amount == 1000
+
+
+def test_a_discount_for_two_renewals_lowers_two_renewals(due):
+    Subscription.objects.filter(pk=due.pk).update(discount_percent=50, discount_cycles_remaining=2)
+    for _ in range(3):
+        due.refresh_from_db()
+        assert subscriptions_bill_due(now=due.next_billing_date).renewed == 1
+    amounts = Payment.objects.filter(subscription=due, charge_type="renewal").order_by(
+        "service_period_start"
+    )
+    assert list(amounts.values_list("total_amount", flat=True)) == [500, 500, 1000]
+    due.refresh_from_db()
+    assert due.discount_cycles_remaining == 0

@@ -3,6 +3,7 @@ part of the renewal charge, or carried into the next period's grant. A failed re
 changes nothing; recording a renewal again writes nothing new. On PostgreSQL the same
 tests run under the ledger's append-only triggers."""
 
+import datetime as dt
 import io
 import json
 
@@ -93,6 +94,24 @@ def test_forgive_at_reset_forgives_the_overage_and_the_grant_lands_whole(due, en
     hook = CreditOverageResetWebhookEvent.model_validate(json.loads(message.body))
     assert (hook.data.transaction_type, hook.data.overage_after) == ("overage_reset", "0")
     assert verify_ledgers().ok
+
+
+@pytest.mark.parametrize("paid_by", ["card", "wallet"])
+def test_a_renewal_run_at_a_given_time_dates_its_credit_entries_then(due, paid_by):  # noqa: F811
+    """`bill_due_subscriptions --now` (time travel, replays): the overage reset and the
+    period's grant are dated by the run, not by the wall clock."""
+    ent = in_overage(due, "forgive_at_reset")
+    if paid_by == "wallet":
+        credit(due.customer, 1000, "USD")
+    now = due.next_billing_date + dt.timedelta(days=2)
+    assert subscriptions.subscriptions_bill_due(now=now, gateway=Records()).renewed == 1
+    renewal = Payment.objects.get(charge_type="renewal")
+    assert renewal.payment_method == paid_by
+    (reset,) = entries(ent, "overage_reset")
+    granted = CreditLedgerEntry.objects.get(
+        entitlement=ent, transaction_type="credit_added", reference_id=renewal.pk
+    )
+    assert (reset.created_at, granted.created_at) == (now, now)
 
 
 def test_invoice_at_billing_charges_the_overage_as_its_own_part(due, endpoint):  # noqa: F811
