@@ -244,11 +244,12 @@ def answer_record(payment: Payment, attempt: GatewayAttempt, result: ChargeResul
 
 
 def payment_paid(payment: Payment, attempt: GatewayAttempt, now) -> None:
-    """A charge succeeded: the payment, its invoice number, the method's last use."""
+    """A charge succeeded: the payment, its invoice number, the method's last use (when
+    the gateway charged it: a renewal the wallet paid in full has no attempt saved)."""
     payment.status = Payment.Status.SUCCEEDED
     payment.save()
     invoices.invoice_number_assign(payment=payment)
-    if attempt.payment_method_id:
+    if attempt.pk and attempt.payment_method_id:
         SavedPaymentMethod.objects.filter(pk=attempt.payment_method_id).update(last_used_at=now)
 
 

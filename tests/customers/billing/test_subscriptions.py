@@ -246,6 +246,16 @@ def test_wallet_covers_the_whole_renewal(due):
     assert (debit.event_type, debit.reference_id, debit.amount) == ("payment", renewal.pk, 1000)
 
 
+def test_a_renewal_the_wallet_pays_in_full_leaves_the_saved_card_unused(due):
+    """The portal shows when a card was last charged: not on a day it was not."""
+    saved = save(due.customer, upi_handle="success@upi")
+    credit(due.customer, 1500, "USD")
+    subscriptions.subscriptions_bill_due(gateway=Declines())
+    assert Payment.objects.get(charge_type="renewal").payment_method == "wallet"
+    saved.refresh_from_db()
+    assert saved.last_used_at is None
+
+
 def test_wallet_covers_part_and_the_card_the_rest(due):
     credit(due.customer, 300, "USD")
     charged = {}
