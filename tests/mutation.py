@@ -50,6 +50,7 @@ MODULES = {
     # crash tests need PostgreSQL (skipped on SQLite).
     "customers.billing.charges": [
         "tests/customers/billing/test_subscriptions.py",
+        "tests/customers/billing/test_renewal_methods.py",
         "tests/customers/billing/test_dunning.py",
         "tests/customers/billing/test_purchases.py",
         "tests/customers/billing/test_recovery_views.py",

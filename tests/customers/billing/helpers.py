@@ -5,7 +5,7 @@ import time
 
 from django.db import connection
 
-from customers.billing.gateway import ChargeResult, RefundResult
+from customers.billing.gateway import ChargeResult, PaymentMethod, RefundResult
 
 
 def race(target, n: int = 2) -> list:
@@ -39,4 +39,19 @@ class SlowGateway:
 
     def charge(self, *, payment, amount, method, idempotency_key):
         time.sleep(0.3)
+        return ChargeResult(True, method)
+
+
+class Declines:
+    def charge(self, *, payment, amount, method, idempotency_key):
+        self.charged = amount
+        return ChargeResult(False, PaymentMethod(), "card_declined", "The card was declined.")
+
+
+class Records:
+    """A gateway that accepts every charge and remembers what it was asked."""
+
+    def charge(self, *, payment, amount, method, idempotency_key):
+        self.asked = {"amount": amount, "method": method, "key": idempotency_key}
+        self.asked["payment"] = payment
         return ChargeResult(True, method)

@@ -13,7 +13,7 @@ from customers.billing import recovery, subscriptions
 from customers.billing.gateway import BuiltinGateway
 from customers.models import Dunning, WebhookDelivery, WebhookMessage
 from tests.api.conftest import make_key
-from tests.customers.billing.test_subscriptions import Declines
+from tests.customers.billing.helpers import Declines
 from tests.factories import SubscriptionFactory
 
 SYSTEM = Actor.system("tests")
