@@ -43,8 +43,13 @@ MODULES = {
         "tests/wallets/test_services.py",
         "tests/wallets/test_models.py",
         "tests/wallets/test_stateful.py",
+        "tests/wallets/test_entry_record.py",
+        "tests/wallets/test_concurrency.py",  # PostgreSQL only
     ],
-    "customers.billing.subscriptions": ["tests/customers/billing/test_subscriptions.py"],
+    "customers.billing.subscriptions": [
+        "tests/customers/billing/test_subscriptions.py",
+        "tests/customers/billing/test_cancellations.py",
+    ],
     # Renewal charges (split from subscriptions: gateway calls outside the row lock).
     # answer_record and payment_paid are shared with purchases (test_purchases); the
     # crash tests need PostgreSQL (skipped on SQLite).

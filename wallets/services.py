@@ -125,7 +125,7 @@ def _entry(
     reference_id,
     idempotency_key,
     actor: Actor,
-    description: str = "",
+    description: str,
 ) -> LedgerEntry:
     """The entry a request asks for, every parameter checked and normalised, with
     the request's fingerprint; not saved (its wallet, sequence and balances are not

@@ -68,7 +68,7 @@ def subscription_cancel(
         sub.cancel_reason = cancel_reason
         sub.cancellation_feedback = feedback
         sub.cancellation_comment = comment.strip()
-        sub.cancelled_by_type = _CANCELLED_BY.get(actor.kind, "")
+        sub.cancelled_by_type = _CANCELLED_BY[actor.kind]
         sub.cancelled_by_label = actor.label
         if at_next_billing_date:
             sub.cancel_at_next_billing_date = True

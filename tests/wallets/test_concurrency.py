@@ -1,6 +1,7 @@
 """PostgreSQL: real concurrent transactions, each thread on its own connection."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -95,6 +96,30 @@ def test_first_credits_racing_create_one_wallet(buyer):
     assert all(isinstance(o, LedgerEntry) for o in outcomes), outcomes
     assert Wallet.objects.filter(customer=buyer, currency="INR").count() == 1
     assert selectors.balance(buyer, "INR") == sum(range(1, 21))
+
+
+def test_a_first_credit_waiting_on_anothers_new_wallet_lands_in_it(buyer):
+    """Deterministic form of the race above: the second first credit finds no wallet,
+    its insert waits on the first one's uncommitted row, and when that commits it is
+    skipped (ON CONFLICT DO NOTHING) and the credit goes into the wallet that won."""
+    posted = threading.Event()
+
+    def first():
+        try:
+            with transaction.atomic():
+                credit(buyer, 100, currency="INR")
+                posted.set()
+                time.sleep(0.5)  # the second credit now waits on this wallet row
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert posted.wait(10)
+    second = credit(buyer, 50, currency="INR")
+    thread.join(JOIN_TIMEOUT)
+    assert (second.balance_before, second.balance_after) == (100, 150)
+    assert Wallet.objects.filter(customer=buyer, currency="INR").count() == 1
 
 
 def test_credits_racing_debits_lose_nothing(buyer):
