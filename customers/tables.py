@@ -2,15 +2,22 @@
 
 import datetime as dt
 import inspect
+from functools import cached_property
 
 import django_tables2 as tables
 from django.conf import settings
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from customers.core.formatting import avatar_hue, copy_button, short_id, utc, utc_iso
+from customers.core.formatting import (
+    avatar_hue,
+    copy_button,
+    short_id,
+    url_for_each,
+    utc,
+    utc_iso,
+)
 from customers.core.money import format_money
 from customers.models import Customer
 from customers.notes.selectors import tags_of
@@ -102,14 +109,28 @@ class CustomerTable(tables.Table):
         empty_text = _("No customers match.")
         attrs = {"class": "data-table", "id": "customer-table-el"}
 
+    @cached_property
+    def _detail_url(self):
+        return url_for_each("customers:detail")
+
+    @cached_property
+    def _text(self) -> dict[str, str]:
+        """Words every row repeats, translated once per page rather than once per row."""
+        return {
+            "deleted": str(_("Deleted customer")),
+            "copy_id": str(_("Copy customer ID")),
+            "invite_title": str(_("Share a customer portal link")),
+            "invite": str(_("Invite")),
+        }
+
     def render_name(self, record):
         return format_html(
             '<a class="name-cell" href="{}"><span class="avatar hue-{}" aria-hidden="true">{}'
             '</span><span class="truncate">{}</span></a>',
-            reverse("customers:detail", args=[record.pk]),
+            self._detail_url(record.pk),
             avatar_hue(record.pk),
             record.initials,
-            record.name or _("Deleted customer"),
+            record.name or self._text["deleted"],
         )
 
     def render_id(self, record):
@@ -117,7 +138,7 @@ class CustomerTable(tables.Table):
             '<span class="id-cell"><code title="{}">{}</code>{}</span>',
             record.pk,
             short_id(record.pk),
-            copy_button(record.pk, _("Copy customer ID")),
+            copy_button(record.pk, self._text["copy_id"]),
         )
 
     def render_metadata(self, record):
@@ -193,15 +214,19 @@ class CustomerTable(tables.Table):
             ((tag.color, tag.name) for tag in tags_of(record)),
         ) or format_html('<span class="muted">{}</span>', "—")
 
+    @cached_property
+    def _invite_url(self):
+        return url_for_each("customer_invite")
+
     def render_invite(self, record):
-        url = reverse("customer_invite", args=[record.pk])
+        url = self._invite_url(record.pk)
         return format_html(
             '<a class="btn btn-secondary btn-sm invite-btn" href="{}" hx-get="{}" '
             'hx-target="#modal-body" hx-swap="innerHTML" title="{}">{}</a>',
             url,
             url,
-            _("Share a customer portal link"),
-            _("Invite"),
+            self._text["invite_title"],
+            self._text["invite"],
         )
 
     def rows_html(self, *, bulk: bool) -> str:
@@ -224,7 +249,7 @@ class CustomerTable(tables.Table):
             rows.append(
                 format_html(
                     '<tr data-href="{}">{}{}</tr>',
-                    reverse("customers:detail", args=[record.pk]),
+                    self._detail_url(record.pk),
                     select,
                     format_html_join(
                         "",

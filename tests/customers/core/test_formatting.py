@@ -1,11 +1,13 @@
-"""Dates as people read them: one formatter, per language (customers.core.formatting)."""
+"""Dates as people read them: one formatter, per language; and the row links built once
+per table (customers.core.formatting)."""
 
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
-from customers.core.formatting import utc, utc_date
+from customers.core.formatting import url_for_each, utc, utc_date
 
 
 def test_one_date_formatter_per_language():
@@ -35,3 +37,11 @@ def test_each_portal_language_writes_dates_its_own_way(language, day, moment):
     value = dt.datetime(2026, 12, 1, 9, 5, tzinfo=dt.UTC)
     with translation.override(language):
         assert (utc_date(value), utc(value)) == (day, moment)
+
+
+@pytest.mark.parametrize("value", ["cus_00qZ4455LTBZcoG9RXM1VbVWS", "cus_a-b_C9", "a b?ü%#"])
+def test_a_url_built_for_every_row_is_the_one_reverse_gives(value):
+    """The table reverses its row links once; an ID that a path must quote is
+    reversed in full."""
+    assert url_for_each("customers:detail")(value) == reverse("customers:detail", args=[value])
+    assert url_for_each("customer_invite")(value) == reverse("customer_invite", args=[value])
