@@ -33,6 +33,7 @@ MODULES = {
     # (test_lifecycle) and top-up refunds (test_topups); test_crash needs PostgreSQL.
     "customers.billing.refunds": [
         "tests/customers/billing/test_refunds.py",
+        "tests/customers/billing/test_refund_rules.py",
         "tests/customers/billing/test_views.py",
         "tests/customers/billing/test_dunning.py",
         "tests/customers/billing/test_crash.py",
