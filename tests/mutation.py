@@ -66,7 +66,8 @@ MODULES = {
         "tests/customers/emails/test_lifecycle.py",
         "tests/wallets/credits/test_overage.py",
     ],
-    "portal.services": ["tests/portal"],
+    # With the billing details a customer edits in the portal (portal_billing_update).
+    "portal.services": ["tests/portal", "tests/customers/test_billing_details.py"],
 }
 STATS = Path("mutants/mutmut-stats.json")  # which tests run which function
 
