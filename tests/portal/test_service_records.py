@@ -148,3 +148,40 @@ def test_the_plans_offered_for_changes_are_saved_and_recorded_when_they_change(
         {"changes": {"plan_change_products": [pro.pk]}},
         {"changes": {"plan_change_products": sorted([basic.pk, pro.pk])}},
     ]
+
+
+def test_a_portal_session_records_whether_it_was_emailed_and_where_it_returns(
+    business, portal_customer, django_capture_on_commit_callbacks
+):
+    services.portal_settings_save(
+        business=business, actor=Actor.system(), default_return_url="https://shop.example.com/"
+    )
+    quiet, _url = services.portal_session_create(customer=portal_customer, actor=Actor.system())
+    with django_capture_on_commit_callbacks(execute=True):
+        sent, _url = services.portal_session_create(
+            customer=portal_customer, send_email=True, actor=Actor.system()
+        )
+    assert (quiet.emailed_to, sent.emailed_to) == ("", "minjun@example.com")
+    assert quiet.return_url == sent.return_url == "https://shop.example.com/"
+    payloads = [
+        e.payload for e in Event.objects.filter(type="portal_session.created").order_by("id")
+    ]
+    assert payloads == [
+        {"link_id": quiet.pk, "emailed": False, "expires_at": quiet.expires_at.isoformat()},
+        {"link_id": sent.pk, "emailed": True, "expires_at": sent.expires_at.isoformat()},
+    ]
+
+
+def test_a_session_seen_again_after_a_minute_is_marked_seen_then(portal_customer):
+    _link, login, cookie = _login(portal_customer)
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        PortalLogin.objects.filter(pk=login.pk).update(
+            last_seen_at=now - services.LAST_SEEN_RESOLUTION
+        )
+        live, _named = services.portal_login_resolve(cookie)  # exactly a minute: no write
+        assert PortalLogin.objects.get(pk=login.pk).last_seen_at == now - dt.timedelta(minutes=1)
+    with time_machine.travel(now + dt.timedelta(seconds=1), tick=False):
+        live, _named = services.portal_login_resolve(cookie)
+        assert live.last_seen_at == timezone.now()
+        assert PortalLogin.objects.get(pk=login.pk).last_seen_at == timezone.now()
