@@ -185,3 +185,29 @@ def test_a_session_seen_again_after_a_minute_is_marked_seen_then(portal_customer
         live, _named = services.portal_login_resolve(cookie)
         assert live.last_seen_at == timezone.now()
         assert PortalLogin.objects.get(pk=login.pk).last_seen_at == timezone.now()
+
+
+def test_a_link_without_a_return_url_has_none(portal_customer):
+    link, _url = services.portal_session_create(customer=portal_customer, actor=Actor.system())
+    assert link.return_url == ""
+
+
+def test_a_return_url_of_exactly_1000_characters_is_kept(portal_customer):
+    url = "https://shop.example.com/" + "a" * (services.RETURN_URL_MAX_LENGTH - 25)
+    assert len(url) == services.RETURN_URL_MAX_LENGTH
+    link, _url = services.portal_session_create(
+        customer=portal_customer, return_url=url, actor=Actor.system()
+    )
+    assert link.return_url == url
+
+
+def test_the_invite_mail_names_the_business_and_how_long_the_link_works(
+    portal_customer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portal_session_create(
+            customer=portal_customer, send_email=True, actor=Actor.system()
+        )
+    [message] = mail.outbox
+    assert "Acme Corp" in message.body and "24 hours" in message.body
+    assert EmailLog.objects.get(recipient="minjun@example.com").email_type == "portal_invite"
