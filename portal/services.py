@@ -356,11 +356,8 @@ def portal_settings_save(*, business: Business, actor: Actor, **values) -> Porta
         changed = {}
         if plans is not None:
             offered = {p.pk for p in plans if p.business_id == business.pk}
-            before = (
-                set(current.plan_change_products.values_list("pk", flat=True))
-                if current.pk
-                else set()
-            )
+            # The primary key is the business's, so even unsaved settings can be asked.
+            before = set(current.plan_change_products.values_list("pk", flat=True))
             if offered != before:
                 changed["plan_change_products"] = sorted(offered)
         for field, value in values.items():

@@ -155,6 +155,8 @@ def test_portal_customer_edits_own_billing_details(client, customer):
 
 
 def test_portal_billing_edits_follow_the_profile_switch(client, business, customer):
+    with pytest.raises(TypeError, match=r"unexpected fields: \['email', 'name'\]"):
+        portal_billing_update(customer=customer, name="X", email="x@example.com")  # not billing
     PortalSettings.objects.create(business=business, allow_profile_updates=False)
     with pytest.raises(ProfileUpdatesDisabled):
         portal_billing_update(customer=customer, tax_id="X")
