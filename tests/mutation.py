@@ -21,9 +21,11 @@ from mutmut import configuration
 from mutmut.__main__ import _run
 
 MODULES = {
+    # With the timeline, which pages by keyset (KeysetPage, keyset_cursor, keyset_parse).
     "customers.core.pagination": [
         "tests/customers/core/test_pagination.py",
         "tests/customers/billing/test_tabs.py",
+        "tests/customers/overview/test_timeline.py",
     ],
     "customers.accounts.api_keys": [
         "tests/customers/accounts/test_api_keys.py",
