@@ -34,10 +34,11 @@ from django.http import QueryDict
 from customers import selectors
 from customers.accounts.preferences import table_columns_saved
 from customers.core.pagination import CappedPaginator
-from customers.filters import CustomerFilter, created_range
+from customers.filters import CREDIT_FILTERS, CustomerFilter, created_range
 from customers.forms import TableParamsForm
 from customers.models import Business, Customer
 from customers.tables import DEFAULT_SORT, CustomerTable
+from wallets.credits.selectors import credit_holders
 from wallets.selectors import funded_customers
 
 # With only these in use, a minimum total paid can be paged from CustomerSpend alone.
@@ -174,12 +175,30 @@ class CustomerList:
 
     @cached_property
     def count_queryset(self) -> QuerySet:
-        """What a count counts: the matches, or, with only a FLAT_COUNTS filter in use,
-        the distinct customers of the table it asks about (the same number)."""
-        if len(self.used) == 1:
-            ((name, value),) = self.used.items()
+        """What a count counts: the matches, or, with only a FLAT_COUNTS filter or only
+        the credit filters in use, the distinct customers of the table they ask about
+        (the same number)."""
+        used = self.used
+        if len(used) == 1:
+            ((name, value),) = used.items()
             if value is True and name in FLAT_COUNTS:
                 return FLAT_COUNTS[name](self.business)
+        if used and used.keys() <= set(CREDIT_FILTERS):
+            return self._credit_holders(used)
+        return self.queryset
+
+    def _credit_holders(self, used: dict) -> QuerySet:
+        """As CustomerFilter applies the credit filters: one credit (below a balance, or
+        in overage), or overage of any live credit; the credit balance alone filters
+        nothing."""
+        below = used.get("credits_below")
+        below = below if isinstance(below, int) else None
+        overage = bool(used.get("credits_overage"))
+        if used.get("credits"):
+            return credit_holders(self.business, [used["credits"]], below=below, overage=overage)
+        if overage:
+            live = [e.pk for e in self.filters.credit_entitlements]
+            return credit_holders(self.business, live, overage=True)
         return self.queryset
 
     def pagination(self) -> dict:

@@ -83,3 +83,33 @@ def test_a_wallet_or_subscription_filter_alone_is_counted_on_its_own_table(flat)
     assert with_phone.capped_count() == (2, False)
     without = CustomerList(QueryDict(f"{flat}=false"), business=business)
     assert without.capped_count() == (3, False)
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ("credits={calls}", {"Ada"}),
+        ("credits={calls}&credits_below=100", {"Bob", "Cy"}),
+        ("credits={calls}&credits_overage=true", {"Cy"}),
+        ("credits_overage=true", {"Cy"}),
+        ("credits={minutes}", {"Ada"}),
+    ],
+)
+def test_the_credit_filters_alone_are_counted_on_the_balances(credit_shop, params, names):
+    """Like the wallet filter: the count of customers holding credits reads the balances,
+    each customer once, not every customer — the same number as the matches."""
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.listing import CustomerList
+
+    shop = credit_shop
+    query = params.format(calls=shop.calls.pk, minutes=shop.minutes.pk)
+    alone = CustomerList(QueryDict(query), business=shop.ada.business)
+    with CaptureQueriesContext(connection) as counted:
+        assert alone.capped_count() == (len(names), False)
+    assert "customers_customer" not in counted.captured_queries[-1]["sql"]
+    assert {c.name for c in alone.ordered()} == names
+    with_phone = CustomerList(QueryDict(f"{query}&has_phone=true"), business=shop.ada.business)
+    assert with_phone.capped_count()[0] == len([c for c in with_phone.ordered() if c.phone_number])
