@@ -1,13 +1,18 @@
-"""The refund rule at its edges: the last day of the window, the last cent, and the
-allowance read off the tab's annotation without a query per row."""
+"""The refund rule at its edges: the last day of the window, the last cent, the
+allowance read off the tab's annotation without a query per row; and on PostgreSQL, one
+form token racing for two payments."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
+from django.db import connections, transaction
 
+from customers.audit import Actor
 from customers.billing import refunds
 from customers.core import errors
-from customers.models import Payment
+from customers.models import Payment, Refund
 from tests.factories import PaymentFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +49,42 @@ def test_the_allowance_of_an_annotated_payment_needs_no_query(
     annotated = Payment.objects.with_refund_totals().get(pk=payment.pk)
     with django_assert_num_queries(0):
         assert refunds.refundable_amount(annotated) == 1500
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_token_racing_for_two_payments_refunds_one_and_refuses_the_other(customer):
+    """Each payment's lock is its own, so both requests pass the token check; the
+    second's insert waits on the first's uncommitted refund, then fails on the unique
+    token: it must answer "already used for another payment", not a server error."""
+    first, second = (PaymentFactory(customer=customer, total_amount=2500) for _ in range(2))
+    posted = threading.Event()
+
+    def refund_first():
+        try:
+            with transaction.atomic():
+                refunds.refund_create(
+                    payment=first,
+                    amount=500,
+                    destination="wallet",
+                    actor=Actor.system(),
+                    idempotency_key="form:shared",
+                )
+                posted.set()
+                time.sleep(0.5)  # the second request now waits on this refund's token
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=refund_first)
+    thread.start()
+    assert posted.wait(10)
+    with pytest.raises(errors.RefundIdempotencyKeyReused):
+        refunds.refund_create(
+            payment=second,
+            amount=500,
+            destination="wallet",
+            actor=Actor.system(),
+            idempotency_key="form:shared",
+        )
+    thread.join(60)
+    assert list(Refund.objects.values_list("payment_id", flat=True)) == [first.pk]
