@@ -131,3 +131,10 @@ def test_timeline_query_count_does_not_grow(owner_client, customer, django_asser
     events(customer, 60)
     with django_assert_max_num_queries(len(small.captured_queries)):
         owner_client.get(url(customer), headers={"HX-Request": "true", "HX-Target": "timeline"})
+
+
+def test_a_single_full_page_offers_neither_newer_nor_older(owner_client, customer):
+    events(customer, PER_PAGE, amount=100, currency="USD")
+    page = owner_client.get(url(customer)).context["timeline"]
+    assert len(page.object_list) == PER_PAGE
+    assert not page.has_previous() and not page.has_next()
