@@ -1,12 +1,14 @@
 """Fast bulk inserts for demo and benchmark data: COPY on PostgreSQL,
 batched INSERTs elsewhere. Rows are tuples in the order of `columns`. And `sampled`:
-which of the customers a seed just added get a history (wallets, credits)."""
+which of the customers a seed just added get a history (wallets, credits). And
+`indexes_deferred`: a large load's secondary indexes built once, after it."""
 
 import datetime as dt
 import json
 import random
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 
 from django.db import connection
@@ -59,6 +61,47 @@ def bulk_insert(model, columns: list[str], rows: Iterable[tuple], *, progress=No
                 if progress:
                     progress(written)
     return written
+
+
+# Secondary indexes: neither the primary key nor one that enforces uniqueness.
+_SECONDARY = """
+    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i
+    WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary
+    ORDER BY i.indexrelid
+"""
+
+
+@contextmanager
+def indexes_deferred(models: Iterable, *, when: bool = True) -> Iterator[list[str]]:
+    """Inside a transaction on PostgreSQL, drop the secondary indexes of `models`'
+    tables for the load in the block and build each again once it ends.
+
+    One sorted build per index is far cheaper than keeping B-trees and trigram
+    indexes up to date through millions of inserts. Unique and primary-key indexes
+    stay, so every constraint is checked as rows arrive. The tables are locked to
+    other sessions until commit, and an error in the block rolls the drops back with
+    the load. PostgreSQL builds no index on a table with foreign-key checks pending,
+    so the block's deferred checks run before the builds, and the rest of the
+    transaction checks constraints at once. Yields the names of the deferred indexes (none elsewhere or if not
+    `when`)."""
+    if not when or connection.vendor != "postgresql":
+        yield []
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("indexes_deferred() must run inside transaction.atomic().")
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cur:
+        cur.execute(_SECONDARY, [tables])
+        deferred = cur.fetchall()
+        for name, _definition in deferred:
+            cur.execute(f"DROP INDEX {name}")
+    yield [name for name, _definition in deferred]
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        for _name, definition in deferred:
+            cur.execute(definition)
 
 
 class ProgressBar:

@@ -5,17 +5,29 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from customers.core.bulk import ProgressBar, bulk_insert
+from customers.core.bulk import ProgressBar, bulk_insert, indexes_deferred
 from customers.core.ids import id_floor
 from customers.demo.billing import Counts, seed_billing
 from customers.demo.credits import CreditCounts, seed_credits
 from customers.demo.customers import CUSTOMER_COLUMNS, customer_rows
-from customers.models import Business, Customer
+from customers.models import (
+    Business,
+    Customer,
+    LicenseKey,
+    LicenseKeyInstance,
+    Payment,
+    Refund,
+    Subscription,
+)
 from customers.reports.summaries import summaries_defer, summaries_rebuild
 from wallets.demo import WalletCounts, seed_wallets
 
 NEIGHBOURS_FROM = 10_000  # customers in the main business from which neighbours are added
 NEIGHBOUR_SIZE = (300, 2_000)  # customers in each neighbour, at random
+# A load of at least this many customers that at least doubles the customer table
+# builds the big tables' secondary indexes after it instead of during it.
+DEFER_INDEXES_FROM = 200_000
+DEFERRED = (Customer, Subscription, Payment, Refund, LicenseKey, LicenseKeyInstance)
 
 
 @dataclass
@@ -118,6 +130,8 @@ class Command(BaseCommand):
 
         The summary triggers are off for the load and the business's kept figures
         are recomputed at the end, in two set-based statements (customers.reports.summaries).
+        A large load builds the secondary indexes of the customer and billing tables
+        once, after the rows are in (`indexes_deferred`).
         """
 
         def bar(label: str, total: int):
@@ -126,29 +140,51 @@ class Command(BaseCommand):
         floor = id_floor("cus", timezone.now())  # IDs of the customers added below are ≥ this
         with transaction.atomic():
             summaries_defer()
-            written = bulk_insert(
-                Customer,
-                CUSTOMER_COLUMNS,
-                customer_rows(biz.pk, count, seed=seed, start=start),
-                progress=bar("customers", count),
-            )
-            billing = seed_billing(
-                business=biz,
-                seed=seed,
-                customer_id_floor=floor,
-                progress=bar("billing", written),
-            )
-            wallets = seed_wallets(
-                business=biz,
-                seed=seed,
-                customer_id_floor=floor,
-                progress=bar("wallets", written),
-            )
-            credits = seed_credits(
-                business=biz,
-                seed=seed,
-                customer_id_floor=floor,
-                progress=bar("credits", written),
-            )
+            with indexes_deferred(DEFERRED, when=_defer_indexes(count)) as deferred:
+                added = self._load(biz, count, seed=seed, start=start, floor=floor, bar=bar)
+            if deferred and bars:
+                self.stderr.write(f"Built {len(deferred)} indexes after the load.")
             summaries_rebuild(biz)
+        return added
+
+    def _load(self, biz: Business, count: int, *, seed: int, start: int, floor: str, bar):
+        written = bulk_insert(
+            Customer,
+            CUSTOMER_COLUMNS,
+            customer_rows(biz.pk, count, seed=seed, start=start),
+            progress=bar("customers", count),
+        )
+        billing = seed_billing(
+            business=biz,
+            seed=seed,
+            customer_id_floor=floor,
+            progress=bar("billing", written),
+        )
+        wallets = seed_wallets(
+            business=biz,
+            seed=seed,
+            customer_id_floor=floor,
+            progress=bar("wallets", written),
+        )
+        credits = seed_credits(
+            business=biz,
+            seed=seed,
+            customer_id_floor=floor,
+            progress=bar("credits", written),
+        )
         return Added(customers=written, billing=billing, wallets=wallets, credits=credits)
+
+
+def _defer_indexes(count: int) -> bool:
+    """Whether to build indexes after the load: on PostgreSQL, for a load of at least
+    DEFER_INDEXES_FROM customers that at least doubles the customer table (rebuilding
+    a far larger table's indexes would cost more than keeping them)."""
+    if count < DEFER_INDEXES_FROM or connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
+            [Customer._meta.db_table],
+        )
+        present = cur.fetchone()[0]
+    return count >= present
