@@ -87,6 +87,7 @@ TEMPLATES = [
         },
     }
 ]
+FORM_RENDERER = "customers.core.renderers.FormRenderer"  # widgets drawn by Jinja2
 
 DATABASES = {
     "default": dj_database_url.config(
