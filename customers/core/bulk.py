@@ -83,8 +83,8 @@ def indexes_deferred(models: Iterable, *, when: bool = True) -> Iterator[list[st
     other sessions until commit, and an error in the block rolls the drops back with
     the load. PostgreSQL builds no index on a table with foreign-key checks pending,
     so the block's deferred checks run before the builds, and the rest of the
-    transaction checks constraints at once. Yields the names of the deferred indexes (none elsewhere or if not
-    `when`)."""
+    transaction checks constraints at once. Yields the names of the deferred indexes
+    (none elsewhere or if not `when`)."""
     if not when or connection.vendor != "postgresql":
         yield []
         return
