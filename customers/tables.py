@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.core.formatting import (
     avatar_hue,
     copy_button,
+    escape,
     short_id,
     url_for_each,
     utc,
@@ -27,9 +28,10 @@ DEFAULT_SORT = "-created_at"  # newest first, then the newest ID (see customers.
 
 
 class CustomerTable(tables.Table):
-    # Cells that every page shows render with format_html (render_* below): a
+    # Cells render as strings in Python (render_* below, every value escaped): a
     # TemplateColumn flattens the whole page context per cell, which at 25-100 rows
-    # was most of the list's server time.
+    # was most of the list's server time; format_html's lazy-string checks on every
+    # argument were the most of what was left.
     name = tables.Column(
         verbose_name=_("Customer name"),
         order_by=("name", "id"),
@@ -115,30 +117,32 @@ class CustomerTable(tables.Table):
 
     @cached_property
     def _text(self) -> dict[str, str]:
-        """Words every row repeats, translated once per page rather than once per row."""
+        """Words every row repeats, translated (and escaped) once per page rather than
+        once per row."""
         return {
             "deleted": str(_("Deleted customer")),
             "copy_id": str(_("Copy customer ID")),
-            "invite_title": str(_("Share a customer portal link")),
-            "invite": str(_("Invite")),
+            "invite_title": escape(_("Share a customer portal link")),
+            "invite": escape(_("Invite")),
+            "select": str(_("Select %(name)s")),
         }
 
     def render_name(self, record):
-        return format_html(
-            '<a class="name-cell" href="{}"><span class="avatar hue-{}" aria-hidden="true">{}'
-            '</span><span class="truncate">{}</span></a>',
-            self._detail_url(record.pk),
-            avatar_hue(record.pk),
-            record.initials,
-            record.name or self._text["deleted"],
+        url, name = (
+            escape(self._detail_url(record.pk)),
+            escape(record.name or self._text["deleted"]),
+        )
+        return mark_safe(  # every value escaped
+            f'<a class="name-cell" href="{url}"><span class="avatar hue-{avatar_hue(record.pk)}" '
+            f'aria-hidden="true">{escape(record.initials)}</span>'
+            f'<span class="truncate">{name}</span></a>'
         )
 
     def render_id(self, record):
-        return format_html(
-            '<span class="id-cell"><code title="{}">{}</code>{}</span>',
-            record.pk,
-            short_id(record.pk),
-            copy_button(record.pk, self._text["copy_id"]),
+        pk = escape(record.pk)
+        return mark_safe(  # every value escaped
+            f'<span class="id-cell"><code title="{pk}">{escape(short_id(record.pk))}</code>'
+            f"{copy_button(record.pk, self._text['copy_id'])}</span>"
         )
 
     def render_metadata(self, record):
@@ -154,7 +158,7 @@ class CustomerTable(tables.Table):
         )
 
     def render_created_at(self, value):
-        return format_html('<time datetime="{}">{}</time>', utc_iso(value), utc(value))
+        return mark_safe(f'<time datetime="{utc_iso(value)}">{escape(utc(value))}</time>')
 
     render_updated_at = render_created_at
 
@@ -219,14 +223,11 @@ class CustomerTable(tables.Table):
         return url_for_each("customer_invite")
 
     def render_invite(self, record):
-        url = self._invite_url(record.pk)
-        return format_html(
-            '<a class="btn btn-secondary btn-sm invite-btn" href="{}" hx-get="{}" '
-            'hx-target="#modal-body" hx-swap="innerHTML" title="{}">{}</a>',
-            url,
-            url,
-            self._text["invite_title"],
-            self._text["invite"],
+        url, text = escape(self._invite_url(record.pk)), self._text
+        return mark_safe(  # every value escaped
+            f'<a class="btn btn-secondary btn-sm invite-btn" href="{url}" hx-get="{url}" '
+            f'hx-target="#modal-body" hx-swap="innerHTML" title="{text["invite_title"]}">'
+            f"{text['invite']}</a>"
         )
 
     def rows_html(self, *, bulk: bool) -> str:
@@ -234,31 +235,23 @@ class CustomerTable(tables.Table):
         not once per cell through django-tables2's per-cell dispatch and the template
         loop (most of the list's rendering time at 25–100 rows). A column without a
         render_* method shows its value, or its default when empty, escaped."""
-        cells = [(column.name, self._cell_renderer(column)) for column in self.columns]
+        cells = [(escape(column.name), self._cell_renderer(column)) for column in self.columns]
         rows = []
         for row in self.paginated_rows:
             record = row.record
+            pk = escape(record.pk)
             select = ""
             if bulk:
-                select = format_html(
-                    '<td class="col-select"><input type="checkbox" name="ids" value="{}" '
-                    'form="bulk-form" data-select-row aria-label="{}"></td>',
-                    record.pk,
-                    _("Select %(name)s") % {"name": record.name},
+                label = escape(self._text["select"] % {"name": record.name})
+                select = (
+                    f'<td class="col-select"><input type="checkbox" name="ids" value="{pk}" '
+                    f'form="bulk-form" data-select-row aria-label="{label}"></td>'
                 )
-            rows.append(
-                format_html(
-                    '<tr data-href="{}">{}{}</tr>',
-                    self._detail_url(record.pk),
-                    select,
-                    format_html_join(
-                        "",
-                        '<td class="col-{}">{}</td>',
-                        ((name, render(row)) for name, render in cells),
-                    ),
-                )
+            tds = "".join(
+                f'<td class="col-{name}">{escape(render(row))}</td>' for name, render in cells
             )
-        return mark_safe("\n".join(rows))  # each row is built by format_html
+            rows.append(f'<tr data-href="{escape(self._detail_url(record.pk))}">{select}{tds}</tr>')
+        return mark_safe("\n".join(rows))  # every value escaped above
 
     def _cell_renderer(self, column):
         """A function of the row giving the cell's content."""
