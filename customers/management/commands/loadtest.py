@@ -1,7 +1,7 @@
 """A mixed load through gunicorn as production runs it, from a real load generator.
 
     python manage.py loadtest [--business NAME] [--customers N] [--users 16]
-                              [--duration 60] [--workers 2] [--json PATH]
+                              [--duration 60] [--workers 2] [--json PATH] [--gap N]
 
 gunicorn serves the app with `DEBUG=0` and collected static files on 127.0.0.1;
 locust (headless, `--users` simulated clients in a closed loop, no think time)
@@ -11,7 +11,8 @@ runs the SQL the route ran (customers.bench.load). The table gives, per route,
 throughput, p50/p95/p99 as the client saw them, errors, and the throughput ratio of
 the product to its floor. Targets (issue "render as fast as the database
 answers"): the first page and a selective search p95 < 50 ms, every other route
-p95 < 150 ms.
+p95 < 150 ms. `--gap N` first times N requests of a few routes one at a time, on the
+wire and in the process, to show where the client's time goes (customers.bench.gap).
 """
 
 import http.client
@@ -34,6 +35,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.accounts.api_keys import api_key_create
+from customers.bench import gap as gaps
 from customers.bench.cases import (
     ACTOR,
     DETAIL_TABS,
@@ -51,6 +53,7 @@ HOST = "127.0.0.1"
 FAST_P95_MS = 50.0
 OTHER_P95_MS = 150.0
 FAST_ROUTES = ("list first page", "search selective")
+GAP_ROUTES = (*FAST_ROUTES, "details", "portal home", "api list")
 
 
 def _database_url() -> str:
@@ -58,6 +61,15 @@ def _database_url() -> str:
     db = connection.settings_dict
     auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
     return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _auth_headers(plan: dict) -> dict[str, dict[str, str]]:
+    """The first simulated user's credentials, per kind of route."""
+    return {
+        "owner": {"Cookie": plan["owner_sessions"][0]},
+        "portal": {"Cookie": plan["portal_sessions"][0]},
+        "api": {"Authorization": f"Bearer {plan['api_key']}"},
+    }
 
 
 def _cookie_header(client: Client) -> str:
@@ -74,12 +86,17 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=int, default=60, help="Seconds per phase")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
         parser.add_argument("--json", help="Also write the results to this file")
+        parser.add_argument(
+            "--gap", type=int, default=0, metavar="N",
+            help="First time N requests of a few routes one at a time: client, gunicorn, "
+            "each middleware and the view (default: skip)",
+        )  # fmt: skip
 
-    def handle(self, *args, business, customers, users, duration, workers, **options):
+    def handle(self, *args, business, customers, users, duration, workers, gap, **options):
         if connection.vendor != "postgresql":
             raise CommandError("loadtest needs PostgreSQL (set DATABASE_URL).")
-        if min(customers, users, duration, workers) < 1:
-            raise CommandError("Every count must be at least 1.")
+        if min(customers, users, duration, workers) < 1 or gap < 0:
+            raise CommandError("Every count must be at least 1 (--gap: 0 or more).")
         biz = Business.objects.filter(name=business).first()
         if biz is None or not Customer.objects.for_business(biz).exists():
             call_command("seed_demo", business=business, customers=customers, seed=1, verbosity=0)
@@ -122,6 +139,8 @@ class Command(BaseCommand):
                 f"PostgreSQL {connection.cursor().connection.info.server_version}"
             )
             self._warm(port, plan, workers)
+            if gap:
+                self._gap(port, plan, routes, gap)
             results = {}
             for phase in ("product", "floor"):
                 plan["floor"] = phase == "floor"
@@ -188,6 +207,7 @@ class Command(BaseCommand):
         _key, raw_key = api_key_create(business=biz, name="loadtest", read_only=False, actor=ACTOR)
         api = Client(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
         clients = {"owner": owners[0], "portal": portals[0], "api": api}
+        self._clients = clients  # for --gap
         for n, route in enumerate(routes):
             client = clients[route.auth]
             for attempt in range(2):  # the first fills one-off caches
@@ -231,11 +251,7 @@ class Command(BaseCommand):
     def _warm(self, port: int, plan: dict, workers: int) -> None:
         """Each route and its floor a few times per worker (templates, connections),
         and a check that each answers 200 before anything is measured."""
-        headers = {
-            "owner": {"Cookie": plan["owner_sessions"][0]},
-            "portal": {"Cookie": plan["portal_sessions"][0]},
-            "api": {"Authorization": f"Bearer {plan['api_key']}"},
-        }
+        headers = _auth_headers(plan)
         for n, route in enumerate(plan["routes"]):
             for path in (route["path"], route["floor_path"]) * (2 * workers):
                 body = None
@@ -255,6 +271,38 @@ class Command(BaseCommand):
                     conn.close()
                 if status != 200:
                     raise CommandError(f"{route['name']}: {path} answered {status}")
+
+    def _gap(self, port: int, plan: dict, routes: list[Route], samples: int) -> None:
+        """Where the time goes, one request at a time (customers.bench.gap)."""
+        headers = _auth_headers(plan)
+        shown = [route for route in routes if route.name in GAP_ROUTES]
+        self.stdout.write(
+            f"\nOne client, one request at a time, p50 of {samples} (ms). On the wire: new "
+            "connection per request; app = the Server-Timing header from the outermost "
+            "middleware; rest = gunicorn, WSGI and the loopback."
+        )
+        self.stdout.write(f"{'route':<20} {'client':>8} {'connect':>8} {'app':>8} {'rest':>8}")
+        for route in shown:
+            wire = gaps.on_the_wire(
+                HOST, port, route.name, route.path, headers[route.auth], samples
+            )
+            name, total, connect, app, rest = wire.row()
+            self.stdout.write(f"{name:<20} {total:8.2f} {connect:8.2f} {app:8.2f} {rest:8.2f}")
+        self.stdout.write("\nIn the process (test client, DEBUG=0): each middleware's own time")
+        with override_settings(
+            ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False, DEBUG=False,
+            API_RATE_LIMIT=10**9,
+        ):  # fmt: skip
+            columns = {
+                route.name: gaps.in_the_process(self._clients[route.auth], route.path, samples)
+                for route in shown
+            }
+        names = [label for label, _ms in next(iter(columns.values()))]
+        self.stdout.write(f"{'':<28}" + "".join(f"{name[:16]:>17}" for name in columns))
+        for n, label in enumerate(names):
+            cells = "".join(f"{parts[n][1]:17.3f}" for parts in columns.values())
+            self.stdout.write(f"{label[:28]:<28}{cells}")
+        self.stdout.write("")
 
     def _locust(self, work: Path, phase: str, port: int, users: int, duration: int) -> dict:
         prefix = str(work / phase)

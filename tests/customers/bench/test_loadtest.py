@@ -5,10 +5,12 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from customers.bench.gap import in_the_process
 from customers.bench.load import Route
 
 
@@ -27,12 +29,17 @@ def test_loadtest_sends_the_mix_and_its_floor(tmp_path):
     call_command(
         "loadtest",
         *("--customers", "30", "--users", "2", "--duration", "4", "--workers", "1"),
-        *("--json", str(result)),
+        *("--json", str(result), "--gap", "3"),
         stdout=out,
         stderr=io.StringIO(),
     )
     text = out.getvalue()
     assert "all (the mix)" in text
+    # --gap: the first page on the wire (client, connect, app, rest) and each middleware.
+    wire = next(line for line in text.splitlines() if line.startswith("list first page "))
+    client, connect, app, rest = (float(v) for v in wire.split()[-4:])
+    assert 0 < connect < client and 0 < app < client
+    assert "CurrentBusinessMiddleware" in text and "view (URL, view, template)" in text
     data = json.loads(result.read_text())
     for phase in ("product", "floor"):
         assert data[phase]["total"]["requests"] > 0
@@ -53,3 +60,12 @@ def test_a_route_plans_its_floor():
         "writes": False,
         "floor_path": "/bench-floor/load/3",
     }
+
+
+def test_the_gap_probes_time_each_middleware_and_the_view(owner_client):
+    parts = in_the_process(owner_client, "/customers/", samples=3)
+    assert [label for label, _ms in parts][:2] == ["SecurityMiddleware", "RequestGuardMiddleware"]
+    assert len(parts) == len(settings.MIDDLEWARE) + 1 and parts[-1][0].startswith("view")
+    assert all(ms >= 0 for _label, ms in parts)
+    # The view renders the page: it takes longer than any one middleware.
+    assert parts[-1][1] == max(ms for _label, ms in parts)
