@@ -73,14 +73,22 @@ def customer_list(request):
         "per_page_choices": PER_PAGE_CHOICES,
         "default_per_page": DEFAULT_PER_PAGE,
         "visible_columns": visible,
-        "column_rows": [
-            (name, str(CustomerTable.base_columns[name].verbose_name), name in visible)
-            for name in [*visible, *hidden]
-        ],
+        "column_rows": _column_rows(visible, hidden),
         "is_filtered": filterset.is_filtered,
         "bulk_tags": [choice for choice in filterset.form.fields["tag"].choices if choice[0]],
     }
     return render_page(request, "customers/customer_list.html", "table", context)
+
+
+def _column_rows(visible: list[str], hidden: list[str]) -> list[tuple]:
+    """The "Edit columns" menu: name, label, shown, and the move buttons' labels (made
+    here: sixteen rows of template translation tags were a tenth of the page's time)."""
+    rows = []
+    for name in [*visible, *hidden]:
+        label = str(CustomerTable.base_columns[name].verbose_name)
+        up, down = _("Move %(label)s up"), _("Move %(label)s down")
+        rows.append((name, label, name in visible, up % {"label": label}, down % {"label": label}))
+    return rows
 
 
 @business_required
