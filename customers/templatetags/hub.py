@@ -1,5 +1,7 @@
 """Template helpers: UTC dates, money, short IDs and small bits of markup."""
 
+from urllib.parse import urlencode
+
 from django import template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -40,14 +42,17 @@ def credits(amount, precision):
 
 @register.simple_tag(takes_context=True)
 def query_replace(context, **changes):
-    """The current query string with some parameters replaced (None removes one)."""
-    query = context["request"].GET.copy()
+    """The current query string with some parameters replaced (None removes one).
+
+    Encoded as QueryDict.urlencode() does, from a plain dict: QueryDict.copy() deep-copies,
+    and a table header asks for one link per sortable column."""
+    query = dict(context["request"].GET.lists())
     for key, value in changes.items():
         if value is None or value == "":
             query.pop(key, None)
         else:
-            query[key] = value
-    encoded = query.urlencode()
+            query[key] = [value]
+    encoded = urlencode([(key, value) for key, values in query.items() for value in values])
     return f"?{encoded}" if encoded else "?"
 
 

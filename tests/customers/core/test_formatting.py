@@ -1,13 +1,18 @@
-"""Dates as people read them: one formatter, per language; and the row links built once
-per table (customers.core.formatting)."""
+"""Dates as people read them: one formatter, per language; the row links built once
+per table; cells escaped as templates escape; the sort and page links keep the rest
+of the query (customers.core.formatting, the hub tags)."""
 
 import datetime as dt
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from customers.core.formatting import url_for_each, utc, utc_date
+from customers.core.formatting import copy_button, escape, url_for_each, utc, utc_date
+from customers.templatetags.hub import query_replace
 
 
 def test_one_date_formatter_per_language():
@@ -45,3 +50,43 @@ def test_a_url_built_for_every_row_is_the_one_reverse_gives(value):
     reversed in full."""
     assert url_for_each("customers:detail")(value) == reverse("customers:detail", args=[value])
     assert url_for_each("customer_invite")(value) == reverse("customer_invite", args=[value])
+
+
+@pytest.mark.parametrize(
+    ("query", "changes", "expected"),
+    [
+        ("", {"page": None}, "?"),
+        ("q=a+b&tag=1&tag=2&page=3", {"page": 2}, "?q=a+b&tag=1&tag=2&page=2"),
+        ("tag=1&tag=2&page=3", {"page": None, "sort": "name"}, "?tag=1&tag=2&sort=name"),
+        ("q=%ED%95%9C&sort=-name", {"sort": ""}, "?q=%ED%95%9C"),
+        ("a=&b=x+y&c=%26", {"c": "&"}, "?a=&b=x+y&c=%26"),
+    ],
+)
+def test_query_replace_keeps_the_rest_of_the_query_in_order(query, changes, expected, rf):
+    """The sort and page links of the table and pager: every other filter stays, in its
+    order, repeated parameters too, and encoded as Django encodes a query."""
+    request = rf.get(f"/customers/?{query}")
+    assert query_replace({"request": request}, **changes) == expected
+    reference = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            reference.pop(key, None)
+        else:
+            reference[key] = value
+    assert expected == f"?{reference.urlencode()}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['<script>alert("x")</script>', "O'Brien & Co", mark_safe("<b>kept</b>"), 42, None,
+     gettext_lazy("Invite")],
+)  # fmt: skip
+def test_escape_is_conditional_escape(value):
+    """The tables' cells escape as Django's templates do: HTML kept, the rest escaped."""
+    assert escape(value) == conditional_escape(value)
+
+
+def test_copy_button_escapes_its_value_and_label():
+    html = copy_button('x"><img src=x>', "Copy <it>")
+    assert 'data-copy="x&quot;&gt;&lt;img src=x&gt;"' in html
+    assert 'aria-label="Copy &lt;it&gt;"' in html and "<svg" in html
