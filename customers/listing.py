@@ -253,6 +253,12 @@ class CustomerList:
         currency = used["min_paid_currency"]
         since, until = created_range(used.get("created_after"), used.get("created_before"))
         ids = selectors.spenders(self.business, currency, minimum, cap, since=since, until=until)
+        if ids is not None and not complete:
+            # Narrowed once to the matches of the other filters: the count is then
+            # known, and the page reads only those rows (a count and a page each
+            # probed every spender before).
+            among = Customer.objects.among(ids, self.business)
+            return list(self._filtered(among).values_list("pk", flat=True)), True
         if ids is not None or self.paged_to <= cap or not self._by_signup:
             return ids, complete
         newest_first = (self.sort or DEFAULT_SORT).startswith("-")

@@ -268,3 +268,28 @@ def test_min_paid_page_query_count_does_not_grow(owner_client, business, setting
             owner_client.get("/customers/", {"min_paid": "100"})
         counts.append(len(ctx.captured_queries))
     assert counts[1] <= counts[0] + 1  # over the cap: one more index walk, no per-row queries
+
+
+def test_min_paid_with_another_filter_under_the_cap_counts_without_a_count_query(
+    owner_client, business, settings
+):
+    """The spenders (under the cap) are narrowed once by the other filters: the page
+    shows exactly those, newest first, with their number, and no COUNT runs."""
+    settings.CUSTOMER_LIST_COUNT_CAP = 10
+    big = _spenders(business, 5)
+    _spenders(business, 2, amount=500)  # under the minimum, with a phone
+    for c in big[1:3]:
+        c.phone_number = ""
+        c.save()
+    params = {"min_paid": "100", "has_phone": "true", "q": big[0].email.split("@")[1]}
+    with CaptureQueriesContext(connection) as ctx:
+        html = owner_client.get("/customers/", params).content.decode()
+    with_phone = [big[4], big[3], big[0]]
+    assert _names_in_order(html, big) == [c for c in with_phone if params["q"] in c.email]
+    shown = len(_names_in_order(html, big))
+    assert f"{shown} customer" in html
+    assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
+    # Without the search: three of the five big spenders have a phone.
+    html = owner_client.get("/customers/", {"min_paid": "100", "has_phone": "true"}).content
+    assert _names_in_order(html.decode(), big) == with_phone
+    assert "3 customers" in html.decode()
