@@ -132,6 +132,7 @@ class CustomerList:
         self.sort = clean_sort(self.params.get("sort") if sort is None else sort, visible)
         self.page_number, self.per_page = TableParamsForm(self.params).params()
         self.paged_to = paged_to
+        self._walked = False  # the spenders' IDs came from a walk in the page's order
 
     @property
     def ordering(self) -> list[str]:
@@ -144,9 +145,13 @@ class CustomerList:
 
     @cached_property
     def queryset(self) -> QuerySet:
-        """The matching customers, not yet ordered."""
+        """The matching customers, not yet ordered. When a minimum total paid was
+        walked in the page's order (many spenders, paged by sign-up), only those up to
+        this page: its count is known without them."""
         ids, _complete = self._spenders
         if ids is not None:
+            if self._walked:  # in the page's order: its rows are among the first ones
+                ids = ids[: self.page_number * self.per_page]
             start = Customer.objects.among(ids, self.business)
         else:
             start = Customer.objects.for_business(self.business)
@@ -262,6 +267,7 @@ class CustomerList:
         if ids is not None or self.paged_to <= cap or not self._by_signup:
             return ids, complete
         newest_first = (self.sort or DEFAULT_SORT).startswith("-")
+        self._walked = True
         if complete:
             ids = selectors.spenders_in_order(
                 self.business,

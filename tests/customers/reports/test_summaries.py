@@ -293,3 +293,19 @@ def test_min_paid_with_another_filter_under_the_cap_counts_without_a_count_query
     html = owner_client.get("/customers/", {"min_paid": "100", "has_phone": "true"}).content
     assert _names_in_order(html.decode(), big) == with_phone
     assert "3 customers" in html.decode()
+
+
+def test_min_paid_over_the_cap_reads_only_the_rows_up_to_the_page(owner_client, business, settings):
+    """Walked in the page's order, the spenders' rows are read only up to the page
+    shown, and every page still shows the right ones."""
+    settings.CUSTOMER_LIST_COUNT_CAP = 12  # 14 spenders: over it, so they are walked
+    big = _spenders(business, 14)  # each with a phone number
+    params = {"min_paid": "100", "per_page": "10", "has_phone": "true"}
+    with CaptureQueriesContext(connection) as ctx:
+        first = owner_client.get("/customers/", params).content.decode()
+    assert _names_in_order(first, big) == big[::-1][:10]
+    rows = [q["sql"] for q in ctx.captured_queries if '"customers_customer"."email"' in q["sql"]]
+    assert rows and all(sum(c.pk in sql for c in big) <= 10 for sql in rows)
+    second = owner_client.get("/customers/", {**params, "page": "2"}).content.decode()
+    assert _names_in_order(second, big) == big[::-1][10:]  # the oldest four
+    assert "12+ customers" in second
