@@ -26,7 +26,9 @@ def test_a_large_seed_builds_every_index_again_as_it_was(monkeypatch, capsys):
     tables = [model._meta.db_table for model in seed_demo.DEFERRED]
     before = _indexes(*tables)
     assert any("gin_trgm_ops" in definition for _name, definition in before)
-    monkeypatch.setattr(seed_demo, "DEFER_INDEXES_FROM", 50)
+    # Deferred whatever the planner's estimate of the table says (ANALYZE's row
+    # estimates outlive the other tests' rolled-back transactions).
+    monkeypatch.setattr(seed_demo, "_defer_indexes", lambda count: True)
     call_command("seed_demo", business="Big", customers=120, seed=4)
     assert "indexes after the load" in capsys.readouterr().err
     assert _indexes(*tables) == before
