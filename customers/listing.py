@@ -133,6 +133,7 @@ class CustomerList:
         self.page_number, self.per_page = TableParamsForm(self.params).params()
         self.paged_to = paged_to
         self._walked = False  # the spenders' IDs came from a walk in the page's order
+        self._over_cap = False  # ...of only the first pages: more than the cap match
 
     @property
     def ordering(self) -> list[str]:
@@ -168,13 +169,15 @@ class CustomerList:
         """How many match (up to paged_to), when the spend index settled it with
         every filter applied; saves the count query."""
         ids, complete = self._spenders
+        if self._over_cap:
+            return settings.CUSTOMER_LIST_COUNT_CAP + 1
         return len(ids) if ids is not None and complete else None
 
     def capped_count(self, cap: int | None = None) -> tuple[int, bool]:
         """How many customers match, counting at most `cap` (+1 to know it was passed)."""
         cap = cap or settings.CUSTOMER_LIST_COUNT_CAP
         found = self.known_count
-        if found is None:
+        if found is None or (self._over_cap and cap > settings.CUSTOMER_LIST_COUNT_CAP):
             found = self.count_queryset.order_by()[: cap + 1].count()
         return min(found, cap), found > cap
 
@@ -225,7 +228,7 @@ class CustomerList:
             self.params, business=self.business, filters=self.filters, sort=self.sort
         )
         ids, complete = self._spenders
-        if ids is not None and len(ids) <= settings.CUSTOMER_LIST_COUNT_CAP:
+        if ids is not None and len(ids) <= settings.CUSTOMER_LIST_COUNT_CAP and not self._over_cap:
             unpaged._spenders = ids, complete  # every match, with or without pages
         return unpaged
 
@@ -269,11 +272,14 @@ class CustomerList:
         newest_first = (self.sort or DEFAULT_SORT).startswith("-")
         self._walked = True
         if complete:
+            # The spenders are the matches, and there are more than the cap of them
+            # (spenders() said so): only those up to this page are needed.
+            self._over_cap = True
             ids = selectors.spenders_in_order(
                 self.business,
                 currency,
                 minimum,
-                self.paged_to,
+                min(self.paged_to, self.page_number * self.per_page),
                 newest_first=newest_first,
                 since=since,
                 until=until,

@@ -309,3 +309,22 @@ def test_min_paid_over_the_cap_reads_only_the_rows_up_to_the_page(owner_client, 
     second = owner_client.get("/customers/", {**params, "page": "2"}).content.decode()
     assert _names_in_order(second, big) == big[::-1][10:]  # the oldest four
     assert "12+ customers" in second
+
+
+def test_min_paid_alone_over_the_cap_walks_only_to_the_page(owner_client, business, settings):
+    """More spenders than the cap, no other filter: the count says "cap+" without
+    walking them all, the walk stops at the page shown, and every page is right."""
+    settings.CUSTOMER_LIST_COUNT_CAP = 12
+    big = _spenders(business, 14)
+    params = {"min_paid": "100", "per_page": "10"}
+    with CaptureQueriesContext(connection) as ctx:
+        first = owner_client.get("/customers/", params).content.decode()
+    assert _names_in_order(first, big) == big[::-1][:10]
+    assert "12+ customers" in first
+    walks = [q["sql"] for q in ctx.captured_queries if "customer_created_at" in q["sql"]]
+    assert walks and all("LIMIT 10" in sql for sql in walks if "ORDER BY" in sql)
+    second = owner_client.get("/customers/", {**params, "page": "2"}).content.decode()
+    assert _names_in_order(second, big) == big[::-1][10:]
+    response = owner_client.get("/customers/export.csv", {"min_paid": "100", "columns": "email"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert sorted(body.split()[1:]) == sorted(c.email for c in big)  # every one
