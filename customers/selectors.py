@@ -3,12 +3,15 @@ per-customer conditions the list filters on (an active subscription, a minimum
 total paid, read off the kept spend figures), and what the details page shows of
 a customer's portal use."""
 
+from django.db import connection
 from django.db.models import Exists, Max, Min, OuterRef
 from django.shortcuts import get_object_or_404
 
 from customers.core.pagination import tab_context
 from customers.models import Business, Customer, CustomerSpend, EmailLog, Subscription
 from portal.models import PortalLink, PortalLogin
+
+SORTED_SPENDERS = 200_000  # at most this many spenders: sorted rather than walked
 
 
 def customer_get(*, business: Business, customer_id: str) -> Customer:
@@ -68,11 +71,32 @@ def spenders_in_order(
     business, currency: str, minimum: int, limit: int, *, newest_first: bool, since, until
 ) -> list[str]:
     """The IDs of the first `limit` of them by sign-up (newest or oldest first) who
-    signed up in [since, until): one walk along the (business, currency,
-    customer_created_at, customer) index, no table rows."""
+    signed up in [since, until), from the spend indexes alone (no table rows).
+
+    Big spenders are mostly old customers, so walking the sign-up index newest first
+    may pass millions of smaller spenders before it meets them (0.4 s at ten million
+    customers). Up to SORTED_SPENDERS of them are instead read off the (business,
+    currency, net, ...) index and sorted (28 ms for 82,000); more are dense enough
+    for the walk to meet them soon."""
+    matches = _spending(business, currency, minimum, since, until)
+    if connection.vendor == "postgresql":
+        first = matches.values_list("customer_id", "customer_created_at")[: SORTED_SPENDERS + 1]
+        sql, params = first.query.sql_with_params()
+        direction = "DESC" if newest_first else "ASC"
+        with connection.cursor() as cur:
+            # MATERIALIZED: read on the net index (at most SORTED_SPENDERS + 1, which
+            # says there are too many) and sorted, never walked by sign-up.
+            cur.execute(
+                f"WITH spenders AS MATERIALIZED ({sql}) "
+                "SELECT customer_id, (SELECT COUNT(*) FROM spenders) FROM spenders "
+                f"ORDER BY customer_created_at {direction}, customer_id {direction} LIMIT %s",
+                [*params, limit],
+            )
+            rows = cur.fetchall()
+        if not rows or rows[0][1] <= SORTED_SPENDERS:
+            return [row[0] for row in rows]
     order = _by_signup("", newest_first)
-    matches = _spending(business, currency, minimum, since, until).order_by(*order)
-    return list(matches.values_list("customer_id", flat=True)[:limit])
+    return list(matches.order_by(*order).values_list("customer_id", flat=True)[:limit])
 
 
 def spenders_among(customers, currency: str, minimum: int, limit: int, *, newest_first: bool):

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from customers import selectors
 from customers.models import CustomerSpend, Payment, SignupDay
 from customers.reports.summaries import summaries_defer, summaries_rebuild
 from tests.factories import CustomerFactory, PaymentFactory, RefundFactory
@@ -328,3 +329,21 @@ def test_min_paid_alone_over_the_cap_walks_only_to_the_page(owner_client, busine
     response = owner_client.get("/customers/export.csv", {"min_paid": "100", "columns": "email"})
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert sorted(body.split()[1:]) == sorted(c.email for c in big)  # every one
+
+
+@pytest.mark.parametrize("sorted_up_to", [200_000, 3])
+def test_min_paid_over_the_cap_same_page_sorted_or_walked(
+    owner_client, business, settings, monkeypatch, sorted_up_to
+):
+    """A few hundred thousand spenders or fewer are sorted off the net index; more are
+    walked by sign-up. Either way the page, newest or oldest first, is the same."""
+    monkeypatch.setattr(selectors, "SORTED_SPENDERS", sorted_up_to)
+    settings.CUSTOMER_LIST_COUNT_CAP = 4
+    big = _spenders(business, 7)
+    _spenders(business, 3, amount=500)
+    newest = owner_client.get("/customers/", {"min_paid": "100", "per_page": "10"})
+    assert _names_in_order(newest.content.decode(), big) == big[::-1]
+    oldest = owner_client.get(
+        "/customers/", {"min_paid": "100", "per_page": "10", "sort": "created_at"}
+    )
+    assert _names_in_order(oldest.content.decode(), big) == big
