@@ -143,7 +143,7 @@ def test_the_plans_offered_for_changes_are_saved_and_recorded_when_they_change(
     services.portal_settings_save(business=business, actor=actor, plan_change_products=[pro, basic])
     offered = PortalSettings.for_business(business).plan_change_products
     assert set(offered.values_list("pk", flat=True)) == {basic.pk, pro.pk}
-    events = Event.objects.filter(type="portal_settings.updated").order_by("id")
+    events = Event.objects.filter(type="portal_settings.updated").order_by("created_at", "id")
     assert [e.payload for e in events] == [
         {"changes": {"plan_change_products": [pro.pk]}},
         {"changes": {"plan_change_products": sorted([basic.pk, pro.pk])}},

@@ -114,7 +114,7 @@ def test_saving_portal_settings_records_only_what_changed(business, owner):
     services.portal_settings_save(business=business, actor=actor, allow_profile_updates=False)
     services.portal_settings_save(business=business, actor=actor, allow_profile_updates=False)
     services.portal_settings_save(business=business, actor=actor, brand_color="#000000")
-    events = Event.objects.filter(type="portal_settings.updated").order_by("id")
+    events = Event.objects.filter(type="portal_settings.updated").order_by("created_at", "id")
     assert [e.payload for e in events] == [
         {"changes": {"allow_profile_updates": False}},
         {"changes": {"brand_color": "#000000"}},
