@@ -16,7 +16,9 @@ A minimum total paid is looked up on CustomerSpend's indexes first:
   starts from them, fetched by key;
 - if more reach it and the list is shown by sign-up date in pages that never go
   past `paged_to` rows (the table, the report preview), the first `paged_to` of
-  them in that order that match the other filters are walked off the spend index;
+  them in that order that match the other filters are found on the spend indexes
+  (`selectors.spenders_in_order`: sorted when there are up to a few hundred
+  thousand of them, else walked), each one's customer row checked in that order;
 - otherwise (another sort, or exports and charts, which need every row) each
   customer along the page's order is probed, between the oldest and the newest
   spender's sign-up.
@@ -287,8 +289,15 @@ class CustomerList:
             return ids, True
         # The other filters, checked on each spender's row in that order.
         others = self._filtered(Customer.objects.for_business(self.business))
-        ids = selectors.spenders_among(
-            others, currency, minimum, self.paged_to, newest_first=newest_first
+        ids = selectors.spenders_in_order(
+            self.business,
+            currency,
+            minimum,
+            self.paged_to,
+            newest_first=newest_first,
+            since=since,
+            until=until,
+            among=others,
         )
         return ids, True
 

@@ -68,44 +68,69 @@ def spenders_span(business, currency: str, minimum: int) -> tuple:
 
 
 def spenders_in_order(
-    business, currency: str, minimum: int, limit: int, *, newest_first: bool, since, until
+    business,
+    currency: str,
+    minimum: int,
+    limit: int,
+    *,
+    newest_first: bool,
+    since=None,
+    until=None,
+    among=None,
 ) -> list[str]:
     """The IDs of the first `limit` of them by sign-up (newest or oldest first) who
-    signed up in [since, until), from the spend indexes alone (no table rows).
+    signed up in [since, until) and, with `among` (a queryset of customers), are in it.
 
     Big spenders are mostly old customers, so walking the sign-up index newest first
     may pass millions of smaller spenders before it meets them (0.4 s at ten million
     customers). Up to SORTED_SPENDERS of them are instead read off the (business,
-    currency, net, ...) index and sorted (28 ms for 82,000); more are dense enough
-    for the walk to meet them soon."""
+    currency, net, ...) index and sorted (28 ms for 82,000), and only then is each
+    one's customer row checked against `among`, in that order, until `limit` pass;
+    more spenders are dense enough for the walk to meet them soon."""
     matches = _spending(business, currency, minimum, since, until)
     if connection.vendor == "postgresql":
-        first = matches.values_list("customer_id", "customer_created_at")[: SORTED_SPENDERS + 1]
-        sql, params = first.query.sql_with_params()
-        direction = "DESC" if newest_first else "ASC"
-        with connection.cursor() as cur:
-            # MATERIALIZED: read on the net index (at most SORTED_SPENDERS + 1, which
-            # says there are too many) and sorted, never walked by sign-up.
-            cur.execute(
-                f"WITH spenders AS MATERIALIZED ({sql}) "
-                "SELECT customer_id, (SELECT COUNT(*) FROM spenders) FROM spenders "
-                f"ORDER BY customer_created_at {direction}, customer_id {direction} LIMIT %s",
-                [*params, limit],
-            )
-            rows = cur.fetchall()
-        if not rows or rows[0][1] <= SORTED_SPENDERS:
-            return [row[0] for row in rows]
-    order = _by_signup("", newest_first)
-    return list(matches.order_by(*order).values_list("customer_id", flat=True)[:limit])
-
-
-def spenders_among(customers, currency: str, minimum: int, limit: int, *, newest_first: bool):
-    """Like spenders_in_order, for the customers of a filtered queryset: the spend
-    index is walked in sign-up order and each spender's customer row checked, so
-    the work grows with the spenders passed over, not with the customers table."""
-    matches = customers.filter(spend__currency=currency, spend__net__gte=minimum)
+        ids = _sorted_spenders(matches, limit, newest_first, among)
+        if ids is not None:
+            return ids
+    if among is None:
+        order = _by_signup("", newest_first)
+        return list(matches.order_by(*order).values_list("customer_id", flat=True)[:limit])
+    # The walk: the spend index in sign-up order, each spender's customer row checked.
+    walked = among.filter(spend__currency=currency, spend__net__gte=minimum)
     order = _by_signup("spend__", newest_first)
-    return list(matches.order_by(*order).values_list("id", flat=True)[:limit])
+    return list(walked.order_by(*order).values_list("id", flat=True)[:limit])
+
+
+def _sorted_spenders(matches, limit: int, newest_first: bool, among) -> list[str] | None:
+    """spenders_in_order's sorted read, in one query: None if there are more than
+    SORTED_SPENDERS of them (the set read was cut short, so it cannot be sorted)."""
+    first = matches.values_list("customer_id", "customer_created_at")[: SORTED_SPENDERS + 1]
+    sql, params = first.query.sql_with_params()
+    direction = "DESC" if newest_first else "ASC"
+    if among is None:
+        chosen = "SELECT customer_id FROM spenders"
+    else:
+        # Sorted first (OFFSET 0 keeps the sort below the check), then each one's
+        # customer row probed by key, in that order, until `limit` of them pass the
+        # other filters (a correlated EXISTS with an OFFSET stays a per-row probe).
+        among_sql, among_params = among.values("pk").query.sql_with_params()
+        chosen = (
+            "SELECT customer_id FROM (SELECT * FROM spenders "
+            f"ORDER BY customer_created_at {direction}, customer_id {direction} OFFSET 0) s "
+            f"WHERE EXISTS (SELECT 1 FROM ({among_sql}) c WHERE c.pk = s.customer_id OFFSET 0)"
+        )
+        params = (*params, *among_params)
+    with connection.cursor() as cur:
+        # MATERIALIZED: read on the net index (at most SORTED_SPENDERS + 1, which
+        # says there are too many) and sorted, never walked by sign-up.
+        cur.execute(
+            f"WITH spenders AS MATERIALIZED ({sql}) "
+            f"SELECT (SELECT COUNT(*) FROM spenders), ARRAY({chosen} "
+            f"ORDER BY customer_created_at {direction}, customer_id {direction} LIMIT %s)",
+            [*params, limit],
+        )
+        found, ids = cur.fetchone()
+    return ids if found <= SORTED_SPENDERS else None
 
 
 def _by_signup(path: str, newest_first: bool) -> list[str]:

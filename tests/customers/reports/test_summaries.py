@@ -336,7 +336,8 @@ def test_min_paid_over_the_cap_same_page_sorted_or_walked(
     owner_client, business, settings, monkeypatch, sorted_up_to
 ):
     """A few hundred thousand spenders or fewer are sorted off the net index; more are
-    walked by sign-up. Either way the page, newest or oldest first, is the same."""
+    walked by sign-up. Either way the page, newest or oldest first, is the same, with
+    or without another filter checked on each spender's row."""
     monkeypatch.setattr(selectors, "SORTED_SPENDERS", sorted_up_to)
     settings.CUSTOMER_LIST_COUNT_CAP = 4
     big = _spenders(business, 7)
@@ -347,3 +348,19 @@ def test_min_paid_over_the_cap_same_page_sorted_or_walked(
         "/customers/", {"min_paid": "100", "per_page": "10", "sort": "created_at"}
     )
     assert _names_in_order(oldest.content.decode(), big) == big
+    # With another filter: each spender's row is checked in that order, sorted or walked.
+    for c in big[1:3]:
+        c.phone_number = ""
+        c.save()
+    phoned = [c for c in big if c.phone_number]
+    for sort, expected in (("-created_at", phoned[::-1]), ("created_at", phoned)):
+        params = {"min_paid": "100", "per_page": "10", "has_phone": "true", "sort": sort}
+        with CaptureQueriesContext(connection) as ctx:
+            html = owner_client.get("/customers/", params).content.decode()
+        assert _names_in_order(html, big) == expected
+        assert "4+ customers" in html
+        walk = 'ORDER BY "customers_customerspend"."customer_created_at"'
+        walked = any(walk in q["sql"] for q in ctx.captured_queries)
+        assert walked == (connection.vendor != "postgresql" or sorted_up_to < 7)
+    nobody = {"min_paid": "100", "has_phone": "true", "q": "no-such-customer"}
+    assert "No customers match" in owner_client.get("/customers/", nobody).content.decode()
