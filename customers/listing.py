@@ -265,10 +265,14 @@ class CustomerList:
         ids = selectors.spenders(self.business, currency, minimum, cap, since=since, until=until)
         if ids is not None and not complete:
             # Narrowed once to the matches of the other filters: the count is then
-            # known, and the page reads only those rows (a count and a page each
+            # known, and the page reads only its rows (a count and a page each
             # probed every spender before).
-            among = Customer.objects.among(ids, self.business)
-            return list(self._filtered(among).values_list("pk", flat=True)), True
+            narrowed = self._filtered(Customer.objects.among(ids, self.business))
+            if self.paged_to:
+                # In the page's order, so the page reads only its own rows again.
+                narrowed = narrowed.order_by(*self.ordering)
+                self._walked = True
+            return list(narrowed.values_list("pk", flat=True)), True
         if ids is not None or self.paged_to <= cap or not self._by_signup:
             return ids, complete
         newest_first = (self.sort or DEFAULT_SORT).startswith("-")

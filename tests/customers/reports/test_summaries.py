@@ -364,3 +364,24 @@ def test_min_paid_over_the_cap_same_page_sorted_or_walked(
         assert walked == (connection.vendor != "postgresql" or sorted_up_to < 7)
     nobody = {"min_paid": "100", "has_phone": "true", "q": "no-such-customer"}
     assert "No customers match" in owner_client.get("/customers/", nobody).content.decode()
+
+
+def test_min_paid_with_another_filter_under_the_cap_pages_read_only_their_rows(
+    owner_client, business, settings
+):
+    """Under the cap, the spenders narrowed by the other filters come back in the
+    page's order, so each page reads only its own rows, in any sort."""
+    settings.CUSTOMER_LIST_COUNT_CAP = 15
+    big = _spenders(business, 12)  # each with a phone number
+    params = {"min_paid": "100", "has_phone": "true", "per_page": "10"}
+    with CaptureQueriesContext(connection) as ctx:
+        first = owner_client.get("/customers/", params).content.decode()
+    assert _names_in_order(first, big) == big[::-1][:10]
+    assert "12 customers" in first
+    rows = [q["sql"] for q in ctx.captured_queries if '"customers_customer"."email"' in q["sql"]]
+    assert rows and all(sum(c.pk in sql for c in big) <= 10 for sql in rows)
+    second = owner_client.get("/customers/", {**params, "page": "2"}).content.decode()
+    assert _names_in_order(second, big) == big[::-1][10:]
+    by_email = sorted(big, key=lambda c: (c.email, c.pk))
+    html = owner_client.get("/customers/", {**params, "sort": "email", "page": "2"}).content
+    assert _names_in_order(html.decode(), big) == by_email[10:]
