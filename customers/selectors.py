@@ -5,7 +5,7 @@ a customer's portal use."""
 
 from contextlib import nullcontext
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Exists, Max, Min, OuterRef
 from django.shortcuts import get_object_or_404
 
@@ -125,7 +125,9 @@ def _sorted_spenders(matches, limit: int, newest_first: bool, among) -> list[str
         params = (*params, *among_params)
     # All of them are sorted for `among` (not the top few): in memory, in a
     # transaction of its own; and no JIT, whose compiling costs more than it saves.
-    with transaction.atomic() if among is not None else nullcontext(), connection.cursor() as cur:
+    db = matches.db  # the replica, where the list reads from one
+    in_own = transaction.atomic(using=db) if among is not None else nullcontext()
+    with in_own, connections[db].cursor() as cur:
         if among is not None:
             cur.execute(
                 "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
