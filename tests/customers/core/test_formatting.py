@@ -52,6 +52,16 @@ def test_a_url_built_for_every_row_is_the_one_reverse_gives(value):
     assert url_for_each("customer_invite")(value) == reverse("customer_invite", args=[value])
 
 
+@pytest.mark.parametrize("customer_id", ["cus_00qZ40id0LTBZco", "cus_a b"])
+@pytest.mark.parametrize("value", ["pay_00qZ4455LTBZcoG9RXM1VbVWS", "pay a?b"])
+def test_a_row_url_under_the_same_customer_is_the_one_reverse_gives(customer_id, value):
+    """A tab's rows share their customer: it comes first, even when its ID holds the
+    marker the row's ID replaces."""
+    for name in ("customers:payment_detail", "customers:refund_create"):
+        expected = reverse(name, args=[customer_id, value])
+        assert url_for_each(name, customer_id)(value) == expected
+
+
 @pytest.mark.parametrize(
     ("query", "changes", "expected"),
     [
