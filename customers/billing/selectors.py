@@ -4,7 +4,6 @@ portal page through the same scoped, ordered querysets."""
 from django.db.models import Prefetch, QuerySet
 
 from customers.billing.refunds import refund_blocker
-from customers.core.formatting import url_for_each
 from customers.core.pagination import tab_context
 from customers.models import Customer, Dunning, Payment, Subscription
 
@@ -41,15 +40,8 @@ def transactions_tab(customer: Customer, params) -> dict:
     context = tab_context(
         "payments", payments, params, status=status, choices=Payment.DisplayStatus.choices
     )
-    # Each row's links, reversed once for the page (customers.core.formatting).
-    detail_url = url_for_each("customers:payment_detail", customer.pk)
-    refund_url = url_for_each("customers:refund_create", customer.pk)
-    invoice_url = url_for_each("customers:payment_invoice", customer.pk)
     for payment in context["payments"]:
         payment.can_refund = refund_blocker(payment) is None
-        payment.url = detail_url(payment.pk)
-        payment.refund_url = refund_url(payment.pk)
-        payment.invoice_url = invoice_url(payment.pk)
     return context
 
 
