@@ -69,19 +69,20 @@ def escape(value) -> str:
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+\Z")  # what reverse() leaves unquoted in a path
 
 
-def url_for_each(viewname: str) -> Callable[[str], str]:
-    """`reverse(viewname, args=[id])` for every row of a table at the cost of one: the
-    URL is reversed once around a marker and each ID put in its place (IDs are
-    letters, digits and "_", which a path keeps as they are; anything else is
-    reversed in full)."""
+def url_for_each(viewname: str, *args) -> Callable[[str], str]:
+    """`reverse(viewname, args=[*args, id])` for every row of a table at the cost of
+    one: the URL is reversed once around a marker and each ID put in its place (IDs
+    are letters, digits and "_", which a path keeps as they are; anything else is
+    reversed in full). `args` come first and are the same for every row (the
+    customer whose payments a tab lists)."""
     marker = "0id0"
-    head, tail = reverse(viewname, args=[marker]).split(marker)
+    head, tail = reverse(viewname, args=[*args, marker]).rsplit(marker, 1)
 
     def url(value) -> str:
         value = str(value)
         if _PLAIN_ID.match(value):
             return f"{head}{value}{tail}"
-        return reverse(viewname, args=[value])
+        return reverse(viewname, args=[*args, value])
 
     return url
 

@@ -5,6 +5,7 @@ of the query (customers.core.formatting, the hub tags)."""
 import datetime as dt
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
@@ -50,6 +51,33 @@ def test_a_url_built_for_every_row_is_the_one_reverse_gives(value):
     reversed in full."""
     assert url_for_each("customers:detail")(value) == reverse("customers:detail", args=[value])
     assert url_for_each("customer_invite")(value) == reverse("customer_invite", args=[value])
+
+
+@pytest.mark.parametrize("customer_id", ["cus_00qZ40id0LTBZco", "cus_a b"])
+@pytest.mark.parametrize("value", ["pay_00qZ4455LTBZcoG9RXM1VbVWS", "pay a?b"])
+def test_a_row_url_under_the_same_customer_is_the_one_reverse_gives(customer_id, value):
+    """A tab's rows share their customer: it comes first, even when its ID holds the
+    marker the row's ID replaces."""
+    for name in ("customers:payment_detail", "customers:refund_create"):
+        expected = reverse(name, args=[customer_id, value])
+        assert url_for_each(name, customer_id)(value) == expected
+
+
+def test_row_url_gives_what_the_url_tag_gives_for_every_row():
+    """`{% row_url %}` reverses once per page; each row's URL is still `{% url %}`'s."""
+    template = Template(
+        "{% load hub %}{% for id in ids %}"
+        "{% row_url 'customers:payment_detail' customer_id id %} "
+        "{% url 'customers:payment_detail' customer_id id %}\n"
+        "{% row_url 'portal:subscription' id %} {% url 'portal:subscription' id %}\n"
+        "{% endfor %}"
+    )
+    ids = ["pay_00qZ4455LTBZcoG9RXM1VbVWS", "pay_2", "a b?ü%#"]
+    lines = template.render(Context({"ids": ids, "customer_id": "cus_1"})).splitlines()
+    assert len(lines) == 2 * len(ids)
+    for line in lines:
+        mine, django = line.split(" ")  # reversed URLs quote spaces
+        assert mine == django
 
 
 @pytest.mark.parametrize(

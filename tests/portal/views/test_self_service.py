@@ -272,3 +272,26 @@ def test_a_disabled_key_says_why_and_what_to_do(portal_client, portal_customer, 
     )
     html = portal_client.get(reverse("portal:license_keys")).content.decode()
     assert "on hold" in html and "Update your payment method" in html
+
+
+@pytest.mark.parametrize(
+    ("path", "lit"),
+    [
+        ("/portal/", "/portal/"),
+        ("/portal/billing/", "/portal/billing/"),
+        ("/portal/subscriptions/", "/portal/subscriptions/"),
+        ("/portal/wallet/", "/portal/wallet/"),
+    ],
+)
+def test_the_portal_nav_lights_the_page_shown(portal_client, path, lit):
+    html = portal_client.get(path).content.decode()
+    nav = html.split('<nav class="portal-nav"', 1)[1].split("</nav>", 1)[0]
+    assert nav.count('class="is-active"') == 1
+    assert f'<a href="{lit}" class="is-active">' in nav
+
+
+def test_a_subscriptions_own_page_lights_subscriptions(portal_client, portal_customer, catalog):
+    subscription = make_subscription(portal_customer, catalog)
+    html = portal_client.get(f"/portal/subscriptions/{subscription.pk}/").content.decode()
+    assert '<a href="/portal/subscriptions/" class="is-active">' in html
+    assert '<a href="/portal/" class="">' in html
