@@ -3,9 +3,7 @@ per-customer conditions the list filters on (an active subscription, a minimum
 total paid, read off the kept spend figures), and what the details page shows of
 a customer's portal use."""
 
-from contextlib import nullcontext
-
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.db.models import Exists, Max, Min, OuterRef
 from django.shortcuts import get_object_or_404
 
@@ -105,41 +103,38 @@ def spenders_in_order(
 
 
 def _sorted_spenders(matches, limit: int, newest_first: bool, among) -> list[str] | None:
-    """spenders_in_order's sorted read, in one query: None if there are more than
-    SORTED_SPENDERS of them (the set read was cut short, so it cannot be sorted)."""
+    """spenders_in_order's sorted read, in one statement: None if there are more than
+    SORTED_SPENDERS of them (counted on the net index first; then nothing is sorted)."""
     first = matches.values_list("customer_id", "customer_created_at")[: SORTED_SPENDERS + 1]
     sql, params = first.query.sql_with_params()
     direction = "DESC" if newest_first else "ASC"
-    if among is None:
-        chosen = "SELECT customer_id FROM spenders"
+    order = f"ORDER BY customer_created_at {direction}, customer_id {direction}"
+    if among is None:  # the first few of them: a top-N sort
+        chosen, memory, checked = f"SELECT customer_id FROM spenders {order}", None, ()
     else:
-        # Sorted first (OFFSET 0 keeps the sort below the check), then each one's
-        # customer row probed by key, in that order, until `limit` of them pass the
-        # other filters (a correlated EXISTS with an OFFSET stays a per-row probe).
-        among_sql, among_params = among.values("pk").query.sql_with_params()
+        # All of them sorted (OFFSET 0 keeps the sort below the check), then each
+        # one's customer row probed by key, in that order, until `limit` of them
+        # pass the other filters (a correlated EXISTS with an OFFSET stays a per-row
+        # probe; as a join, PostgreSQL hashes the whole customers table).
+        among_sql, checked = among.values("pk").query.sql_with_params()
         chosen = (
-            "SELECT customer_id FROM (SELECT * FROM spenders "
-            f"ORDER BY customer_created_at {direction}, customer_id {direction} OFFSET 0) s "
-            f"WHERE EXISTS (SELECT 1 FROM ({among_sql}) c WHERE c.pk = s.customer_id OFFSET 0)"
+            f"SELECT customer_id FROM (SELECT * FROM spenders {order} OFFSET 0) s "
+            f"WHERE EXISTS (SELECT 1 FROM ({among_sql}) c WHERE c.pk = s.customer_id OFFSET 0) "
+            f"{order}"
         )
-        params = (*params, *among_params)
-    # All of them are sorted for `among` (not the top few): in memory, in a
-    # transaction of its own; and no JIT, whose compiling costs more than it saves.
-    db = matches.db  # the replica, where the list reads from one
-    in_own = transaction.atomic(using=db) if among is not None else nullcontext()
-    with in_own, connections[db].cursor() as cur:
-        if among is not None:
-            cur.execute(
-                "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
-                [SORT_MEMORY],
-            )
-        # MATERIALIZED: read on the net index (at most SORTED_SPENDERS + 1, which
-        # says there are too many) and sorted, never walked by sign-up.
+        memory = SORT_MEMORY
+    with connections[matches.db].cursor() as cur:  # the replica, where the list reads one
+        # Counted on the net index first; only if there are few enough are they read
+        # off it again (the CTE is a subquery with a LIMIT in both places, so never
+        # walked by sign-up) and sorted, with the memory that takes for this
+        # statement alone (set_config(…, true) lasts to its end).
         cur.execute(
-            f"WITH spenders AS MATERIALIZED ({sql}) "
-            f"SELECT (SELECT COUNT(*) FROM spenders), ARRAY({chosen} "
-            f"ORDER BY customer_created_at {direction}, customer_id {direction} LIMIT %s)",
-            [*params, limit],
+            f"WITH spenders AS NOT MATERIALIZED ({sql}) "
+            "SELECT found, CASE WHEN found <= %s AND "
+            "set_config('work_mem', COALESCE(%s, current_setting('work_mem')), true) <> '' "
+            f"THEN ARRAY({chosen} LIMIT %s) END "
+            "FROM (SELECT (SELECT COUNT(*) FROM spenders) AS found OFFSET 0) AS f",
+            [*params, SORTED_SPENDERS, memory, *checked, limit],
         )
         found, ids = cur.fetchone()
     return ids if found <= SORTED_SPENDERS else None

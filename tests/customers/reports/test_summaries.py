@@ -385,3 +385,20 @@ def test_min_paid_with_another_filter_under_the_cap_pages_read_only_their_rows(
     by_email = sorted(big, key=lambda c: (c.email, c.pk))
     html = owner_client.get("/customers/", {**params, "sort": "email", "page": "2"}).content
     assert _names_in_order(html.decode(), big) == by_email[10:]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_the_sort_memory_lasts_only_for_its_statement(owner_client, business, settings):
+    """Sorting every spender takes more than the default work_mem, for that statement
+    only: the connection's setting is unchanged after the page (in autocommit)."""
+    settings.CUSTOMER_LIST_COUNT_CAP = 3
+    _spenders(business, 6)
+    with connection.cursor() as cur:
+        cur.execute("SHOW work_mem")
+        before = cur.fetchone()[0]
+    html = owner_client.get("/customers/", {"min_paid": "100", "has_phone": "true"})
+    assert "3+ customers" in html.content.decode()
+    with connection.cursor() as cur:
+        cur.execute("SHOW work_mem")
+        assert cur.fetchone()[0] == before != selectors.SORT_MEMORY
