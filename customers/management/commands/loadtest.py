@@ -1,15 +1,21 @@
 """A mixed load through gunicorn as production runs it, from a real load generator.
 
     python manage.py loadtest [--business NAME] [--customers N] [--users 16]
-                              [--duration 60] [--workers 2] [--json PATH] [--gap N]
+                              [--duration 60] [--workers 2] [--rate R] [--json PATH]
+                              [--gap N]
 
 gunicorn serves the app with `DEBUG=0` and collected static files on 127.0.0.1;
-locust (headless, `--users` simulated clients in a closed loop, no think time)
-sends the mix below for `--duration` seconds, then the same mix to its floor: for
-every route, a minimal Django view behind the same middleware and credentials that
-runs the SQL the route ran (customers.bench.load). The table gives, per route,
-throughput, p50/p95/p99 as the client saw them, errors, and the throughput ratio of
-the product to its floor. Targets (issue "render as fast as the database
+locust (headless, `--users` simulated clients) sends the mix below for `--duration`
+seconds, then the same mix to its floor. By default the clients run in a closed
+loop with no think time: the server's capacity, where every request also waits for
+the others in the queue. `--rate R` paces them to R requests a second in all, at
+random (Poisson) times, as independent people arrive: the latency at that offered
+load, below capacity, as a merchant's team and customers would meet it. The floor
+is, for every route, a minimal Django view behind the same middleware and
+credentials that runs the SQL the route ran (customers.bench.load). The table gives,
+per route, throughput, p50/p95/p99 as the client saw them, errors, and the
+throughput ratio of the product to its floor (paced, both send what was offered: a
+phase that could not is named as saturated). Targets (issue "render as fast as the database
 answers"): the first page and a selective search p95 < 50 ms, every other route
 p95 < 150 ms. `--gap N` first times N requests of a few routes one at a time, on the
 wire and in the process, to show where the client's time goes (customers.bench.gap).
@@ -87,16 +93,22 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
         parser.add_argument("--json", help="Also write the results to this file")
         parser.add_argument(
+            "--rate", type=float, default=0.0, metavar="R",
+            help="Pace the clients to R requests/s in all (default: a closed loop, no pacing)",
+        )  # fmt: skip
+        parser.add_argument(
             "--gap", type=int, default=0, metavar="N",
             help="First time N requests of a few routes one at a time: client, gunicorn, "
             "each middleware and the view (default: skip)",
         )  # fmt: skip
 
-    def handle(self, *args, business, customers, users, duration, workers, gap, **options):
+    def handle(self, *args, business, customers, users, duration, workers, gap, rate, **options):
         if connection.vendor != "postgresql":
             raise CommandError("loadtest needs PostgreSQL (set DATABASE_URL).")
-        if min(customers, users, duration, workers) < 1 or gap < 0:
-            raise CommandError("Every count must be at least 1 (--gap: 0 or more).")
+        if min(customers, users, duration, workers) < 1 or gap < 0 or not rate >= 0:
+            raise CommandError(
+                "Every count must be at least 1 (--gap: 0 or more; --rate: 0 or more)."
+            )
         biz = Business.objects.filter(name=business).first()
         if biz is None or not Customer.objects.for_business(biz).exists():
             call_command("seed_demo", business=business, customers=customers, seed=1, verbosity=0)
@@ -109,6 +121,7 @@ class Command(BaseCommand):
             API_RATE_LIMIT=10**9,
         ):  # fmt: skip
             plan = self._plan(biz, routes, users)
+        plan["per_user_rate"] = rate / users if rate else None
         (work / "floors.json").write_text(
             json.dumps([{"statements": r.statements, "writes": r.writes} for r in routes])
         )
@@ -135,6 +148,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"loadtest: gunicorn {workers} workers (DEBUG=0) on {HOST}:{port}, locust "
                 f"{users} users × {duration} s per phase, "
+                f"{f'paced to {rate:g} req/s in all' if rate else 'closed loop'}, "
                 f"{Customer.objects.for_business(biz).count():,} customers in {biz.name}, "
                 f"PostgreSQL {connection.cursor().connection.info.server_version}"
             )
@@ -152,9 +166,10 @@ class Command(BaseCommand):
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
-        ok = self._report(routes, results)
+        ok = self._report(routes, results, rate)
         if options.get("json"):
-            Path(options["json"]).write_text(json.dumps(self._as_json(results), indent=2))
+            payload = {"users": users, "rate": rate or None, **self._as_json(results)}
+            Path(options["json"]).write_text(json.dumps(payload, indent=2))
         if not ok:
             self.stdout.write(self.style.WARNING("Some routes missed their target (above)."))
 
@@ -320,7 +335,7 @@ class Command(BaseCommand):
         routes, total = read_stats(prefix)
         return {"routes": routes, "total": total, "failures": read_failures(prefix)}
 
-    def _report(self, routes: list[Route], results: dict) -> bool:
+    def _report(self, routes: list[Route], results: dict, rate: float = 0.0) -> bool:
         product = {r.name: r for r in results["product"]["routes"]}
         floor = {r.name: r for r in results["floor"]["routes"]}
         width = max(len(r.name) for r in routes)
@@ -350,6 +365,16 @@ class Command(BaseCommand):
                 f"{pt.p99:7.0f}  {pt.failures:6d}  {ft.rps:11.1f}  {ft.p95:9.0f}  "
                 f"{pt.rps / ft.rps if ft.rps else 0:5.0%}"
             )
+        if rate and pt and ft:
+            # Paced, each phase should send what was offered; one that could not keep
+            # up was saturated, and its latencies are those of a queue.
+            for phase, total in (("product", pt), ("floor", ft)):
+                kept_up = total.rps >= 0.95 * rate
+                line = f"{phase}: {total.rps:.1f} of the {rate:g} req/s offered" + (
+                    "" if kept_up else " — saturated: its latencies include the queue"
+                )
+                self.stdout.write(line if kept_up else self.style.WARNING(line))
+                ok = ok and (kept_up or phase == "floor")
         for phase in ("product", "floor"):
             for line in results[phase]["failures"][:10]:
                 self.stdout.write(self.style.ERROR(f"{phase}: {line}"))

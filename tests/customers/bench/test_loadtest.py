@@ -48,6 +48,38 @@ def test_loadtest_sends_the_mix_and_its_floor(tmp_path):
     assert "api ledger post" in text and "floor:" not in text
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(600)
+def test_a_paced_load_sends_what_was_offered(tmp_path):
+    """--rate: two clients paced to 6 requests a second in all send about 6 a second
+    (a closed loop on this mix sends many times that), and say so."""
+    out, result = io.StringIO(), tmp_path / "load.json"
+    call_command(
+        "loadtest",
+        *("--customers", "30", "--users", "2", "--duration", "5", "--workers", "1"),
+        *("--rate", "6", "--json", str(result)),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    text = out.getvalue()
+    assert "paced to 6 req/s in all" in text
+    data = json.loads(result.read_text())
+    assert data["rate"] == 6 and data["users"] == 2
+    for phase in ("product", "floor"):
+        total = data[phase]["total"]
+        assert total["failures"] == 0, data[phase]["failures"]
+        assert 3 <= total["rps"] <= 8, total
+        assert f"{phase}: {total['rps']:.1f} of the 6 req/s offered" in text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_negative_rate_is_refused():
+    with pytest.raises(CommandError, match="--rate: 0 or more"):
+        call_command("loadtest", "--rate", "-1", "--duration", "1")
+
+
 def test_a_route_plans_its_floor():
     route = Route("list first page", "GET", "/customers/", "owner", 4, statements=["SELECT 1"])
     assert route.plan(3) == {
