@@ -47,7 +47,7 @@ format: $(STAMP)
 
 # Re-extract translatable strings (needs GNU gettext's xgettext, a developer tool).
 messages: $(STAMP)
-	DEBUG=1 $(PY) manage.py makemessages --locale ko --ignore '.venv/*' --ignore 'tests/*' --ignore '*.egg-info/*' --ignore 'build/*' --ignore 'staticfiles/*' --no-obsolete --no-location
+	DEBUG=1 $(PY) manage.py makemessages --locale ko --extension html,txt,py,jinja --ignore '.venv/*' --ignore 'tests/*' --ignore '*.egg-info/*' --ignore 'build/*' --ignore 'staticfiles/*' --no-obsolete --no-location
 
 # Mutation testing (mutmut) over the money, access and ledger services, one module at a
 # time against its own tests (tests/mutation.py); long (an hour or more on 2 shared

@@ -54,13 +54,14 @@ def _extracted(path: Path, source: str):
 
 def source_messages():
     """Every string `make messages` would extract: the apps' Python (migrations and
-    tests aside) and the templates (read with Django's own template-to-gettext step)."""
+    tests aside) and the templates, the Jinja2 fragments among them (read with Django's
+    own template-to-gettext step, as `make messages` reads them)."""
     for app in APPS:
         for path in sorted((Path(BASE_DIR) / app).rglob("*.py")):
             if "migrations" not in path.parts:
                 yield from _extracted(path, path.read_text())
     for path in sorted((Path(BASE_DIR) / "templates").rglob("*")):
-        if path.suffix in (".html", ".txt"):
+        if path.suffix in (".html", ".txt", ".jinja"):  # a fragment's `_()` reads the same
             code = templatize(path.read_text(), origin=str(path))
             # One call per line at most; the indentation would trip Python's tokenizer.
             yield from _extracted(path, "\n".join(line.lstrip() for line in code.splitlines()))
@@ -212,7 +213,7 @@ def portal_messages():
     templates += [base / name for name in PORTAL_SHARED_TEMPLATES]
     for path in templates:
         excluded = any(path.is_relative_to(base / e) for e in PORTAL_TEMPLATES_EXCLUDED)
-        if path.suffix in (".html", ".txt") and not excluded:
+        if path.suffix in (".html", ".txt", ".jinja") and not excluded:
             yield from _template_messages(path)
     for choices in PORTAL_CHOICES:
         for label in choices.labels:

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from babel import Locale
 from babel.dates import DateTimePattern, match_skeleton, parse_pattern
 from django.urls import reverse
+from django.utils.hashable import make_hashable
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from customers.core.money import user_locale
@@ -120,4 +122,34 @@ def copy_button(value, label=None) -> str:
     return mark_safe(  # each part escaped above
         f'<button type="button" class="icon-btn copy-btn" data-copy="{value}" '
         f'title="{label}" aria-label="{label}">{_COPY_ICON}</button>'
+    )
+
+
+def choice_label(instance, name: str):
+    """`instance.get_<name>_display()` without its cost: Django rebuilds the field's
+    choices and translates every label on each call (29 µs for a ledger entry's
+    event type); here the labels are translated once per field and language."""
+    field = instance._meta.get_field(name)
+    value = getattr(instance, field.attname)
+    return _choice_labels(field, get_language()).get(make_hashable(value), value)
+
+
+@functools.lru_cache(maxsize=512)
+def _choice_labels(field, language: str | None) -> dict:
+    return {make_hashable(value): str(label) for value, label in field.flatchoices}
+
+
+def long_text(text) -> str:
+    """Text that may be long (a refund or ledger reason, up to 3,000 characters): up
+    to three lines, then "Show all" opens the rest in place; empty shows "—"."""
+    if not text:
+        return "—"
+    short, text = len(text) <= 160, escape(text)
+    if short:
+        return mark_safe(f'<span class="long-text">{text}</span>')  # escaped above
+    more = escape(_("Show all"))
+    return mark_safe(  # each part escaped above
+        f'<details class="long-reason"><summary><span class="clamp long-text">{text}</span> '
+        f'<span class="more">{more}</span></summary><span class="long-text">{text}</span>'
+        "</details>"
     )

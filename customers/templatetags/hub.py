@@ -4,9 +4,10 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from customers.core import formatting
+from customers.core import formatting, jinja
 from customers.core.money import format_money
 from customers.core.validation import country_name
 from customers.reports.columns import report_names
@@ -22,6 +23,16 @@ register.filter("avatar_hue", formatting.avatar_hue)
 register.filter("short_id", formatting.short_id)
 register.simple_tag(formatting.copy_button, name="copy_button")
 register.filter("country", country_name)  # "KR" -> "South Korea" / "대한민국"
+register.filter("long_text", formatting.long_text)
+
+
+@register.simple_tag
+def fragment(template_name, **values):
+    """A hot fragment drawn by Jinja2 with only `values` (customers/core/jinja.py):
+    `{% fragment "wallets/_ledger_rows.jinja" rows=tab.rows %}`. Jinja2 escapes what
+    it prints, as Django templates do."""
+    html = jinja.engine().get_template(template_name).render(values)
+    return mark_safe(html)  # escaped by Jinja2's autoescape
 
 
 @register.simple_tag
