@@ -105,9 +105,9 @@ class Command(BaseCommand):
     def handle(self, *args, business, customers, users, duration, workers, gap, rate, **options):
         if connection.vendor != "postgresql":
             raise CommandError("loadtest needs PostgreSQL (set DATABASE_URL).")
-        if min(customers, users, duration, workers) < 1 or gap < 0 or not rate >= 0:
+        if min(customers, users, duration, workers) < 1 or gap < 0 or not 0 <= rate < 1e6:
             raise CommandError(
-                "Every count must be at least 1 (--gap: 0 or more; --rate: 0 or more)."
+                "Every count must be at least 1 (--gap: 0 or more; --rate: 0 or more, finite)."
             )
         biz = Business.objects.filter(name=business).first()
         if biz is None or not Customer.objects.for_business(biz).exists():

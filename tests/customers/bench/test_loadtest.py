@@ -75,9 +75,10 @@ def test_a_paced_load_sends_what_was_offered(tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_a_negative_rate_is_refused():
-    with pytest.raises(CommandError, match="--rate: 0 or more"):
-        call_command("loadtest", "--rate", "-1", "--duration", "1")
+@pytest.mark.parametrize("rate", ["-1", "nan", "inf"])
+def test_a_negative_or_endless_rate_is_refused(rate):
+    with pytest.raises(CommandError, match="--rate: 0 or more, finite"):
+        call_command("loadtest", "--rate", rate, "--duration", "1")
 
 
 def test_a_route_plans_its_floor():
