@@ -17,11 +17,7 @@ from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
 
 from customers.core import formatting
-from customers.core.money import format_money
-
-
-def money(amount, currency) -> str:
-    return format_money(amount, currency) if amount is not None else ""
+from customers.core.money import money_text
 
 
 @functools.cache
@@ -42,7 +38,7 @@ def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=False)
     env.filters.update(
-        money=money,
+        money=money_text,
         utc=formatting.utc,
         utc_iso=formatting.utc_iso,
         short_id=formatting.short_id,

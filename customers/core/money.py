@@ -162,6 +162,12 @@ def format_money(amount: int, currency: str) -> str:
     )
 
 
+def money_text(amount: int | None, currency: str) -> str:
+    """`format_money` for a page, where an amount may be missing (blank then): the
+    `money` filter of the Django templates and of the Jinja2 fragments."""
+    return format_money(amount, currency) if amount is not None else ""
+
+
 def format_price(value: Decimal, currency: str) -> str:
     """A unit price in major units that may be finer than the minor unit ("$0.002" per
     credit): as `format_money`, keeping every digit the price has."""

@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from customers.core import formatting, jinja
-from customers.core.money import format_money
+from customers.core.money import money_text
 from customers.core.validation import country_name
 from customers.reports.columns import report_names
 from customers.tables import CustomerTable
@@ -24,6 +24,7 @@ register.filter("short_id", formatting.short_id)
 register.simple_tag(formatting.copy_button, name="copy_button")
 register.filter("country", country_name)  # "KR" -> "South Korea" / "대한민국"
 register.filter("long_text", formatting.long_text)
+register.filter("money", money_text)  # {{ amount|money:currency }}
 
 
 @register.simple_tag
@@ -50,11 +51,6 @@ def row_url(context, viewname, *args):
     if key not in makers:
         makers[key] = formatting.url_for_each(viewname, *args[:-1])
     return makers[key](args[-1])
-
-
-@register.filter
-def money(amount, currency):
-    return format_money(amount, currency) if amount is not None else ""
 
 
 @register.filter
