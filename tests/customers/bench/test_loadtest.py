@@ -21,26 +21,30 @@ def test_loadtest_needs_postgresql(db):
         call_command("loadtest", "--duration", "1")
 
 
+def _loadtest(tmp_path, *args) -> tuple[str, dict]:
+    """loadtest at a tiny size (30 customers, 2 users, 1 worker): its output and JSON."""
+    out, result = io.StringIO(), tmp_path / "load.json"
+    call_command(
+        "loadtest",
+        *("--customers", "30", "--users", "2", "--workers", "1", "--json", str(result)),
+        *args,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    return out.getvalue(), json.loads(result.read_text())
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(600)
 def test_loadtest_sends_the_mix_and_its_floor(tmp_path):
-    out, result = io.StringIO(), tmp_path / "load.json"
-    call_command(
-        "loadtest",
-        *("--customers", "30", "--users", "2", "--duration", "4", "--workers", "1"),
-        *("--json", str(result), "--gap", "3"),
-        stdout=out,
-        stderr=io.StringIO(),
-    )
-    text = out.getvalue()
+    text, data = _loadtest(tmp_path, "--duration", "4", "--gap", "3")
     assert "all (the mix)" in text
     # --gap: the first page on the wire (client, connect, app, rest) and each middleware.
     wire = next(line for line in text.splitlines() if line.startswith("list first page "))
     client, connect, app, rest = (float(v) for v in wire.split()[-4:])
     assert 0 < connect < client and 0 < app < client
     assert "CurrentBusinessMiddleware" in text and "view (URL, view, template)" in text
-    data = json.loads(result.read_text())
     for phase in ("product", "floor"):
         assert data[phase]["total"]["requests"] > 0
         assert data[phase]["total"]["failures"] == 0, data[phase]["failures"]
@@ -54,17 +58,8 @@ def test_loadtest_sends_the_mix_and_its_floor(tmp_path):
 def test_a_paced_load_sends_what_was_offered(tmp_path):
     """--rate: two clients paced to 6 requests a second in all send about 6 a second
     (a closed loop on this mix sends many times that), and say so."""
-    out, result = io.StringIO(), tmp_path / "load.json"
-    call_command(
-        "loadtest",
-        *("--customers", "30", "--users", "2", "--duration", "5", "--workers", "1"),
-        *("--rate", "6", "--json", str(result)),
-        stdout=out,
-        stderr=io.StringIO(),
-    )
-    text = out.getvalue()
+    text, data = _loadtest(tmp_path, "--duration", "5", "--rate", "6")
     assert "paced to 6 req/s in all" in text
-    data = json.loads(result.read_text())
     assert data["rate"] == 6 and data["users"] == 2
     for phase in ("product", "floor"):
         total = data[phase]["total"]
