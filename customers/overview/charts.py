@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.html import format_html_join
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from customers.core.money import format_money
@@ -40,27 +41,26 @@ class Chart:
     height: int = 140
     ticks: list[str] = field(default_factory=list)
 
-    # The bars and the table rows are many small nodes: joined here with format_html
-    # (escaped as a template would), several times faster than a template loop.
+    # The bars and the table rows are many small nodes: written here, each text escaped
+    # as a template would, several times faster than a template loop or format_html.
     @property
     def bars_svg(self) -> str:
-        return format_html_join(
-            "",
-            '<rect class="chart-bar{}" x="{}" y="{}" width="{}" height="{}">'
-            "<title>{}: {}</title></rect>",
-            (
-                (" is-negative" if b.value < 0 else "", b.x, b.y, b.width, b.height, b.label)
-                + (b.display,)
+        return mark_safe(
+            "".join(
+                f'<rect class="chart-bar{" is-negative" if b.value < 0 else ""}" x="{b.x}" '
+                f'y="{b.y}" width="{b.width}" height="{b.height}">'
+                f"<title>{escape(b.label)}: {escape(b.display)}</title></rect>"
                 for b in self.bars
-            ),
+            )
         )
 
     @property
     def rows_html(self) -> str:
-        return format_html_join(
-            "",
-            '<tr><td>{}</td><td class="num">{}</td></tr>',
-            ((b.label, b.display) for b in self.bars),
+        return mark_safe(
+            "".join(
+                f'<tr><td>{escape(b.label)}</td><td class="num">{escape(b.display)}</td></tr>'
+                for b in self.bars
+            )
         )
 
 

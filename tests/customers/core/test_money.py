@@ -3,10 +3,20 @@
 
 import pytest
 from babel import Locale
+from babel.numbers import format_currency
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from customers.core.money import format_money, parse_amount
+from customers.core.locales import PORTAL_LANGUAGES
+from customers.core.money import (
+    MAX_MINOR_UNITS,
+    _babel_locale,
+    format_money,
+    parse_amount,
+    to_decimal,
+)
 
 
 def test_money_is_parsed_into_minor_units_and_formatted_with_babel():
@@ -96,3 +106,24 @@ def test_each_portal_language_writes_money_its_own_way(language, usd, inr):
     groups by lakh."""
     with translation.override(language):
         assert (format_money(123450, "USD"), format_money(12345600, "INR")) == (usd, inr)
+
+
+# Every language a page can be in, and currencies of 0, 2 and 3 minor digits.
+LANGUAGES = [code for code, _name in PORTAL_LANGUAGES] + ["en-gb", "xx"]
+CURRENCIES = ["USD", "INR", "KRW", "EUR", "GBP", "JPY", "KWD", "BRL", "IDR", "CHF", "VND"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    language=st.sampled_from(LANGUAGES),
+    currency=st.sampled_from(CURRENCIES),
+    amount=st.integers(min_value=-MAX_MINOR_UNITS, max_value=MAX_MINOR_UNITS)
+    | st.integers(min_value=-100_000, max_value=100_000),
+)
+def test_money_is_written_exactly_as_babel_writes_it(language, currency, amount):
+    """format_money writes from a pattern read off Babel once per language and
+    currency; the text is Babel's own, for any amount, sign and grouping."""
+    with translation.override(language):
+        locale = _babel_locale(currency)
+        expected = format_currency(to_decimal(amount, currency), currency, locale=locale)
+        assert format_money(amount, currency.lower()) == expected
