@@ -83,9 +83,13 @@ class PortalSettings(models.Model):
 
     @classmethod
     def for_business(cls, business: Business) -> "PortalSettings":
-        """The saved settings, or unsaved defaults (nothing is written on read)."""
-        found = cls.objects.filter(business=business).first()
-        return found or cls(business=business)
+        """The saved settings, or unsaved defaults (nothing is written on read). No
+        query when the business was read with them (`select_related(
+        "business__portal_settings")`, as the portal's sign-in check does)."""
+        try:
+            return business.portal_settings
+        except cls.DoesNotExist:
+            return cls(business=business)
 
 
 class RetentionOffer(models.Model):

@@ -208,7 +208,7 @@ def portal_login_resolve(cookie_token: str | None) -> tuple[PortalLogin | None, 
     if not cookie_token:
         return None, None
     login = (
-        PortalLogin.objects.select_related("customer", "business")
+        PortalLogin.objects.select_related("customer", "business__portal_settings")
         .filter(token_hash=token_hash(cookie_token))
         .first()
     )
