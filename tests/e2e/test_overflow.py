@@ -124,3 +124,30 @@ def test_portal_amounts_are_not_in_the_brand_colour(live_server, browser, seeded
     expect(balance).to_contain_text("$12.50")
     assert balance.evaluate("el => getComputedStyle(el).color") != "rgb(209, 26, 42)"
     context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_overview_amounts_stay_on_one_line(live_server, browser, language, width, height):
+    """A currency's cards widen with the page (its code is a title above their grid, not
+    a cell of it) and stand one per row on a phone, so ₹68,07,345.49 is never cut in two."""
+    business = BusinessFactory()
+    owner = MembershipFactory(business=business, role=Membership.Role.OWNER).user
+    for currency in ("INR", "USD"):
+        customer = CustomerFactory(business=business)
+        PaymentFactory(customer=customer, currency=currency, total_amount=680_734_549)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale=LANGUAGES[language]
+    )
+    page = context.new_page()
+    login(page, live_server, owner)
+    page.goto(live_server.url + "/")
+    one_line = page.locator(".stat-value").first.bounding_box()["height"]  # the customer count
+    amounts = page.locator(".stats-money .stat-value")
+    expect(amounts.first).to_be_visible()
+    heights = amounts.evaluate_all(
+        "values => values.map(v => [v.textContent, v.getBoundingClientRect().height])"
+    )
+    context.close()
+    assert len(heights) == 8  # four cards in each currency
+    assert [text for text, height in heights if height > one_line + 1] == []
