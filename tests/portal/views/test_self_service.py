@@ -5,6 +5,8 @@ import io
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -46,6 +48,24 @@ def test_return_button_when_a_return_url_is_set(client, portal_customer):
     client.get(url.split("127.0.0.1:8000")[-1])
     html = client.get(reverse("portal:home")).content.decode()
     assert "https://shop.example.com/account" in html and "Return to Acme Corp" in html
+
+
+def test_settings_come_with_the_sign_in_and_a_change_shows_on_the_next_page(
+    portal_client, portal_customer
+):
+    """The portal's settings are read with the sign-in's login (one join, no query of
+    their own), and what the merchant saves shows on the customer's next page."""
+    assert "Return to Acme Corp" not in portal_client.get(reverse("portal:home")).content.decode()
+    services.portal_settings_save(
+        business=portal_customer.business,
+        actor=Actor.system(),
+        default_return_url="https://shop.example.com/account",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        html = portal_client.get(reverse("portal:home")).content.decode()
+    assert "https://shop.example.com/account" in html and "Return to Acme Corp" in html
+    own = [q["sql"] for q in queries.captured_queries if 'FROM "portal_portalsettings"' in q["sql"]]
+    assert own == []
 
 
 def test_billing_history_and_invoice_download(portal_client, portal_customer, catalog):
