@@ -171,7 +171,7 @@ class _MoneyWriter:
     """One locale's way of writing one currency, read off Babel once (`_money_writer`)
     and then applied with integer arithmetic: Babel re-reads the locale's pattern,
     symbols and currency data for every amount (about 14 µs; a chart's page writes
-    over a hundred amounts), this writes the same text in about 1.5 µs."""
+    over a hundred amounts), `format_money` with it about 3 µs."""
 
     digits: int  # the currency's minor-unit digits
     grouping: tuple[int, int]  # the first group's size, then the others' (3, 2 in India)

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from customers.core.formatting import escape
 from customers.core.money import format_money
 from customers.overview.figures import Overview
 from customers.reports.chart import _bar_label, _bucket_start, _grain, _next
