@@ -108,6 +108,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 5)
 DATABASE_REPLICA_CHECK_SECONDS = env_int("DATABASE_REPLICA_CHECK_SECONDS", 2)
 DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
+# customers.core.prepared: check every prepared selector's SQL against the ORM's (tests).
+PREPARED_QUERIES_CHECK = env_bool("PREPARED_QUERIES_CHECK", False)
 if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = replica_database(env_str("DATABASE_REPLICA_URL"))
     DATABASE_ROUTERS = ["customers.core.replicas.ReplicaRouter"]

@@ -4,10 +4,11 @@ total paid, read off the kept spend figures), and what the details page shows of
 a customer's portal use."""
 
 from django.db import connection, connections
-from django.db.models import Exists, Max, Min, OuterRef
-from django.shortcuts import get_object_or_404
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet
+from django.http import Http404
 
 from customers.core.pagination import tab_context
+from customers.core.prepared import prepared
 from customers.models import Business, Customer, CustomerSpend, EmailLog, Subscription
 from portal.models import PortalLink, PortalLogin
 
@@ -17,17 +18,37 @@ SORT_MEMORY = "32MB"  # what sorting that many takes without spilling to disk
 
 def customer_get(*, business: Business, customer_id: str) -> Customer:
     """The business's customer with this ID; another business's (or no) customer is a 404."""
-    return get_object_or_404(Customer.objects.for_business(business), pk=customer_id)
+    found = _customer(business_id=business.pk, customer_id=str(customer_id))
+    if not found:
+        raise Http404("No customer matches the given query.")
+    return found[0]
+
+
+@prepared("business_id", "customer_id")
+def _customer(*, business_id: str, customer_id: str) -> QuerySet[Customer]:
+    return Customer.objects.for_business(business_id).filter(pk=customer_id)[:1]
 
 
 def portal_activity(customer: Customer, *, limit: int = 5) -> dict:
     """Recent invite and sign-in links, and the last portal visit (two queries)."""
-    links = list(PortalLink.objects.filter(customer=customer).order_by("-created_at")[:limit])
-    last_login = PortalLogin.objects.filter(customer=customer).order_by("-last_seen_at").first()
+    ids = {"business_id": customer.business_id, "customer_id": customer.pk}
+    last_login = _last_logins(**ids)
     return {
-        "portal_links": links,
-        "portal_last_visit": last_login.last_seen_at if last_login else None,
+        "portal_links": _portal_links(**ids, limit=limit),
+        "portal_last_visit": last_login[0].last_seen_at if last_login else None,
     }
+
+
+@prepared("business_id", "customer_id")
+def _portal_links(*, business_id: str, customer_id: str, limit: int) -> QuerySet[PortalLink]:
+    links = PortalLink.objects.filter(business_id=business_id, customer_id=customer_id)
+    return links.order_by("-created_at")[:limit]
+
+
+@prepared("business_id", "customer_id")
+def _last_logins(*, business_id: str, customer_id: str) -> QuerySet[PortalLogin]:
+    logins = PortalLogin.objects.filter(business_id=business_id, customer_id=customer_id)
+    return logins.order_by("-last_seen_at")[:1]
 
 
 def of_customer(model):

@@ -15,7 +15,11 @@ from customers import services
 from customers.accounts.permissions import business_required, editor_required
 from customers.accounts.preferences import table_columns_save
 from customers.audit import Actor
-from customers.billing.selectors import subscriptions_tab, transactions_tab
+from customers.billing.selectors import (
+    subscriptions_tab,
+    transactions_tab,
+    usable_payment_methods,
+)
 from customers.core.errors import CustomerEmailTaken
 from customers.core.htmx import render_page
 from customers.core.replicas import replica_reads
@@ -28,7 +32,7 @@ from customers.forms import (
 from customers.licenses.selectors import license_keys_tab
 from customers.lifecycle.services import merged_survivor
 from customers.listing import CustomerList, visible_columns
-from customers.models import SavedPaymentMethod, is_tombstone
+from customers.models import is_tombstone
 from customers.notes.selectors import notes_panel, with_tags
 from customers.overview.summary import customer_money
 from customers.overview.timeline import timeline_page
@@ -195,11 +199,8 @@ def customer_detail(request, customer_id):
         context["money"] = customer_money(customer)
         context.update(portal_activity(customer))
         context.update(notes_panel(customer))
-        context["payment_methods"] = (
-            SavedPaymentMethod.objects.for_business(request.business)
-            .usable()
-            .filter(customer=customer)
-            .order_by("-is_default", "-created_at", "-id")[:20]
+        context["payment_methods"] = usable_payment_methods(
+            business_id=customer.business_id, customer_id=customer.pk, limit=20
         )
     return render_page(request, "customers/customer_detail.html", fragment, context)
 

@@ -8,6 +8,7 @@ import unicodedata
 
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -15,6 +16,7 @@ from customers.audit import Actor, event_record
 from customers.billing.subscriptions import subscription_cancel
 from customers.core import ratelimit
 from customers.core.locales import api_locale
+from customers.core.prepared import prepared
 from customers.core.tasks import enqueue_on_commit
 from customers.core.validation import HTTP_URL_PATTERN, text_problem
 from customers.lifecycle.errors import CustomerAlreadyDeleted
@@ -207,11 +209,7 @@ def portal_login_resolve(cookie_token: str | None) -> tuple[PortalLogin | None, 
     """(the live login, or None; the login the cookie named even if it has ended)."""
     if not cookie_token:
         return None, None
-    login = (
-        PortalLogin.objects.select_related("customer", "business__portal_settings")
-        .filter(token_hash=token_hash(cookie_token))
-        .first()
-    )
+    login = next(iter(_login_by_token(token_hash=token_hash(cookie_token))), None)
     if login is None:
         return None, None
     now = timezone.now()
@@ -226,6 +224,17 @@ def portal_login_resolve(cookie_token: str | None) -> tuple[PortalLogin | None, 
         PortalLogin.objects.filter(pk=login.pk).update(last_seen_at=now)
         login.last_seen_at = now
     return login, login
+
+
+@prepared("token_hash")
+def _login_by_token(*, token_hash: str) -> QuerySet[PortalLogin]:
+    """The login with its customer, business and portal settings (every portal page's
+    first query: prepared)."""
+    return (
+        PortalLogin.objects.select_related("customer", "business__portal_settings")
+        .filter(token_hash=token_hash)
+        .order_by("pk")[:1]
+    )
 
 
 def portal_login_end(*, login: PortalLogin) -> None:

@@ -4,6 +4,7 @@ Only reads: nothing here writes, renders or builds URLs."""
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from customers.core.prepared import prepared
 from customers.models import Customer
 from wallets.models import LedgerEntry, Wallet
 from wallets.services import supported_currencies
@@ -26,13 +27,11 @@ def wallets_for(customer: Customer) -> list[Wallet]:
     A currency with no wallet row yet is an unsaved `Wallet` with balance 0
     (`pk` and `created_at` None): listing never creates rows.
     """
-    currencies = supported_currencies()
-    existing = {
-        w.currency: w
-        for w in Wallet.objects.for_business(customer.business_id).filter(
-            customer=customer, currency__in=currencies
-        )
-    }
+    currencies = tuple(supported_currencies())
+    wallets = _wallets(
+        business_id=customer.business_id, customer_id=customer.pk, currencies=currencies
+    )
+    existing = {w.currency: w for w in wallets}
     return [
         existing.get(c)
         or Wallet(
@@ -45,6 +44,13 @@ def wallets_for(customer: Customer) -> list[Wallet]:
         )
         for c in currencies
     ]
+
+
+@prepared("business_id", "customer_id")
+def _wallets(*, business_id: str, customer_id: str, currencies: tuple) -> QuerySet[Wallet]:
+    return Wallet.objects.for_business(business_id).filter(
+        customer_id=customer_id, currency__in=currencies
+    )
 
 
 def ledger_entries(customer: Customer, currency: str | None = None) -> QuerySet[LedgerEntry]:

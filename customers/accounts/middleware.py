@@ -10,9 +10,11 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from customers.accounts.sessions import SEEN_AT, SIGNED_IN_AT
+from customers.core.prepared import prepared
 from customers.models import Membership
 
 SESSION_KEY = "business_id"
@@ -45,6 +47,17 @@ class MerchantSessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+@prepared("user_id")
+def memberships_of(*, user_id: int) -> QuerySet[Membership]:
+    """The user's memberships with their businesses, by name (a list: prepared, as every
+    dashboard page reads them)."""
+    return (
+        Membership.objects.filter(user_id=user_id)
+        .select_related("business")
+        .order_by("business__name")
+    )
+
+
 class CurrentBusinessMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -59,11 +72,7 @@ class CurrentBusinessMiddleware:
             and user.is_authenticated
             and not request.path.startswith(("/static/", "/admin/", "/portal/", "/api/"))
         ):
-            memberships = list(
-                Membership.objects.filter(user=user)
-                .select_related("business")
-                .order_by("business__name")
-            )
+            memberships = memberships_of(user_id=user.pk)
             chosen = request.session.get(SESSION_KEY)
             current = next((m for m in memberships if m.business_id == chosen), None)
             current = current or (memberships[0] if memberships else None)

@@ -5,15 +5,18 @@ from django.db.models import Prefetch, QuerySet
 
 from customers.billing.refunds import refund_blocker
 from customers.core.pagination import tab_context
-from customers.models import Customer, Dunning, Payment, Subscription
+from customers.core.prepared import prepared
+from customers.models import Customer, Dunning, Payment, SavedPaymentMethod, Subscription
 
 
-def customer_payments(customer: Customer, *, status: str = "") -> QuerySet:
+@prepared("business_id", "customer_id")
+def customer_payments(*, business_id: str, customer_id: str, status: str = "") -> QuerySet:
     """The customer's payments, newest first, with refund totals; `status` is a
-    Payment.DisplayStatus value ("refunded", "failed"…) or "" for all."""
+    Payment.DisplayStatus value ("refunded", "failed"…) or "" for all. Prepared
+    (customers.core.prepared): a list, or `.rows(...)` for a paginator."""
     payments = (
-        Payment.objects.for_business(customer.business_id)
-        .filter(customer=customer)
+        Payment.objects.for_business(business_id)
+        .filter(customer_id=customer_id)
         .with_refund_totals()
         .select_related("product")
         .newest_first()
@@ -21,6 +24,18 @@ def customer_payments(customer: Customer, *, status: str = "") -> QuerySet:
     if status in Payment.DisplayStatus.values:
         payments = payments.with_display_status(status)
     return payments
+
+
+@prepared("business_id", "customer_id")
+def usable_payment_methods(*, business_id: str, customer_id: str, limit: int) -> QuerySet:
+    """The customer's saved payment methods that can still be charged, the default first
+    (a list: customers.core.prepared)."""
+    return (
+        SavedPaymentMethod.objects.for_business(business_id)
+        .usable()
+        .filter(customer_id=customer_id)
+        .order_by("-is_default", "-created_at", "-id")[:limit]
+    )
 
 
 def customer_subscriptions(customer: Customer) -> QuerySet:
@@ -36,7 +51,9 @@ def customer_subscriptions(customer: Customer) -> QuerySet:
 def transactions_tab(customer: Customer, params) -> dict:
     status = params.get("status", "")
     status = status if status in Payment.DisplayStatus.values else ""
-    payments = customer_payments(customer, status=status)
+    payments = customer_payments.rows(
+        business_id=customer.business_id, customer_id=customer.pk, status=status
+    )
     context = tab_context(
         "payments", payments, params, status=status, choices=Payment.DisplayStatus.choices
     )

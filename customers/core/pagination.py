@@ -10,6 +10,8 @@ import re
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from customers.core.prepared import PreparedRows
+
 
 class CappedPaginator(Paginator):
     def __init__(
@@ -24,6 +26,8 @@ class CappedPaginator(Paginator):
     def _capped_count(self) -> int:
         if self.known_count is not None:
             return min(self.known_count, self.cap + 1)
+        if isinstance(self.count_queryset, PreparedRows):
+            return self.count_queryset.count_upto(self.cap + 1)
         return self.count_queryset.order_by()[: self.cap + 1].count()
 
     @cached_property

@@ -5,6 +5,7 @@ import json
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, TextField
 
+from customers.core.prepared import prepared
 from customers.models import Business, Customer, CustomerTag, Note, Tag
 
 NOTES_SHOWN = 50
@@ -95,23 +96,29 @@ def tags_of(customer: Customer) -> list[Tag]:
 
 def notes_panel(customer: Customer) -> dict:
     """The details page's notes and tags: two queries (the business's tags, each
-    marked when the customer has it)."""
-    notes = list(
-        Note.objects.for_business(customer.business_id)
-        .filter(customer=customer)
-        .order_by("-created_at", "-id")[: NOTES_SHOWN + 1]
-    )
-    has_it = CustomerTag.objects.filter(
-        business=customer.business_id, customer=customer, tag=OuterRef("pk")
-    )
-    tags = list(
-        Tag.objects.for_business(customer.business_id)
-        .annotate(on_customer=Exists(has_it))
-        .order_by("name", "id")
-    )
+    marked when the customer has it), both prepared (customers.core.prepared)."""
+    ids = {"business_id": customer.business_id, "customer_id": customer.pk}
+    notes = _latest_notes(**ids, limit=NOTES_SHOWN + 1)
+    tags = _tags_marked(**ids)
     return {
         "notes": notes[:NOTES_SHOWN],
         "notes_more": len(notes) > NOTES_SHOWN,
         "customer_tags": [tag for tag in tags if tag.on_customer],
         "addable_tags": [tag for tag in tags if not tag.on_customer],
     }
+
+
+@prepared("business_id", "customer_id")
+def _latest_notes(*, business_id: str, customer_id: str, limit: int) -> QuerySet[Note]:
+    notes = Note.objects.for_business(business_id).filter(customer_id=customer_id)
+    return notes.order_by("-created_at", "-id")[:limit]
+
+
+@prepared("business_id", "customer_id")
+def _tags_marked(*, business_id: str, customer_id: str) -> QuerySet[Tag]:
+    """The business's tags, each with `on_customer`."""
+    has_it = CustomerTag.objects.filter(
+        business=business_id, customer=customer_id, tag=OuterRef("pk")
+    )
+    tags = Tag.objects.for_business(business_id).annotate(on_customer=Exists(has_it))
+    return tags.order_by("name", "id")

@@ -5,6 +5,9 @@ customer's rows."""
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
+from customers.core.prepared import prepared
 from customers.models import Customer, CustomerSpend, Payment, Subscription
 from wallets.models import Wallet
 
@@ -19,14 +22,32 @@ class MoneySummary:
 
 
 def customer_money(customer: Customer) -> MoneySummary:
-    spend = list(
-        CustomerSpend.objects.filter(customer=customer)
-        .exclude(paid=0, refunded=0)
-        .order_by("currency")
-    )
-    active = (
-        Subscription.objects.for_business(customer.business_id)
-        .filter(customer=customer, status=Subscription.Status.ACTIVE)
+    ids = {"business_id": customer.business_id, "customer_id": customer.pk}
+    summary = MoneySummary(spend=_spend(**ids))
+    for sub in _active_subscriptions(**ids):
+        summary.active_subscriptions += 1
+        summary.mrr[sub.currency] = summary.mrr.get(sub.currency, 0) + sub.monthly_amount
+    summary.mrr = dict(sorted(summary.mrr.items()))
+    summary.wallets = _wallets_with_balance(**ids)
+    last_payment = _last_payment(**ids)
+    summary.last_payment = last_payment[0] if last_payment else None
+    return summary
+
+
+# Each read below is prepared (customers.core.prepared): every details page makes them.
+
+
+@prepared("business_id", "customer_id")
+def _spend(*, business_id: str, customer_id: str) -> QuerySet[CustomerSpend]:
+    spend = CustomerSpend.objects.filter(business_id=business_id, customer_id=customer_id)
+    return spend.exclude(paid=0, refunded=0).order_by("currency")
+
+
+@prepared("business_id", "customer_id")
+def _active_subscriptions(*, business_id: str, customer_id: str) -> QuerySet[Subscription]:
+    return (
+        Subscription.objects.for_business(business_id)
+        .filter(customer_id=customer_id, status=Subscription.Status.ACTIVE)
         .only(
             "currency",
             "recurring_pre_tax_amount",
@@ -34,21 +55,19 @@ def customer_money(customer: Customer) -> MoneySummary:
             "payment_frequency_interval",
         )
     )
-    summary = MoneySummary(spend=spend)
-    for sub in active:
-        summary.active_subscriptions += 1
-        summary.mrr[sub.currency] = summary.mrr.get(sub.currency, 0) + sub.monthly_amount
-    summary.mrr = dict(sorted(summary.mrr.items()))
-    summary.wallets = list(
-        Wallet.objects.filter(business_id=customer.business_id, customer=customer)
-        .exclude(balance=0)
-        .order_by("currency")
-    )
-    summary.last_payment = (
-        Payment.objects.for_business(customer.business_id)
-        .filter(customer=customer)
+
+
+@prepared("business_id", "customer_id")
+def _wallets_with_balance(*, business_id: str, customer_id: str) -> QuerySet[Wallet]:
+    wallets = Wallet.objects.filter(business_id=business_id, customer_id=customer_id)
+    return wallets.exclude(balance=0).order_by("currency")
+
+
+@prepared("business_id", "customer_id")
+def _last_payment(*, business_id: str, customer_id: str) -> QuerySet[Payment]:
+    return (
+        Payment.objects.for_business(business_id)
+        .filter(customer_id=customer_id)
         .order_by("-created_at", "-id")
-        .only("id", "status", "total_amount", "currency", "created_at", "customer_id")
-        .first()
+        .only("id", "status", "total_amount", "currency", "created_at", "customer_id")[:1]
     )
-    return summary

@@ -185,7 +185,9 @@ def test_tabs_and_the_renewal_run_are_served_by_indexes():
             cursor.execute(f"ANALYZE customers_{table}")
     customer = Customer.objects.filter(business__name="Plans Co").first()
     tabs = [
-        selectors.customer_payments(customer)[:10],
+        selectors.customer_payments.queryset(
+            business_id=customer.business_id, customer_id=customer.pk
+        )[:10],
         Subscription.objects.for_business(customer.business_id)
         .filter(customer=customer)
         .order_by("-created_at", "-id")[:10],
