@@ -4,7 +4,7 @@ Only reads: nothing here writes, renders or builds URLs."""
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from customers.core.prepared import prepared
+from customers.core.prepared import PreparedRows, prepared
 from customers.models import Customer
 from wallets.models import LedgerEntry, Wallet
 from wallets.services import supported_currencies
@@ -53,12 +53,26 @@ def _wallets(*, business_id: str, customer_id: str, currencies: tuple) -> QueryS
     )
 
 
-def ledger_entries(customer: Customer, currency: str | None = None) -> QuerySet[LedgerEntry]:
-    """The customer's ledger, newest first; optionally one currency."""
-    entries = LedgerEntry.objects.for_business(customer.business_id).filter(customer=customer)
+def ledger_entries(customer: Customer, currency: str | None = None) -> PreparedRows:
+    """The customer's ledger, newest first; optionally one currency. Prepared rows
+    (customers.core.prepared): a paginator's count and slices."""
+    ids = {"business_id": customer.business_id, "customer_id": customer.pk}
     if currency:
-        entries = entries.filter(currency=currency.upper())
+        return _ledger_in.rows(**ids, currency=currency.upper())
+    return _ledger.rows(**ids)
+
+
+@prepared("business_id", "customer_id")
+def _ledger(*, business_id: str, customer_id: str) -> QuerySet[LedgerEntry]:
+    entries = LedgerEntry.objects.for_business(business_id).filter(customer_id=customer_id)
     return entries.newest_first()
+
+
+@prepared("business_id", "customer_id", "currency")
+def _ledger_in(*, business_id: str, customer_id: str, currency: str) -> QuerySet[LedgerEntry]:
+    return _ledger.queryset(business_id=business_id, customer_id=customer_id).filter(
+        currency=currency
+    )
 
 
 def funded_customers(business) -> QuerySet:

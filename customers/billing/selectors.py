@@ -38,11 +38,12 @@ def usable_payment_methods(*, business_id: str, customer_id: str, limit: int) ->
     )
 
 
-def customer_subscriptions(customer: Customer) -> QuerySet:
-    """The customer's subscriptions with their products, newest first."""
+@prepared("business_id", "customer_id")
+def customer_subscriptions(*, business_id: str, customer_id: str) -> QuerySet:
+    """The customer's subscriptions with their products, newest first (prepared)."""
     return (
-        Subscription.objects.for_business(customer.business_id)
-        .filter(customer=customer)
+        Subscription.objects.for_business(business_id)
+        .filter(customer_id=customer_id)
         .select_related("product")
         .newest_first()
     )
@@ -65,16 +66,27 @@ def transactions_tab(customer: Customer, params) -> dict:
 def subscriptions_tab(customer: Customer, params) -> dict:
     """Current subscriptions by default; `status=all` or one SubscriptionStatus."""
     status = params.get("status", "")
-    subscriptions = customer_subscriptions(customer)
+    if status not in Subscription.Status.values and status != "all":
+        status = ""
+    rows = _tab_subscriptions.rows(
+        business_id=customer.business_id, customer_id=customer.pk, status=status
+    )
+    return tab_context(
+        "subscriptions", rows, params, status=status, choices=Subscription.Status.choices
+    )
+
+
+@prepared("business_id", "customer_id")
+def _tab_subscriptions(*, business_id: str, customer_id: str, status: str) -> QuerySet:
+    """`status`: one SubscriptionStatus, "all", or "" for the current ones. Each with its
+    open recovery (at most one), for its attempts, next retry and reason."""
+    subscriptions = customer_subscriptions.queryset(
+        business_id=business_id, customer_id=customer_id
+    )
     if status in Subscription.Status.values:
         subscriptions = subscriptions.filter(status=status)
     elif status != "all":
-        status = ""
         subscriptions = subscriptions.filter(status__in=Subscription.CURRENT)
-    # Each row's open recovery (at most one), for its attempts, next retry and reason.
-    subscriptions = subscriptions.prefetch_related(
+    return subscriptions.prefetch_related(
         Prefetch("dunnings", queryset=Dunning.objects.open(), to_attr="open_dunnings")
-    )
-    return tab_context(
-        "subscriptions", subscriptions, params, status=status, choices=Subscription.Status.choices
     )

@@ -186,6 +186,9 @@ class PreparedRows:
             return queryset[:upto].count()
         return shape.count(db, bound, upto)
 
+    def __iter__(self):
+        return iter(self[0:None])
+
     def __getitem__(self, rows: slice) -> list:
         if not isinstance(rows, slice) or rows.step is not None:
             raise TypeError("Prepared rows are read a slice at a time.")

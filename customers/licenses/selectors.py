@@ -3,17 +3,39 @@
 from django.db.models import Prefetch, QuerySet
 
 from customers.core.pagination import tab_context
+from customers.core.prepared import PreparedRows, prepared
 from customers.models import Customer, LicenseKey, LicenseKeyInstance
 
 
-def customer_license_keys(customer: Customer, *, status: str = "") -> QuerySet:
+def customer_license_keys(customer: Customer, *, status: str = "") -> PreparedRows:
     """The customer's keys, newest first, with their product, activations (oldest
-    first) and `instances_count`; `status` is an effective LicenseKey status or ""."""
-    keys = LicenseKey.objects.for_business(customer.business_id).filter(customer=customer)
-    if status:
-        keys = keys.with_effective_status(status)
+    first) and `instances_count`; `status` is an effective LicenseKey status or "".
+    Prepared rows (customers.core.prepared): a paginator's count and slices."""
+    ids = {"business_id": customer.business_id, "customer_id": customer.pk}
+    return _license_keys.rows(**ids, status=status)
+
+
+def license_keys_tab(customer: Customer, params) -> dict:
+    status = params.get("status", "")
+    status = status if status in LicenseKey.Status.values else ""
+    ids = {"business_id": customer.business_id, "customer_id": customer.pk}
+    return tab_context(
+        "license_keys",
+        _license_keys.rows(**ids, status=status),
+        params,
+        status=status,
+        choices=LicenseKey.Status.choices,
+        count_queryset=_license_keys_counted.rows(**ids, status=status),
+    )
+
+
+@prepared("business_id", "customer_id")
+def _license_keys(*, business_id: str, customer_id: str, status: str) -> QuerySet:
     return (
-        keys.select_related("product")
+        _license_keys_counted.queryset(
+            business_id=business_id, customer_id=customer_id, status=status
+        )
+        .select_related("product")
         .with_instances_count()
         .prefetch_related(
             Prefetch("instances", queryset=LicenseKeyInstance.objects.order_by("created_at", "id"))
@@ -22,19 +44,8 @@ def customer_license_keys(customer: Customer, *, status: str = "") -> QuerySet:
     )
 
 
-def license_keys_tab(customer: Customer, params) -> dict:
-    status = params.get("status", "")
-    status = status if status in LicenseKey.Status.values else ""
-    keys = customer_license_keys(customer, status=status)
-    # Counted without the join and annotation the page needs.
-    counted = LicenseKey.objects.for_business(customer.business_id).filter(customer=customer)
-    if status:
-        counted = counted.with_effective_status(status)
-    return tab_context(
-        "license_keys",
-        keys,
-        params,
-        status=status,
-        choices=LicenseKey.Status.choices,
-        count_queryset=counted,
-    )
+@prepared("business_id", "customer_id")
+def _license_keys_counted(*, business_id: str, customer_id: str, status: str) -> QuerySet:
+    """The keys without the join and annotation a page of them needs: what is counted."""
+    keys = LicenseKey.objects.for_business(business_id).filter(customer_id=customer_id)
+    return keys.with_effective_status(status) if status else keys

@@ -77,7 +77,8 @@ def refund_receipt(request, refund_id):
 
 @portal_login_required
 def subscriptions(request):
-    subs = customer_subscriptions(request.customer)
+    customer = request.customer
+    subs = customer_subscriptions.rows(business_id=customer.business_id, customer_id=customer.pk)
     return _render_list(request, "portal/subscriptions.html", subs)
 
 
