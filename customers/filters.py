@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.money import parse_amount
-from customers.models import Customer, CustomerTag, Tag
+from customers.models import Customer, CustomerTag
+from customers.notes.selectors import tag_choices
 from customers.selectors import has_active_subscription
 from wallets.credits.amounts import parse_credits
 from wallets.credits.errors import InvalidCreditRequest
@@ -216,8 +217,7 @@ class CustomerFilter(django_filters.FilterSet):
         self.business = business
         super().__init__(data, queryset=Customer.objects.for_business(business), **kwargs)
         # The business's own tags (another business's tag ID is an invalid choice).
-        tags = Tag.objects.for_business(business).order_by("name", "id").values_list("pk", "name")
-        self.form.fields["tag"].choices = list(tags)  # the field adds "Any" first
+        self.form.fields["tag"].choices = tag_choices(business_id=business.pk)  # and "Any"
         # The live credit entitlements (one query): the credit filters' choices, and
         # what the table's credits column and the reports' credit columns show.
         self.credit_entitlements = column_entitlements(business)

@@ -24,18 +24,33 @@ import copy
 import functools
 import itertools
 import logging
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet, prefetch_related_objects
-from django.db.models.query import ModelIterable
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    NamedValuesListIterable,
+    ValuesIterable,
+    ValuesListIterable,
+)
 
 log = logging.getLogger(__name__)
 MAX_SHAPES = 64  # per selector: beyond this, new shapes run unprepared
 _STAND_IN_INTS = itertools.count(-(10**15), -1)  # no real id or amount is near these
+# What a prepared selector may return: model instances, or values(), or values_list().
+_ITERABLES = (
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+    NamedValuesListIterable,
+    FlatValuesListIterable,
+)
 
 
 class PreparedQueryMismatch(AssertionError):
@@ -50,13 +65,15 @@ class _Slot:
 @dataclass
 class _Shape:
     """One compiled shape: its SQL, where each value goes, and the compiler that knows
-    how to turn its rows into model instances."""
+    how to turn its rows into model instances (or values)."""
 
-    model: type[Model]
+    queryset: QuerySet  # built with the stand-ins: its model, iterable, fields, prefetch
     sql: str
     params: tuple  # _Slot for a value, anything else is a constant of the shape
     compiler: object
-    prefetch: tuple
+    # Per connection: the value converters of its columns (Django works them out
+    # again for every query; for a wide select that is a tenth of a millisecond).
+    converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
     def bind(self, values: dict) -> tuple:
         return tuple(values[p.name] if isinstance(p, _Slot) else p for p in self.params)
@@ -69,9 +86,16 @@ class _Shape:
         if low or high is not None:
             sql = f"{sql} {connection.ops.limit_offset_sql(low, high)}"
         compiler.as_sql = lambda *args, **kwargs: (sql, params)  # skips compiling
-        rows = list(ModelIterable(_Compiled(self.model, db, compiler)))
-        if self.prefetch:
-            prefetch_related_objects(rows, *self.prefetch)
+        converters = self.converters.get(connection)
+        if converters is None:
+            columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+            converters = self.converters[connection] = compiler.get_converters(columns)
+        compiler.get_converters = lambda expressions: converters
+        built = self.queryset
+        query = _CompiledQuery(built.query, compiler)
+        rows = list(built._iterable_class(_Compiled(built.model, db, built._fields, query)))
+        if built._prefetch_related_lookups:
+            prefetch_related_objects(rows, *built._prefetch_related_lookups)
         return rows
 
     def count(self, db: str, values: dict, upto: int | None) -> int:
@@ -85,19 +109,26 @@ class _Shape:
 
 @dataclass
 class _Compiled:
-    """What Django's ModelIterable reads of a queryset, for a compiled shape."""
+    """What Django's iterables (ModelIterable, ValuesListIterable…) read of a queryset."""
 
     model: type[Model]
     db: str
-    compiler: object
-    _known_related_objects = {}
+    _fields: tuple
+    query: "_CompiledQuery"
+    _known_related_objects = {}  # read only
 
-    @property
-    def query(self):
-        return self
 
-    def get_compiler(self, using=None):
-        return self.compiler
+class _CompiledQuery:
+    """The stand-ins' query (its selected names), whose compiler is this call's."""
+
+    def __init__(self, query, compiler):
+        self._query, self._compiler = query, compiler
+
+    def get_compiler(self, using=None, **kwargs):
+        return self._compiler
+
+    def __getattr__(self, name):
+        return getattr(self._query, name)
 
 
 _UNPREPARED = object()  # a shape that could not be prepared: it runs as a queryset
@@ -203,8 +234,8 @@ def _prepare(selector, build, kwargs: dict, bound: dict, queryset: QuerySet, db:
     """The shape of this call, or _UNPREPARED (logged) when it cannot be one."""
     stand_ins = {name: _stand_in(name, value) for name, value in bound.items()}
     reason = ""
-    if queryset._iterable_class is not ModelIterable or queryset._known_related_objects:
-        reason = "it does not return plain model instances"
+    if queryset._iterable_class not in _ITERABLES or queryset._known_related_objects:
+        reason = "it returns neither model instances nor values"
     else:
         try:
             built = build(**{**kwargs, **stand_ins})
@@ -215,9 +246,7 @@ def _prepare(selector, build, kwargs: dict, bound: dict, queryset: QuerySet, db:
         else:
             slot_of = {stand_in: _Slot(name) for name, stand_in in stand_ins.items()}
             slotted = tuple(_slot(p, slot_of) for p in params)
-            shape = _Shape(
-                queryset.model, sql, slotted, compiler, tuple(queryset._prefetch_related_lookups)
-            )
+            shape = _Shape(built, sql, slotted, compiler)
             if {p.name for p in slotted if isinstance(p, _Slot)} != set(bound):
                 reason = "a value is not a parameter of its SQL"
             elif not _same(shape, queryset, db, bound):

@@ -70,6 +70,12 @@ def tag_names_of(customer: Customer) -> list[str]:
     return [tag.name for tag in tags_of(customer)]
 
 
+@prepared("business_id")
+def tag_choices(*, business_id: str) -> QuerySet:
+    """The business's tags as (id, name), by name: the tag filter's choices."""
+    return Tag.objects.for_business(business_id).order_by("name", "id").values_list("pk", "name")
+
+
 def business_tags(business: Business) -> list[Tag]:
     return list(Tag.objects.for_business(business).order_by("name", "id"))
 

@@ -5,6 +5,7 @@ from django.db.models.fields.json import JSONField
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from customers.core.prepared import prepared
 from customers.models import Business, Customer
 from wallets.credits.models import CreditBalance, CreditEntitlement, CreditGrant, CreditLedgerEntry
 
@@ -76,12 +77,15 @@ COLUMN_ENTITLEMENTS_MAX = 20
 
 def column_entitlements(business: Business | str) -> list[CreditEntitlement]:
     """The live entitlements the customer list shows as columns and filters by (one query)."""
-    found = CreditEntitlement.objects.for_business(business).live()
-    return list(
-        found.only("id", "business_id", "name", "unit", "precision", "overage_enabled").order_by(
-            "name", "id"
-        )[:COLUMN_ENTITLEMENTS_MAX]
-    )
+    return _column_entitlements(business_id=getattr(business, "pk", business))
+
+
+@prepared("business_id")
+def _column_entitlements(*, business_id: str) -> QuerySet[CreditEntitlement]:
+    found = CreditEntitlement.objects.for_business(business_id).live()
+    return found.only("id", "business_id", "name", "unit", "precision", "overage_enabled").order_by(
+        "name", "id"
+    )[:COLUMN_ENTITLEMENTS_MAX]
 
 
 def _of_outer_customer():
