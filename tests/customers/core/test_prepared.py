@@ -2,11 +2,13 @@
 own values, and returns what the plain queryset returns."""
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Prefetch, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
@@ -182,3 +184,34 @@ def test_a_value_must_be_a_string_or_an_integer(two_customers):
         payments_with_refunds(business_id=mine.business_id, customer_id=mine, limit=1)
     with pytest.raises(TypeError, match="needs customer_id"):
         payments_with_refunds(business_id=mine.business_id, limit=1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_threads_on_their_own_connections_each_get_their_own_customer(settings):
+    """Many threads share one compiled shape; each binds its own customer into it on its
+    own PostgreSQL connection, with no check to fall back on."""
+    settings.PREPARED_QUERIES_CHECK = False
+    customers = [CustomerFactory() for _ in range(8)]
+    for n, customer in enumerate(customers):
+        for _ in range(n + 1):
+            RefundFactory(payment=PaymentFactory(customer=customer), amount=100 * (n + 1))
+    _call(customers[0])  # prepared here; the threads only run it
+    start = threading.Barrier(len(customers))
+
+    def read(customer):
+        try:
+            start.wait()
+            return [
+                (p.customer_id, p.business_id, p.refunded_amount)
+                for _ in range(20)
+                for p in _call(customer)
+            ]
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=len(customers)) as pool:
+        seen = list(pool.map(read, customers))
+    for n, (customer, rows) in enumerate(zip(customers, seen, strict=True)):
+        assert set(rows) == {(customer.pk, customer.business_id, 100 * (n + 1))}
+        assert len(rows) == 20 * (n + 1)
