@@ -5,14 +5,26 @@ of the query (customers.core.formatting, the hub tags)."""
 import datetime as dt
 
 import pytest
+from babel.dates import parse_pattern
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from customers.core.formatting import copy_button, escape, url_for_each, utc, utc_date
+from customers.core.formatting import (
+    _day_pattern,
+    copy_button,
+    escape,
+    url_for_each,
+    utc,
+    utc_date,
+)
+from customers.core.locales import PORTAL_LANGUAGES
+from customers.core.money import user_locale
 from customers.templatetags.hub import query_replace
 
 
@@ -118,3 +130,23 @@ def test_copy_button_escapes_its_value_and_label():
     html = copy_button('x"><img src=x>', "Copy <it>")
     assert 'data-copy="x&quot;&gt;&lt;img src=x&gt;"' in html
     assert 'aria-label="Copy &lt;it&gt;"' in html and "<svg" in html
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(1970, 1, 1),
+        max_value=dt.datetime(2100, 12, 31),
+        timezones=st.just(dt.UTC),
+    ),
+    language=st.sampled_from([code for code, _name in PORTAL_LANGUAGES]),
+)
+def test_a_timestamp_is_written_as_babel_writes_its_pattern(moment, language):
+    """`utc` keeps each day's text and writes the clock itself: the same text as Babel
+    applying the language's day pattern and "HH:mm" to the moment."""
+    with translation.override(language):
+        locale = user_locale()
+        day = _day_pattern(locale).apply(moment, locale)
+        clock = parse_pattern("HH:mm").apply(moment, locale)
+        assert utc(moment) == f"{day} · {clock}"
+        assert utc_date(moment) == day
