@@ -8,9 +8,9 @@ joined; a customer's latest payments with their refund totals) that compiling co
 is built and compiled once per *shape*: its other arguments, those that change the
 SQL's text (a limit, a status filter). Its *values*, the arguments named in the
 decorator, are strings or integers bound into that SQL as parameters. Each later
-call binds its values and builds the model instances the way Django does
-(`select_related`, annotations and `prefetch_related` included), and returns them as
-a list.
+call binds its values and builds the rows the way Django does (model instances with
+`select_related`, annotations and `prefetch_related`, or values), and returns them as
+a list; `.rows(...)` gives a paginator a count and slices of them instead.
 
 A shape is kept only when it is safe: the selector is built once with stand-ins for
 its values and once with the real ones, and the two must compile to the same SQL
@@ -135,8 +135,9 @@ _UNPREPARED = object()  # a shape that could not be prepared: it runs as a query
 
 
 def prepared(*values: str) -> Callable[[Callable[..., QuerySet]], "PreparedSelector"]:
-    """Decorate a selector that returns a QuerySet of model instances and takes keyword
-    arguments only; `values` name those bound as parameters (str or int). Calling
+    """Decorate a selector that returns a QuerySet (of model instances, or values() or
+    values_list()) and takes keyword arguments only; `values` name those bound as
+    parameters (str or int), the other arguments make its shape. Calling
     the decorated selector returns a list; `.rows(...)` gives what a paginator needs
     (a count and slices), `.queryset(...)` the queryset to build on."""
 
@@ -147,6 +148,8 @@ def prepared(*values: str) -> Callable[[Callable[..., QuerySet]], "PreparedSelec
 
 
 class PreparedSelector:
+    """A selector and its compiled shapes (at most MAX_SHAPES; more run unprepared)."""
+
     def __init__(self, build: Callable[..., QuerySet], values: tuple[str, ...]):
         self.build, self.values = build, values
         self.model = None  # known after the first call: the router needs it
@@ -181,12 +184,7 @@ class PreparedSelector:
         shape = self.shapes.get((key, db)) if db else None
         if isinstance(shape, _Shape) and not settings.PREPARED_QUERIES_CHECK:
             return shape, db, bound, None
-        build = self.build
-        if unordered:
-
-            def build(**kwargs):
-                return self.build(**kwargs).order_by()
-
+        build = self._unordered if unordered else self.build
         queryset = build(**kwargs)
         self.model, db = queryset.model, queryset.db
         shape = self.shapes.get((key, db))
@@ -198,6 +196,10 @@ class PreparedSelector:
         elif shape is not _UNPREPARED and not _same(shape, queryset, db, bound):
             raise PreparedQueryMismatch(f"{name}: the prepared SQL is not this call's")
         return shape, db, bound, queryset
+
+    def _unordered(self, **kwargs) -> QuerySet:
+        """The queryset without its order: what is counted."""
+        return self.build(**kwargs).order_by()
 
 
 class PreparedRows:
