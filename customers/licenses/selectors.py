@@ -7,34 +7,36 @@ from customers.core.prepared import PreparedRows, prepared
 from customers.models import Customer, LicenseKey, LicenseKeyInstance
 
 
-def customer_license_keys(customer: Customer, *, status: str = "") -> PreparedRows:
+def customer_license_keys(customer: Customer) -> PreparedRows:
     """The customer's keys, newest first, with their product, activations (oldest
-    first) and `instances_count`; `status` is an effective LicenseKey status or "".
-    Prepared rows (customers.core.prepared): a paginator's count and slices."""
-    ids = {"business_id": customer.business_id, "customer_id": customer.pk}
-    return _license_keys.rows(**ids, status=status)
+    first) and `instances_count`. Prepared rows (customers.core.prepared): a
+    paginator's count and slices."""
+    return _license_keys.rows(business_id=customer.business_id, customer_id=customer.pk)
 
 
 def license_keys_tab(customer: Customer, params) -> dict:
     status = params.get("status", "")
     status = status if status in LicenseKey.Status.values else ""
     ids = {"business_id": customer.business_id, "customer_id": customer.pk}
+    if status:  # the effective status reads the clock: its SQL changes with every call
+        keys = _license_keys.queryset(**ids).with_effective_status(status)
+        counted = _license_keys_counted.queryset(**ids).with_effective_status(status)
+    else:
+        keys, counted = _license_keys.rows(**ids), _license_keys_counted.rows(**ids)
     return tab_context(
         "license_keys",
-        _license_keys.rows(**ids, status=status),
+        keys,
         params,
         status=status,
         choices=LicenseKey.Status.choices,
-        count_queryset=_license_keys_counted.rows(**ids, status=status),
+        count_queryset=counted,
     )
 
 
 @prepared("business_id", "customer_id")
-def _license_keys(*, business_id: str, customer_id: str, status: str) -> QuerySet:
+def _license_keys(*, business_id: str, customer_id: str) -> QuerySet:
     return (
-        _license_keys_counted.queryset(
-            business_id=business_id, customer_id=customer_id, status=status
-        )
+        _license_keys_counted.queryset(business_id=business_id, customer_id=customer_id)
         .select_related("product")
         .with_instances_count()
         .prefetch_related(
@@ -45,7 +47,6 @@ def _license_keys(*, business_id: str, customer_id: str, status: str) -> QuerySe
 
 
 @prepared("business_id", "customer_id")
-def _license_keys_counted(*, business_id: str, customer_id: str, status: str) -> QuerySet:
+def _license_keys_counted(*, business_id: str, customer_id: str) -> QuerySet:
     """The keys without the join and annotation a page of them needs: what is counted."""
-    keys = LicenseKey.objects.for_business(business_id).filter(customer_id=customer_id)
-    return keys.with_effective_status(status) if status else keys
+    return LicenseKey.objects.for_business(business_id).filter(customer_id=customer_id)

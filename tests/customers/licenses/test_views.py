@@ -1,8 +1,12 @@
 """License keys on the details page: the tab, and disabling, enabling and limiting a key
 (customers.licenses.views)."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.customers.helpers import detail
 from tests.factories import LicenseKeyFactory, LicenseKeyInstanceFactory
@@ -49,3 +53,32 @@ def test_viewers_see_license_keys_masked(viewer_client, customer):
         html = viewer_client.get(url, headers=headers).content.decode()
         assert "••••-••••-c8c0" in html
         assert "db44b22c" not in html and "Copy key" not in html
+
+
+def test_the_tab_filters_by_effective_status_as_the_clock_reads_it(owner_client, customer):
+    """An active key past its expiry shows under Expired, not Active; the filter reads
+    the time of each request (so the tab's query for a status is not prepared)."""
+    now = timezone.now()
+    LicenseKeyFactory(customer=customer, key="aaaa-live-1111", status="active")
+    LicenseKeyFactory(
+        customer=customer,
+        key="bbbb-late-2222",
+        status="active",
+        expires_at=now - dt.timedelta(days=1),
+    )
+    LicenseKeyFactory(customer=customer, key="cccc-gone-3333", status="disabled")
+    shown = {}
+    for status in ("", "active", "expired", "disabled"):
+        html = owner_client.get(detail(customer, tab="license-keys", status=status)).content
+        shown[status] = {k for k in ("1111", "2222", "3333") if f"-{k}" in html.decode()}
+    assert shown == {
+        "": {"1111", "2222", "3333"},
+        "active": {"1111"},
+        "expired": {"2222"},
+        "disabled": {"3333"},
+    }
+    later = now + dt.timedelta(minutes=2)
+    LicenseKeyFactory(customer=customer, key="dddd-soon-4444", status="active", expires_at=later)
+    with time_machine.travel(later + dt.timedelta(minutes=1)):
+        html = owner_client.get(detail(customer, tab="license-keys", status="expired")).content
+    assert "-4444" in html.decode() and "-1111" not in html.decode()
