@@ -248,6 +248,9 @@ def _prepare(selector, build, kwargs: dict, bound: dict, queryset: QuerySet, db:
         else:
             slot_of = {stand_in: _Slot(name) for name, stand_in in stand_ins.items()}
             slotted = tuple(_slot(p, slot_of) for p in params)
+            # Each run sets its own connection; kept here, this thread's connection would
+            # stay open after the thread is gone.
+            compiler.connection = None
             shape = _Shape(built, sql, slotted, compiler)
             if {p.name for p in slotted if isinstance(p, _Slot)} != set(bound):
                 reason = "a value is not a parameter of its SQL"

@@ -1,8 +1,10 @@
 """Prepared selectors (customers.core.prepared): compiled once, then each call binds its
 own values, and returns what the plain queryset returns."""
 
+import gc
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
@@ -215,3 +217,34 @@ def test_threads_on_their_own_connections_each_get_their_own_customer(settings):
     for n, (customer, rows) in enumerate(zip(customers, seen, strict=True)):
         assert set(rows) == {(customer.pk, customer.business_id, 100 * (n + 1))}
         assert len(rows) == 20 * (n + 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_that_prepared_a_shape_leaves_no_connection_open(customer):
+    """The compiled shape outlives the thread that compiled it; that thread's
+    PostgreSQL session must not."""
+
+    @prepared("customer_id")
+    def payments_of(*, customer_id: str) -> QuerySet:
+        return Payment.objects.filter(customer_id=customer_id).order_by("pk")
+
+    def sessions() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            return cursor.fetchone()[0]
+
+    before = sessions()
+    thread = threading.Thread(target=lambda: payments_of(customer_id=customer.pk))
+    thread.start()
+    thread.join()
+    del thread
+    for _ in range(50):  # a closed session leaves pg_stat_activity within moments
+        gc.collect()
+        if sessions() == before:
+            break
+        time.sleep(0.05)
+    assert sessions() == before
+    assert payments_of.shapes  # prepared by the thread, and kept
