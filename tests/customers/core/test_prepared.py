@@ -229,22 +229,25 @@ def test_a_thread_that_prepared_a_shape_leaves_no_connection_open(customer):
     def payments_of(*, customer_id: str) -> QuerySet:
         return Payment.objects.filter(customer_id=customer_id).order_by("pk")
 
-    def sessions() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            )
-            return cursor.fetchone()[0]
+    backend = []
 
-    before = sessions()
-    thread = threading.Thread(target=lambda: payments_of(customer_id=customer.pk))
+    def prepare():
+        payments_of(customer_id=customer.pk)
+        backend.append(connection.connection.info.backend_pid)  # this thread's session
+
+    def open_() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", backend)
+            return cursor.fetchone() is not None
+
+    thread = threading.Thread(target=prepare)
     thread.start()
     thread.join()
     del thread
     for _ in range(50):  # a closed session leaves pg_stat_activity within moments
         gc.collect()
-        if sessions() == before:
+        if not open_():
             break
         time.sleep(0.05)
-    assert sessions() == before
+    assert not open_()
     assert payments_of.shapes  # prepared by the thread, and kept
