@@ -32,6 +32,7 @@ from typing import Protocol
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.urls import reverse
 
 from customers import selectors
 from customers.accounts.preferences import table_columns_saved
@@ -39,6 +40,7 @@ from customers.core.pagination import CappedPaginator
 from customers.filters import CREDIT_FILTERS, CustomerFilter, created_range
 from customers.forms import TableParamsForm
 from customers.models import Business, Customer
+from customers.reports.columns import report_names
 from customers.tables import DEFAULT_SORT, CustomerTable
 from wallets.credits.selectors import credit_holders
 from wallets.selectors import funded_customers
@@ -107,6 +109,26 @@ def visible_columns(request) -> list[str]:
     if not request.membership.can_edit:
         chosen = [name for name in chosen if name not in CustomerTable.editor_columns]
     return chosen
+
+
+# The table's paging parameters: an export has every matching row.
+_PAGING = ("page", "per_page")
+
+
+def export_url(query: QueryDict, fmt: str, *, visible, entitlements) -> str:
+    """`/customers/export.<fmt>` with the table's search, filters and sort (`query`)
+    and the `visible` columns (the credit columns named by `entitlements`)."""
+    query = query.copy()
+    for key in _PAGING:
+        query.pop(key, None)
+    columns = report_names(
+        (name for name in visible if name not in CustomerTable.editor_columns), entitlements
+    )
+    if columns:
+        query["columns"] = ",".join(columns)
+    encoded = query.urlencode(safe=",")
+    url = reverse(f"customers:export_{fmt}")
+    return f"{url}?{encoded}" if encoded else url
 
 
 class CustomerList:

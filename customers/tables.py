@@ -62,9 +62,7 @@ class CustomerTable(tables.Table):
         verbose_name=_("Updated at (UTC)"),
         order_by=("updated_at", "id"),
     )
-    preferred_locale = Column(
-        verbose_name=_("Preferred locale"), orderable=False, default="—"
-    )
+    preferred_locale = Column(verbose_name=_("Preferred locale"), orderable=False, default="—")
     metadata = Column(verbose_name=_("Metadata"), orderable=False, empty_values=())
 
     # Money and activity, from the kept figures (customers.reports.columns): the list
@@ -73,9 +71,7 @@ class CustomerTable(tables.Table):
     total_paid = Column(
         verbose_name=_("Total paid"), orderable=False, empty_values=(), accessor="pk"
     )
-    refunded = Column(
-        verbose_name=_("Refunded"), orderable=False, empty_values=(), accessor="pk"
-    )
+    refunded = Column(verbose_name=_("Refunded"), orderable=False, empty_values=(), accessor="pk")
     wallet_balance = Column(
         verbose_name=_("Wallet balance"), orderable=False, empty_values=(), accessor="pk"
     )
@@ -87,9 +83,7 @@ class CustomerTable(tables.Table):
     )
     # One line per live credit entitlement the customer holds (the view sets
     # `credit_entitlements`); a merchant has a handful, so one column reads best.
-    credits = Column(
-        verbose_name=_("Credits"), orderable=False, empty_values=(), accessor="pk"
-    )
+    credits = Column(verbose_name=_("Credits"), orderable=False, empty_values=(), accessor="pk")
 
     tags = Column(verbose_name=_("Tags"), orderable=False, empty_values=())
     invite = Column(

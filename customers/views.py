@@ -2,12 +2,14 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
@@ -31,7 +33,7 @@ from customers.forms import (
 )
 from customers.licenses.selectors import license_keys_tab
 from customers.lifecycle.services import merged_survivor
-from customers.listing import CustomerList, visible_columns
+from customers.listing import CustomerList, export_url, visible_columns
 from customers.models import is_tombstone
 from customers.notes.selectors import notes_panel, with_tags
 from customers.overview.summary import customer_money
@@ -70,18 +72,35 @@ def customer_list(request):
     table.credit_entitlements = entitlements
     table.paginate(**customers.pagination())
     filterset = customers.filters
-    context = {
+    list_page = {
+        "request": request,
+        "csrf_token": get_token(request),
+        "can_edit": request.membership.can_edit,
         "filterset": filterset,
         "table": table,
+        "result_count": _result_count(table.paginator),
+        "search": customers.used.get("q", ""),
         "per_page": customers.per_page,
         "per_page_choices": PER_PAGE_CHOICES,
         "default_per_page": DEFAULT_PER_PAGE,
         "visible_columns": visible,
         "column_rows": _column_rows(visible, hidden),
-        "is_filtered": filterset.is_filtered,
+        "export_urls": {
+            fmt: export_url(request.GET, fmt, visible=visible, entitlements=entitlements)
+            for fmt in ("csv", "xlsx")
+        },
         "bulk_tags": [choice for choice in filterset.form.fields["tag"].choices if choice[0]],
     }
+    context = {**list_page, "list_page": list_page}
     return render_page(request, "customers/customer_list.html", "table", context)
+
+
+def _result_count(paginator) -> str:
+    """ "1,234 customers", or "10,000+ customers" past the count cap."""
+    count = intcomma(paginator.count)
+    if paginator.is_capped:
+        return _("%(cap)s+ customers") % {"cap": count}
+    return ngettext("%(n)s customer", "%(n)s customers", paginator.count) % {"n": count}
 
 
 def _column_rows(visible: list[str], hidden: list[str]) -> list[tuple]:

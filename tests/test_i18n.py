@@ -144,7 +144,7 @@ PORTAL_SOURCES = {
 PORTAL_TEMPLATES = ["templates/portal"]
 PORTAL_TEMPLATES_EXCLUDED = ["templates/portal/merchant"]
 PORTAL_SHARED_TEMPLATES = [
-    "templates/includes/_pager.html",
+    "templates/includes/_pager.jinja",
     "templates/includes/_messages.html",
     "templates/includes/_toast.html",
 ]

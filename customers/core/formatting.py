@@ -13,6 +13,7 @@ import hashlib
 import html
 import re
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from babel import Locale
 from babel.dates import DateTimePattern, match_skeleton, parse_pattern
@@ -154,3 +155,18 @@ def long_text(text) -> str:
         f'<span class="more">{more}</span></summary><span class="long-text">{text}</span>'
         "</details>"
     )
+
+
+def query_replace(query, **changes) -> str:
+    """The query string `query` (a QueryDict) with some parameters replaced (None or
+    "" removes one): "?page=2&q=kim". Encoded as QueryDict.urlencode() does, from a
+    plain dict: QueryDict.copy() deep-copies, and a table header asks for one link
+    per sortable column."""
+    params = dict(query.lists())
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = [value]
+    encoded = urlencode([(key, value) for key, values in params.items() for value in values])
+    return f"?{encoded}" if encoded else "?"

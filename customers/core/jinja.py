@@ -12,7 +12,9 @@ The fragments use the same formatting helpers as the Django templates, and
 import functools
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.backends.jinja2 import Jinja2
+from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
 
@@ -43,10 +45,18 @@ def environment(**options) -> Environment:
         utc_iso=formatting.utc_iso,
         short_id=formatting.short_id,
         long_text=formatting.long_text,
+        intcomma=intcomma,
     )
     env.globals.update(
         copy_button=formatting.copy_button,
         choice_label=formatting.choice_label,
         url_for_each=formatting.url_for_each,
+        url=_url,
+        query_replace=formatting.query_replace,
     )
     return env
+
+
+def _url(viewname: str, *args) -> str:
+    """`{{ url("customers:detail", customer.pk) }}`, as Django's `{% url %}`."""
+    return reverse(viewname, args=args)

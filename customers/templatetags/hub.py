@@ -1,17 +1,12 @@
 """Template helpers: UTC dates, money, short IDs and small bits of markup."""
 
-from urllib.parse import urlencode
-
 from django import template
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from customers.core import formatting, jinja
 from customers.core.money import money_text
 from customers.core.validation import country_name
-from customers.reports.columns import report_names
-from customers.tables import CustomerTable
 from wallets.credits.amounts import credits_display
 
 register = template.Library()
@@ -28,11 +23,11 @@ register.filter("money", money_text)  # {{ amount|money:currency }}
 
 
 @register.simple_tag
-def fragment(template_name, **values):
-    """A hot fragment drawn by Jinja2 with only `values` (customers/core/jinja.py):
-    `{% fragment "wallets/_ledger_rows.jinja" rows=tab.rows %}`. Jinja2 escapes what
-    it prints, as Django templates do."""
-    html = jinja.engine().get_template(template_name).render(values)
+def fragment(template_name, values=None, **more):
+    """A hot fragment drawn by Jinja2 with only `values` (a dict) and `more`
+    (customers/core/jinja.py): `{% fragment "wallets/_ledger_rows.jinja" rows=tab.rows %}`.
+    Jinja2 escapes what it prints, as Django templates do."""
+    html = jinja.engine().get_template(template_name).render({**(values or {}), **more})
     return mark_safe(html)  # escaped by Jinja2's autoescape
 
 
@@ -61,18 +56,8 @@ def credits(amount, precision):
 
 @register.simple_tag(takes_context=True)
 def query_replace(context, **changes):
-    """The current query string with some parameters replaced (None removes one).
-
-    Encoded as QueryDict.urlencode() does, from a plain dict: QueryDict.copy() deep-copies,
-    and a table header asks for one link per sortable column."""
-    query = dict(context["request"].GET.lists())
-    for key, value in changes.items():
-        if value is None or value == "":
-            query.pop(key, None)
-        else:
-            query[key] = [value]
-    encoded = urlencode([(key, value) for key, values in query.items() for value in values])
-    return f"?{encoded}" if encoded else "?"
+    """The current query string with some parameters replaced (None removes one)."""
+    return formatting.query_replace(context["request"].GET, **changes)
 
 
 # People read the audit trail: say what happened, keep the machine name beside it.
@@ -154,26 +139,3 @@ def event_label(event_type: str) -> str:
         area = str(event_type).split(".", 1)[0]
         label = EVENT_AREA_LABELS.get(area, gettext_lazy("Other activity"))
     return label
-
-
-# The table's paging parameters: an export has every matching row.
-_PAGING = ("page", "per_page")
-
-
-@register.simple_tag(takes_context=True)
-def export_url(context, fmt: str) -> str:
-    """`/customers/export.<fmt>` with the table's search, filters, sort and columns."""
-    query = context["request"].GET.copy()
-    for key in _PAGING:
-        query.pop(key, None)
-    visible = context.get("visible_columns") or []
-    filterset = context.get("filterset")
-    columns = report_names(
-        (name for name in visible if name not in CustomerTable.editor_columns),
-        getattr(filterset, "credit_entitlements", ()),
-    )
-    if columns:
-        query["columns"] = ",".join(columns)
-    encoded = query.urlencode(safe=",")
-    url = reverse(f"customers:export_{fmt}")
-    return f"{url}?{encoded}" if encoded else url
