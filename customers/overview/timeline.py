@@ -41,6 +41,86 @@ KIND_LABELS = {
 }
 
 
+# People read the audit trail: say what happened, keep the machine name beside it.
+EVENT_LABELS = {
+    "customer.created": _("Customer created"),
+    "customer.updated": _("Details changed"),
+    "customer.email_change_requested": _("E-mail change requested"),
+    "refund.succeeded": _("Refund issued"),
+    "refund.pending": _("Refund requested"),
+    "refund.failed": _("Refund failed"),
+    "subscription.cancelled": _("Subscription cancelled"),
+    "subscription.cancellation_scheduled": _("Cancellation scheduled"),
+    "subscription.cancellation_revoked": _("Cancellation withdrawn"),
+    "subscription.renewed": _("Subscription renewed"),
+    "subscription.on_hold": _("Subscription on hold"),
+    "subscription.paused": _("Subscription paused"),
+    "subscription.resumed": _("Subscription resumed"),
+    "subscription.plan_changed": _("Plan changed"),
+    "subscription.updated": _("Subscription updated"),
+    "subscription.retention_offer_accepted": _("Retention offer accepted"),
+    "license_key.disabled": _("License key disabled"),
+    "license_key.enabled": _("License key enabled"),
+    "license_key.updated": _("License key changed"),
+    "license_key_instance.activated": _("Device activated"),
+    "license_key_instance.deactivated": _("Device deactivated"),
+    "license_key_instance.updated": _("Device renamed"),
+    "wallet.credited": _("Wallet credited"),
+    "wallet.debited": _("Wallet debited"),
+    "credit.added": _("Credits added"),
+    "credit.deducted": _("Credits used"),
+    "credit.expired": _("Credits expired"),
+    "credit.rolled_over": _("Credits rolled over"),
+    "credit.rollover_forfeited": _("Rollover forfeited"),
+    "credit.overage_charged": _("Overage charged"),
+    "credit.overage_reset": _("Overage reset"),
+    "credit.manual_adjustment": _("Credits adjusted by hand"),
+    "credit.balance_low": _("Low credit balance"),
+    "portal_session.created": _("Portal link created"),
+    "portal_session.revoked": _("Portal link revoked"),
+    "portal.login": _("Signed in to the portal"),
+    "portal.login_link_sent": _("Portal sign-in link e-mailed"),
+    "payment.succeeded": _("Payment received"),
+    "payment.failed": _("Payment failed"),
+    "payment.processing": _("Payment processing"),
+    "payment.cancelled": _("Payment cancelled"),
+    "subscription.active": _("Subscription started"),
+    "subscription.expired": _("Subscription expired"),
+    "subscription.failed": _("Subscription failed"),
+    "license_key.created": _("License key issued"),
+    "note.created": _("Note added"),
+    "note.updated": _("Note edited"),
+    "note.deleted": _("Note deleted"),
+    "customer.tag_added": _("Tag added"),
+    "customer.tag_removed": _("Tag removed"),
+}
+
+# Unknown types (a newer feature's, another branch's) read by their first part.
+EVENT_AREA_LABELS = {
+    "customer": _("Customer changed"),
+    "payment": _("Payment activity"),
+    "refund": _("Refund activity"),
+    "subscription": _("Subscription activity"),
+    "wallet": _("Wallet activity"),
+    "portal": _("Portal activity"),
+    "portal_session": _("Portal activity"),
+    "license_key": _("License key activity"),
+    "license_key_instance": _("License key activity"),
+    "note": _("Note activity"),
+    "tag": _("Tags changed"),
+}
+
+
+def event_label(event_type: str) -> str:
+    """What happened, in the reader's language: the type's own label, else its area's
+    ("Payment activity"), else "Other activity"."""
+    label = EVENT_LABELS.get(event_type)
+    if label is None:
+        area = str(event_type).split(".", 1)[0]
+        label = EVENT_AREA_LABELS.get(area, _("Other activity"))
+    return label
+
+
 @dataclass
 class Entry:
     """One line of the timeline: an Event or an e-mail."""
@@ -53,6 +133,11 @@ class Entry:
     amount: str = ""  # "$12.50" when the event moved money
     subject: str = ""  # an e-mail's subject
     status: str = ""  # an e-mail's status label
+
+    @property
+    def label(self) -> str:
+        """What happened, in the reader's language (an event's)."""
+        return event_label(self.type)
 
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
