@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -73,8 +72,6 @@ def customer_list(request):
     table.paginate(**customers.pagination())
     filterset = customers.filters
     list_page = {
-        "request": request,
-        "csrf_token": get_token(request),
         "can_edit": request.membership.can_edit,
         "filterset": filterset,
         "table": table,
@@ -215,12 +212,22 @@ def customer_detail(request, customer_id):
     if full_page or fragment == "timeline":
         context.update(timeline_page(customer=customer, params=request.GET))
     if full_page:
-        context["money"] = customer_money(customer)
+        deleted = is_tombstone(customer)
+        context["money"] = money = customer_money(customer)
+        context["deleted"] = deleted
+        context["display_name"] = _("Deleted customer") if deleted else customer.name
+        context["active_subscriptions_text"] = ngettext(
+            "%(counter)s active subscription",
+            "%(counter)s active subscriptions",
+            money.active_subscriptions,
+        ) % {"counter": money.active_subscriptions}
         context.update(portal_activity(customer))
         context.update(notes_panel(customer))
         context["payment_methods"] = usable_payment_methods(
             business_id=customer.business_id, customer_id=customer.pk, limit=20
         )
+    context["membership"] = request.membership
+    context["detail"] = context
     return render_page(request, "customers/customer_detail.html", fragment, context)
 
 

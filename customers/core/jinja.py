@@ -13,13 +13,17 @@ import functools
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.middleware.csrf import get_token
 from django.template.backends.jinja2 import Jinja2
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
 
 from customers.core import formatting
 from customers.core.money import money_text
+from customers.core.validation import country_name
 
 
 @functools.cache
@@ -46,6 +50,10 @@ def environment(**options) -> Environment:
         short_id=formatting.short_id,
         long_text=formatting.long_text,
         intcomma=intcomma,
+        utc_date=formatting.utc_date,
+        avatar_hue=formatting.avatar_hue,
+        country=country_name,
+        linebreaksbr=linebreaksbr,
     )
     env.globals.update(
         copy_button=formatting.copy_button,
@@ -55,6 +63,15 @@ def environment(**options) -> Environment:
         query_replace=formatting.query_replace,
     )
     return env
+
+
+def csrf_input(request) -> str:
+    """The form field `{% csrf_token %}` writes, for this request ("" without one)."""
+    if request is None:
+        return ""
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )
 
 
 def _url(viewname: str, *args) -> str:

@@ -21,12 +21,15 @@ register.filter("long_text", formatting.long_text)
 register.filter("money", money_text)  # {{ amount|money:currency }}
 
 
-@register.simple_tag
-def fragment(template_name, values=None, **more):
-    """A hot fragment drawn by Jinja2 with only `values` (a dict) and `more`
-    (customers/core/jinja.py): `{% fragment "wallets/_ledger_rows.jinja" rows=tab.rows %}`.
-    Jinja2 escapes what it prints, as Django templates do."""
-    html = jinja.engine().get_template(template_name).render({**(values or {}), **more})
+@register.simple_tag(takes_context=True)
+def fragment(context, template_name, values=None, **more):
+    """A hot fragment drawn by Jinja2 with only `values` (a dict) and `more`, besides
+    the `request` and its `csrf_input` (customers/core/jinja.py):
+    `{% fragment "wallets/_ledger_rows.jinja" rows=tab.rows %}`. Jinja2 escapes what
+    it prints, as Django templates do."""
+    request = context.get("request")
+    given = {"request": request, "csrf_input": jinja.csrf_input(request), **(values or {})}
+    html = jinja.engine().get_template(template_name).render({**given, **more})
     return mark_safe(html)  # escaped by Jinja2's autoescape
 
 
