@@ -27,9 +27,7 @@ def fragment(context, template_name, values=None, **more):
     the `request` and its `csrf_input` (customers/core/jinja.py):
     `{% fragment "wallets/_ledger_rows.jinja" rows=tab.rows %}`. Jinja2 escapes what
     it prints, as Django templates do."""
-    request = context.get("request")
-    given = {"request": request, "csrf_input": jinja.csrf_input(request), **(values or {})}
-    html = jinja.engine().get_template(template_name).render({**given, **more})
+    html = jinja.render(template_name, {**(values or {}), **more}, context.get("request"))
     return mark_safe(html)  # escaped by Jinja2's autoescape
 
 
