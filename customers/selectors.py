@@ -9,24 +9,29 @@ from django.http import Http404
 
 from customers.core.pagination import tab_context
 from customers.core.prepared import prepared
-from customers.models import Business, Customer, CustomerSpend, EmailLog, Subscription
+from customers.models import Customer, CustomerSpend, EmailLog, Subscription
+from customers.notes.selectors import with_tag_names
 from portal.models import PortalLink, PortalLogin
 
 SORTED_SPENDERS = 200_000  # at most this many spenders: sorted rather than walked
 SORT_MEMORY = "32MB"  # what sorting that many takes without spilling to disk
 
 
-def customer_get(*, business: Business, customer_id: str) -> Customer:
-    """The business's customer with this ID; another business's (or no) customer is a 404."""
-    found = _customer(business_id=business.pk, customer_id=str(customer_id))
+def customer_get(*, business_id: str, customer_id: str, tag_names: bool = False) -> Customer:
+    """The business's customer with this ID; another business's (or no) customer is a 404.
+    `tag_names`: with its tag names read in the same query (the API's)."""
+    found = _customer(business_id=business_id, customer_id=str(customer_id), tag_names=tag_names)
     if not found:
         raise Http404("No customer matches the given query.")
     return found[0]
 
 
 @prepared("business_id", "customer_id")
-def _customer(*, business_id: str, customer_id: str) -> QuerySet[Customer]:
-    return Customer.objects.for_business(business_id).filter(pk=customer_id)[:1]
+def _customer(*, business_id: str, customer_id: str, tag_names: bool) -> QuerySet[Customer]:
+    customers = Customer.objects.for_business(business_id)
+    if tag_names:
+        customers = with_tag_names(customers)
+    return customers.filter(pk=customer_id)[:1]
 
 
 def portal_activity(customer: Customer, *, limit: int = 5) -> dict:

@@ -188,7 +188,7 @@ def customer_detail(request, customer_id):
     """The money summary, About, the timeline (`?activity=`, `before`/`after`) and one
     tab (`?tab=`); HTMX gets only the element it swaps: the tab panel, the wallet tab
     (its own paging and filter) or the timeline."""
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     if is_tombstone(customer) and (survivor := merged_survivor(customer)):
         # A merged customer's old ID keeps working: it leads to the one that was kept.
         messages.info(
@@ -259,7 +259,7 @@ def customer_create(request):
 
 @editor_required
 def customer_edit(request, customer_id):
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     if is_tombstone(customer):
         messages.info(request, _("This customer has already been deleted."))
         return redirect("customers:detail", customer_id=customer.pk)

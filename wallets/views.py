@@ -123,7 +123,7 @@ def _render(request, customer, params, *, form=None, notice="", confirm=None):
 @business_required
 def wallet_tab(request, customer_id):
     """Old address of the tab: the details page's wallet tab, same currency and page."""
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     return redirect(
         _detail_url(customer, currency=request.GET.get("currency"), page=request.GET.get("page"))
     )
@@ -133,7 +133,7 @@ def wallet_tab(request, customer_id):
 @require_POST
 def wallet_adjust(request, customer_id):
     """Credit / Debit: validate → confirm → post once; errors re-render the form (200)."""
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     form = WalletAdjustForm(request.POST)
     if "back" in request.POST or not form.is_valid():
         if "back" in request.POST:

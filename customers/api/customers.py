@@ -4,12 +4,13 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.db.models.functions import Lower
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Field, Query, Router, Status
 
 from customers import services
 from customers.api.common import (
     ERRORS,
+    ID_PATTERN,
     BodySchema,
     Email,
     ListFilters,
@@ -30,6 +31,7 @@ from customers.lifecycle.services import customer_delete, merged_survivor
 from customers.listing import CustomerList
 from customers.models import Customer, is_tombstone
 from customers.notes.selectors import tag_names_of, with_tag_names
+from customers.selectors import customer_get
 
 router = Router(tags=["Customers"])
 
@@ -239,7 +241,11 @@ def get_customer(request, response: HttpResponse, customer_id: str):
     """Get a customer. The ID of a customer merged into another (a dashboard merge)
     keeps resolving: the answer is the customer it was merged into, and the
     `X-Customer-Merged-Into` response header carries that customer's ID (extension)."""
-    customer = get_scoped(with_tag_names(_customers(request)), customer_id)
+    if not ID_PATTERN.match(customer_id):
+        raise Http404
+    customer = customer_get(
+        business_id=request.auth.business_id, customer_id=customer_id, tag_names=True
+    )
     if is_tombstone(customer) and (survivor := merged_survivor(customer)):
         response[MERGED_INTO_HEADER] = survivor.pk
         customer = survivor

@@ -30,7 +30,7 @@ PAGE_SIZE = 25
 
 
 def _method(request, customer_id, payment_method_id) -> SavedPaymentMethod:
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     methods = SavedPaymentMethod.objects.for_business(request.business).usable()
     return get_object_or_404(methods, pk=payment_method_id, customer=customer)
 
@@ -58,7 +58,7 @@ def payment_method_remove(request, customer_id, payment_method_id):
 
 
 def _open_dunning(request, customer_id, subscription_id) -> Dunning:
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     runs = Dunning.objects.for_business(request.business).open().select_related("subscription")
     return get_object_or_404(runs, subscription_id=subscription_id, customer=customer)
 

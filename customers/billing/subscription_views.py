@@ -22,7 +22,7 @@ from customers.views import detail_tab_url
 
 
 def _subscription(request, customer_id, subscription_id) -> Subscription:
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     subs = Subscription.objects.for_business(request.business).select_related(
         "product", "customer", "business"
     )

@@ -25,7 +25,7 @@ from wallets.services import wallet_supports
 
 
 def _payment(request, customer_id, payment_id) -> Payment:
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     payments = Payment.objects.for_business(request.business).select_related(
         "customer", "product", "subscription", "business"
     )
@@ -169,7 +169,7 @@ def payment_invoice(request, customer_id, payment_id):
 
 @business_required
 def refund_receipt(request, customer_id, refund_id):
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     refund = get_object_or_404(
         Refund.objects.for_business(request.business).select_related(
             "payment", "customer", "business"
@@ -183,7 +183,7 @@ def refund_receipt(request, customer_id, refund_id):
 
 
 def _subscription(request, customer_id, subscription_id) -> Subscription:
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     subs = Subscription.objects.for_business(request.business).select_related("product", "customer")
     return get_object_or_404(subs, pk=subscription_id, customer=customer)
 

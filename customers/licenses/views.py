@@ -16,7 +16,7 @@ from customers.views import detail_tab_url
 
 
 def _license_key(request, customer_id, key_id) -> LicenseKey:
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     keys = LicenseKey.objects.for_business(request.business)
     return get_object_or_404(keys, pk=key_id, customer=customer)
 

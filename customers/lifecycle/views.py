@@ -29,7 +29,7 @@ def _blockers(customer) -> list[str]:
 
 @editor_required
 def customer_delete(request, customer_id):
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     if is_tombstone(customer):
         messages.info(request, _("This customer has already been deleted."))
         return redirect("customers:detail", customer_id=customer.pk)
@@ -50,7 +50,7 @@ def customer_delete(request, customer_id):
 def customer_merge(request, customer_id):
     """Step 1 (GET, or POST without `confirm`): pick the other customer and the
     survivor, see what moves. Step 2 (POST with `confirm`): merge."""
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     if is_tombstone(customer):
         messages.info(request, _("This customer has already been deleted."))
         return redirect("customers:detail", customer_id=customer.pk)

@@ -31,7 +31,7 @@ def _note_form_page(request, customer, form, note=None):
 @editor_required
 @require_POST
 def note_create(request, customer_id):
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -45,7 +45,7 @@ def note_create(request, customer_id):
 
 
 def _own_note(request, customer_id, note_id):
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     notes = Note.objects.for_business(request.business).filter(customer=customer)
     return customer, get_object_or_404(notes, pk=note_id)
 
@@ -88,7 +88,7 @@ def _refused(request, message):
 @editor_required
 @require_POST
 def customer_tag_add(request, customer_id):
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     form = TagPickForm(request.POST, tags=business_tags(request.business))
     if form.is_valid():
         services.customer_tags_add(
@@ -103,7 +103,7 @@ def customer_tag_add(request, customer_id):
 @editor_required
 @require_POST
 def customer_tag_remove(request, customer_id, tag_id):
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     tag = get_object_or_404(Tag.objects.for_business(request.business), pk=tag_id)
     services.customer_tags_remove(
         tag=tag, customer_ids=[customer.pk], actor=Actor.user(request.user)

@@ -18,7 +18,7 @@ from portal.models import PortalLink, PortalSettings
 @editor_required
 def invite(request, customer_id):
     """Create a 24-hour portal link for a customer, show it, optionally e-mail it."""
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     form = InviteForm(request.POST or None)
     link_url = None
     if request.method == "POST" and form.is_valid():
@@ -47,7 +47,7 @@ def invite(request, customer_id):
 @editor_required
 @require_POST
 def link_revoke(request, customer_id, link_id):
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     link = get_object_or_404(PortalLink.objects.filter(customer=customer), pk=link_id)
     services.portal_link_revoke(link=link, actor=Actor.user(request.user))
     messages.success(request, _("The portal link was revoked; anyone using it is signed out."))

@@ -117,7 +117,7 @@ def _render(request, customer, **extra):
 @require_POST
 def credits_adjust(request, customer_id):
     """Grant / Deduct: validate → confirm → post once; errors re-render the form (200)."""
-    customer = customer_get(business=request.business, customer_id=customer_id)
+    customer = customer_get(business_id=request.business.pk, customer_id=customer_id)
     entitlements = list(selectors.entitlements(request.business)[:100])
     form = CreditAdjustForm(request.POST, entitlements=entitlements)
     if "back" in request.POST or not form.is_valid():
