@@ -5,6 +5,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from customers.core.ids import PublicIdField
 from customers.models.accounts import Business, BusinessScopedQuerySet
@@ -123,6 +124,13 @@ class LicenseKey(models.Model):
     def masked_key(self) -> str:
         """All but the last four characters hidden: `••••-••••-3f2a`."""
         return "••••-••••-" + self.key[-4:] if len(self.key) > 4 else "••••"
+
+    @property
+    def instances_label(self) -> str:
+        """ "2 instances": its activations, as the details tab counts them (the
+        `instances_count` of LicenseKeyQuerySet.with_instances_count)."""
+        count = self.instances_count
+        return ngettext("%(counter)s instance", "%(counter)s instances", count) % {"counter": count}
 
     @property
     def is_expired(self) -> bool:
