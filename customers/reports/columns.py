@@ -128,6 +128,11 @@ class ReportColumn:
     precision: int = 0  # "credits": the entitlement's decimals
 
 
+def plain_time(column: ReportColumn) -> bool:
+    """A timestamp column that is a customer's own field (created_at, updated_at)."""
+    return column.kind == "datetime" and not column.computed and column.pick is None
+
+
 def _currency_label(text, currency):
     return f"{text} ({currency})"
 

@@ -45,7 +45,7 @@ from django.conf import settings
 from django.db import transaction
 
 from customers.core.money import minor_digits
-from customers.reports.columns import ReportColumn
+from customers.reports.columns import ReportColumn, plain_time
 from customers.reports.query import ReportRows
 from wallets.credits.amounts import credits_text
 from wallets.credits.models import MILLI
@@ -146,10 +146,15 @@ def _credits(precision: int) -> Callable[[int | None], str]:
     return lambda value: "" if value is None else credits_text(int(value), precision)
 
 
-def converters(columns: list[ReportColumn]) -> list[Callable]:
-    """One function per column that turns its value into the CSV cell's value."""
+def converters(columns: list[ReportColumn], *, times_as_text: bool = False) -> list[Callable]:
+    """One function per column that turns its value into the CSV cell's value
+    (`times_as_text`: the customer's own timestamps come already written, see
+    customers.reports.query.report_rows)."""
     result = []
     for column in columns:
+        if times_as_text and plain_time(column):
+            result.append(_plain)
+            continue
         if column.kind == "money":
             result.append(_money(minor_digits(column.currency)))
         elif column.kind == "credits":
@@ -171,7 +176,10 @@ def cell_functions(rows: ReportRows) -> list[Callable[[tuple], object]]:
     """Per column: a query tuple in, the CSV cell out (pick the value, then convert it)."""
     cells = []
     for column, pick, convert in zip(
-        rows.columns, rows.pickers, converters(rows.columns), strict=True
+        rows.columns,
+        rows.pickers,
+        converters(rows.columns, times_as_text=rows.times_as_text),
+        strict=True,
     ):
         if column.kind == "text" and not column.computed:
             cells.append(pick)  # a NOT NULL text field: the value is the cell

@@ -103,7 +103,7 @@ def _claim(job_id: str, now: dt.datetime) -> str | None:
 def _write(job: ExportJob, progress, directory: str) -> tuple[str, int]:
     """Write the file locally; returns its path and the number of rows."""
     report = parse_report_request(QueryDict(job.query), business=job.business, default_columns=[])
-    rows = report_rows(report)
+    rows = report_rows(report, times_as_text=job.format == ExportJob.Format.CSV)
     estimated = report.customers.queryset.order_by().count()
     if job.format == ExportJob.Format.XLSX and estimated > XLSX_MAX_ROWS:
         with translation.override(job.language):

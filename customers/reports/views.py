@@ -288,7 +288,7 @@ def export(request, fmt: str):
             payload=report.payload(),
         )
         return redirect("customers:export_job", job_id=job.pk)
-    rows = report_rows(report)
+    rows = report_rows(report, times_as_text=fmt == "csv")
     _record_export(request, report, fmt)
     if fmt == "csv":
         response = StreamingHttpResponse(

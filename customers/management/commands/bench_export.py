@@ -91,7 +91,7 @@ class Command(BaseCommand):
         query = QueryDict(mutable=True)
         query["columns"] = ",".join(registry)
         report = parse_report_request(query, business=biz, default_columns=[])
-        rows = report_rows(report)
+        rows = report_rows(report, times_as_text=format == "csv")
         columns = rows.columns
         size = chunk_size or exports.chunk_size()
         self.stdout.write(

@@ -1,12 +1,16 @@
 """The CSV and XLSX files (customers.reports.exports): money and text cells, formula
 injection, streaming chunk by chunk, the export event and the table's Export button."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.urls import reverse
 
-from customers.models import Event
+from customers.models import Customer, Event
 from customers.reports import exports
+from customers.reports.query import parse_report_request, report_rows
 from tests.customers.reports.helpers import CSV, XLSX, read_csv
 from tests.factories import CustomerFactory
 
@@ -107,3 +111,32 @@ def test_export_records_who_exported_what(owner_client, owner, shop):
         "filters": {"has_phone": "true"},
         "sort": "",
     }
+
+
+# Timestamps written by the database -----------------------------------------------
+
+
+def test_csv_timestamps_written_by_the_database_read_as_python_writes_them(owner_client, business):
+    """The CSV's created_at/updated_at come as text from the database; they must read
+    exactly as the Python converter writes the same values (UTC, to the second, "Z")."""
+    moments = [
+        dt.datetime(2026, 3, 4, 5, 6, 7, 891234, tzinfo=dt.UTC),  # fraction: cut, not rounded
+        dt.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        # Another offset: the next day in UTC.
+        dt.datetime(2026, 12, 31, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    ]
+    for i, moment in enumerate(moments):
+        customer = CustomerFactory(business=business, email=f"t{i}@example.com")
+        Customer.objects.filter(pk=customer.pk).update(created_at=moment, updated_at=moment)
+    rows = read_csv(owner_client.get(CSV, {"columns": "email,created_at,updated_at"}))
+    got = {r["email"]: (r["created_at"], r["updated_at"]) for r in rows}
+    assert got["t0@example.com"] == ("2026-03-04T05:06:07Z",) * 2
+    assert got["t1@example.com"] == ("2024-02-29T23:59:59Z",) * 2
+    assert got["t2@example.com"] == ("2027-01-01T04:00:00Z",) * 2
+    # The same rows through the Python converter read the same.
+    report = parse_report_request(
+        QueryDict("columns=email,created_at,updated_at"), business=business, default_columns=[]
+    )
+    as_text = "".join(exports.csv_chunks(report_rows(report, times_as_text=True)))
+    as_datetimes = "".join(exports.csv_chunks(report_rows(report)))
+    assert as_text == as_datetimes
