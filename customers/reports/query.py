@@ -211,5 +211,6 @@ class UtcIsoText(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        template = "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', %(expressions)s)"
+        # "%%%%" is "%%" after the template, "%" after the parameters are bound.
+        template = "strftime('%%%%Y-%%%%m-%%%%dT%%%%H:%%%%M:%%%%SZ', %(expressions)s)"
         return self.as_sql(compiler, connection, template=template, **extra)
