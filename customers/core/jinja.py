@@ -1,12 +1,15 @@
-"""The Jinja2 environment for a page's hot fragments: the rows of long lists.
+"""The Jinja2 environment for the hot parts of pages.
 
-Pages stay Django templates. Where one repeats a row many times (the wallet ledger,
-the payments tab), the row is a Jinja2 template rendered once for all the rows by
-the `{% fragment %}` tag (customers/templatetags/hub.py): Django's template engine
-resolves every variable and filter of every row through its own machinery, about
-0.3–0.6 ms a row there, Jinja2 compiles the loop to Python (README, "Benchmarks").
-The fragments use the same formatting helpers as the Django templates, and
-`_()` for their strings, which `make messages` and tests/test_i18n.py read alike.
+Pages are Django templates: the layout (base.html), titles and HTMX partials. Where a
+page spends its time, the part is a Jinja2 template drawn by the `{% fragment %}` tag
+(customers/templatetags/hub.py): the rows of long lists (the wallet ledger, the
+payments and license-key tabs, the portal's billing history) and the bodies of the
+busiest pages (the customer list, the overview, the details page above its tabs, the
+one pager). Django's template engine resolves every variable, filter and tag through
+its own machinery; Jinja2 compiles a template to Python (README, "Benchmarks"). The
+fragments use the same formatting helpers as the Django templates, and `_()` for their
+strings, which `make messages` and tests/test_i18n.py read alike; a plural is made in
+Python (`ngettext`), where `make messages` finds it.
 """
 
 import functools
