@@ -41,6 +41,7 @@ from customers.reports.columns import with_table_figures
 from customers.search import looks_like_id, object_find, object_url
 from customers.selectors import customer_get, emails_tab, portal_activity
 from customers.tables import CustomerTable
+from customers.templatetags.lifecycle import customer_name
 from wallets.credits.views import credits_tab_context
 from wallets.views import wallet_tab_context
 
@@ -215,7 +216,7 @@ def customer_detail(request, customer_id):
         deleted = is_tombstone(customer)
         context["money"] = money = customer_money(customer)
         context["deleted"] = deleted
-        context["display_name"] = _("Deleted customer") if deleted else customer.name
+        context["display_name"] = customer_name(customer)
         context["active_subscriptions_text"] = ngettext(
             "%(counter)s active subscription",
             "%(counter)s active subscriptions",
