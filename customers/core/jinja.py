@@ -16,11 +16,10 @@ import functools
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.middleware.csrf import get_token
 from django.template.backends.jinja2 import Jinja2
+from django.template.backends.utils import csrf_input_lazy
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext, trans_real
 from jinja2 import Environment
 
@@ -75,18 +74,10 @@ def render(template_name: str, values: dict, request=None) -> str:
     gettext finds the active translation again through a context-local on every call,
     and a details page says about a hundred and sixty things."""
     gettext_now = trans_real.catalog().gettext
-    given = {"request": request, "csrf_input": csrf_input(request), **values}
+    csrf = csrf_input_lazy(request) if request is not None else ""  # read only if used
+    given = {"request": request, "csrf_input": csrf, **values}
     given["_"] = given["gettext"] = gettext_now
     return engine().get_template(template_name).render(given)
-
-
-def csrf_input(request) -> str:
-    """The form field `{% csrf_token %}` writes, for this request ("" without one)."""
-    if request is None:
-        return ""
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-    )
 
 
 def _url(viewname: str, *args) -> str:
