@@ -7,6 +7,7 @@ pipeline (`customers.listing.CustomerList`) decides where filtering starts and
 applies the minimum total paid itself, on the kept spend figures.
 """
 
+import copy
 import datetime as dt
 import functools
 import re
@@ -114,10 +115,50 @@ def created_range(after: dt.date | None, before: dt.date | None):
     return start, end
 
 
+# The form fields a request changes (its business's choices, its credit widgets);
+# the others are shared by every request's form.
+PER_REQUEST_FIELDS = ("tag", *CREDIT_FILTERS)
+
+
+class CopiedAsNeeded(dict):
+    """Filters or form fields, copied per request only as deep as a request changes
+    them: django-filter deep-copies every filter, and Django every form field, on each
+    request (with their widgets and choices), though a request changes only a few.
+    `copy.deepcopy` of this mapping gives each value through `copier(name, value)`."""
+
+    def __init__(self, values: dict, copier):
+        super().__init__(values)
+        self.copier = copier
+
+    def __deepcopy__(self, memo):
+        return {name: self.copier(name, value) for name, value in self.items()}
+
+
+def _copy_field(name: str, field: forms.Field) -> forms.Field:
+    return copy.deepcopy(field) if name in PER_REQUEST_FIELDS else field
+
+
+def _copy_filter(_name: str, filter_: django_filters.Filter) -> django_filters.Filter:
+    """The filter without its field and choices (a request sets only its `model` and
+    `parent`); setting `method` again points the filter's method at the copy."""
+    copied = copy.copy(filter_)
+    copied.method = filter_.method
+    return copied
+
+
 @functools.cache
 def _form_class(filterset: type[django_filters.FilterSet]) -> type[forms.Form]:
+    """The filters' form class. Its fields carry the class the table's form applies
+    a filter by as soon as it changes (hx-trigger "change from:.filter-field"), as
+    search applies as one types."""
     fields = {name: filter_.field for name, filter_ in filterset.base_filters.items()}
-    return type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
+    for name, field in fields.items():
+        if name != "q":
+            classes = field.widget.attrs.get("class", "")
+            field.widget.attrs["class"] = f"{classes} filter-field".strip()
+    form_class = type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
+    form_class.base_fields = CopiedAsNeeded(form_class.base_fields, _copy_field)
+    return form_class
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -232,13 +273,11 @@ class CustomerFilter(django_filters.FilterSet):
         self.form.fields["credits"].choices = [(e.pk, e.name) for e in self.credit_entitlements]
         if not self.credit_entitlements:  # nothing to choose: kept out of sight
             for name in CREDIT_FILTERS:
-                self.form.fields[name].widget = forms.HiddenInput()
-        # The table's form applies a filter as soon as it changes (hx-trigger
-        # "change from:.filter-field"), as search applies as one types.
-        for name, field in self.form.fields.items():
-            if name != "q":
-                classes = field.widget.attrs.get("class", "")
-                field.widget.attrs["class"] = f"{classes} filter-field".strip()
+                self.form.fields[name].widget = forms.HiddenInput({"class": "filter-field"})
+
+    @classmethod
+    def get_filters(cls):
+        return CopiedAsNeeded(super().get_filters(), _copy_filter)
 
     def get_form_class(self):
         """The form class, built once: django-filter makes a new class, and a new field
