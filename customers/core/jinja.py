@@ -19,8 +19,9 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.backends.jinja2 import Jinja2
 from django.template.backends.utils import csrf_input_lazy
 from django.template.defaultfilters import linebreaksbr
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext, trans_real
+from django.utils.translation import get_language, gettext, ngettext, trans_real
 from jinja2 import Environment
 
 from customers.core import formatting
@@ -63,6 +64,8 @@ def environment(**options) -> Environment:
         url_for_each=formatting.url_for_each,
         url=_url,
         query_replace=formatting.query_replace,
+        static=static,
+        current_language=get_language,
     )
     return env
 
