@@ -2,6 +2,7 @@
 
 import copy
 import datetime as dt
+import functools
 import inspect
 from functools import cached_property
 
@@ -265,7 +266,7 @@ class CustomerTable(tables.Table):
         method = getattr(self, f"render_{name}", None)
         if type(column.column) is not Column:  # another kind: django-tables2's way
             return lambda row: row.get_cell(name)
-        if method is not None and "value" in inspect.signature(method).parameters:
+        if method is not None and _takes_value(type(self), name):
             return lambda row: method(value=accessor.resolve(row.record))
         if method is not None:
             return lambda row: method(record=row.record)
@@ -289,6 +290,12 @@ class CustomerTable(tables.Table):
             if name in known and name not in seen:
                 seen.append(name)
         return seen
+
+
+@functools.cache
+def _takes_value(table_class: type, name: str) -> bool:
+    """Whether the table's `render_<name>` takes the cell's value (else its record)."""
+    return "value" in inspect.signature(getattr(table_class, f"render_{name}")).parameters
 
 
 def _amounts(figures: dict | None, key: str):

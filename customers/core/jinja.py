@@ -17,10 +17,12 @@ import functools
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.backends.jinja2 import Jinja2
-from django.template.backends.utils import csrf_input_lazy
+from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import linebreaksbr
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext, trans_real
 from jinja2 import Environment
 
@@ -77,10 +79,24 @@ def render(template_name: str, values: dict, request=None) -> str:
     gettext finds the active translation again through a context-local on every call,
     and a details page says about a hundred and sixty things."""
     gettext_now = trans_real.catalog().gettext
-    csrf = csrf_input_lazy(request) if request is not None else ""  # read only if used
+    csrf = _csrf_input_lazy(request) if request is not None else ""  # made only if used
     given = {"request": request, "csrf_input": csrf, **values}
     given["_"] = given["gettext"] = gettext_now
     return engine().get_template(template_name).render(given)
+
+
+def _request_csrf_input(request) -> SafeString:
+    """The request's CSRF field, masked once for the whole response: Django masks the
+    token anew on every read (a random string each time), and a details page has a
+    dozen forms. One response carries one masked token, as a Django template's
+    `{% csrf_token %}` does."""
+    field = getattr(request, "_fragments_csrf_input", None)
+    if field is None:
+        field = request._fragments_csrf_input = csrf_input(request)
+    return field
+
+
+_csrf_input_lazy = lazy(_request_csrf_input, SafeString, str)
 
 
 def _url(viewname: str, *args) -> str:
