@@ -6,12 +6,13 @@ newest first, a keyset page at a time, filterable by kind. Two queries per page
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from customers.core.money import format_money
 from customers.core.pagination import KeysetPage, keyset_parse
+from customers.core.prepared import prepared
 from customers.models import Customer, EmailLog, Event
 
 PER_PAGE = 20
@@ -183,6 +184,34 @@ def _email_entry(email: EmailLog) -> Entry:
     )
 
 
+def _events(*, business_id: str, customer_id: str, kind: str) -> QuerySet[Event]:
+    events = Event.objects.for_business(business_id).filter(customer_id=customer_id)
+    if kind:
+        prefixes = Q()
+        for prefix in KINDS[kind]:
+            prefixes |= Q(type__startswith=prefix)
+        events = events.filter(prefixes)
+    return events
+
+
+def _emails(*, business_id: str, customer_id: str) -> QuerySet[EmailLog]:
+    emails = EmailLog.objects.for_business(business_id).filter(customer_id=customer_id)
+    return emails.only("id", "created_at", "email_type", "recipient", "subject", "status")
+
+
+# The first page, which every details page shows: its SQL compiled once per kind.
+@prepared("business_id", "customer_id")
+def _newest_events(*, business_id: str, customer_id: str, kind: str, limit: int):
+    events = _events(business_id=business_id, customer_id=customer_id, kind=kind)
+    return events.order_by("-created_at", "-pk")[:limit]
+
+
+@prepared("business_id", "customer_id")
+def _newest_emails(*, business_id: str, customer_id: str, limit: int):
+    emails = _emails(business_id=business_id, customer_id=customer_id)
+    return emails.order_by("-created_at", "-pk")[:limit]
+
+
 def _keyset(queryset, before, after, limit: int) -> list:
     """Up to `limit` rows past the cursor. The plain `created_at` bound beside the OR
     lets the (business, customer_id, created_at) index start at the cursor."""
@@ -192,11 +221,10 @@ def _keyset(queryset, before, after, limit: int) -> list:
             Q(created_at__gte=at), Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk)
         )
         return list(rows.order_by("created_at", "pk")[:limit])
-    if before is not None:
-        at, pk = before
-        queryset = queryset.filter(
-            Q(created_at__lte=at), Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
-        )
+    at, pk = before
+    queryset = queryset.filter(
+        Q(created_at__lte=at), Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
+    )
     return list(queryset.order_by("-created_at", "-pk")[:limit])
 
 
@@ -209,19 +237,21 @@ def timeline_page(*, customer: Customer, params) -> dict:
     before = keyset_parse(params.get("before"))
     after = None if before else keyset_parse(params.get("after"))
     limit = PER_PAGE + 1
+    ids = {"business_id": customer.business_id, "customer_id": customer.pk}
+    newest = before is None and after is None
     entries = []
     if kind != "emails":
-        events = Event.objects.for_business(customer.business_id).filter(customer_id=customer.pk)
-        if kind:
-            prefixes = Q()
-            for prefix in KINDS[kind]:
-                prefixes |= Q(type__startswith=prefix)
-            events = events.filter(prefixes)
-        entries += [_event_entry(e) for e in _keyset(events, before, after, limit)]
+        if newest:
+            events = _newest_events(**ids, kind=kind, limit=limit)
+        else:
+            events = _keyset(_events(**ids, kind=kind), before, after, limit)
+        entries += [_event_entry(e) for e in events]
     if kind in ("", "emails"):
-        emails = EmailLog.objects.for_business(customer.business_id).filter(customer_id=customer.pk)
-        emails = emails.only("id", "created_at", "email_type", "recipient", "subject", "status")
-        entries += [_email_entry(e) for e in _keyset(emails, before, after, limit)]
+        if newest:
+            emails = _newest_emails(**ids, limit=limit)
+        else:
+            emails = _keyset(_emails(**ids), before, after, limit)
+        entries += [_email_entry(e) for e in emails]
     entries.sort(key=lambda e: (e.created_at, e.id), reverse=after is None)
     page = KeysetPage(entries[:limit], per_page=PER_PAGE, before=before, after=after)
     return {
