@@ -52,6 +52,8 @@ def parse_ids(value: str) -> list[str]:
 
 # The credit filters: which credit, a balance below an amount, in overage.
 CREDIT_FILTERS = ("credits", "credits_below", "credits_overage")
+# The sign-up dates: whole UTC days, inclusive.
+DATE_FILTERS = {"created_after", "created_before"}
 
 
 def validate_filter_date(value: dt.date) -> None:

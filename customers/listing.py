@@ -37,7 +37,7 @@ from django.urls import reverse
 from customers import selectors
 from customers.accounts.preferences import table_columns_saved
 from customers.core.pagination import CappedPaginator
-from customers.filters import CREDIT_FILTERS, CustomerFilter, created_range
+from customers.filters import CREDIT_FILTERS, DATE_FILTERS, CustomerFilter, created_range
 from customers.forms import TableParamsForm
 from customers.models import Business, Customer
 from customers.reports.columns import report_names
@@ -195,7 +195,20 @@ class CustomerList:
         ids, complete = self._spenders
         if self._over_cap:
             return settings.CUSTOMER_LIST_COUNT_CAP + 1
-        return len(ids) if ids is not None and complete else None
+        if ids is not None:
+            return len(ids) if complete else None
+        return self._signed_up
+
+    @cached_property
+    def _signed_up(self) -> int | None:
+        """With no filter but the sign-up dates, how many match: the kept daily counts
+        say it exactly (one small sum, where a count reads up to the cap's customers)."""
+        used = self.used
+        if not set(used) - {"min_paid_currency"} <= DATE_FILTERS:
+            return None
+        return selectors.signed_up(
+            self.business.pk, used.get("created_after"), used.get("created_before")
+        )
 
     def capped_count(self, cap: int | None = None) -> tuple[int, bool]:
         """How many customers match, counting at most `cap` (+1 to know it was passed)."""

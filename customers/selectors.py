@@ -3,13 +3,15 @@ per-customer conditions the list filters on (an active subscription, a minimum
 total paid, read off the kept spend figures), and what the details page shows of
 a customer's portal use."""
 
+import datetime as dt
+
 from django.db import connection, connections
-from django.db.models import Exists, Max, Min, OuterRef, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet, Sum
 from django.http import Http404
 
 from customers.core.pagination import tab_context
 from customers.core.prepared import prepared
-from customers.models import Customer, CustomerSpend, EmailLog, Subscription
+from customers.models import Customer, CustomerSpend, EmailLog, SignupDay, Subscription
 from customers.notes.selectors import with_tag_names
 from portal.models import PortalLink, PortalLogin
 
@@ -24,6 +26,19 @@ def customer_get(*, business_id: str, customer_id: str, tag_names: bool = False)
     if not found:
         raise Http404("No customer matches the given query.")
     return found[0]
+
+
+def signed_up(business_id: str, after: dt.date | None, before: dt.date | None) -> int:
+    """How many of the business's customers were created from `after` to `before` (UTC
+    days, inclusive; None: no bound), from the kept daily counts (SignupDay, kept by
+    triggers): a sum over at most a row a day, where counting the customers reads
+    an index entry each."""
+    days = SignupDay.objects.filter(business_id=business_id)
+    if after:
+        days = days.filter(day__gte=after)
+    if before:
+        days = days.filter(day__lte=before)
+    return days.aggregate(n=Sum("customers", default=0))["n"]
 
 
 @prepared("business_id", "customer_id")

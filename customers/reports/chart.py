@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Trunc
 from django.utils.translation import gettext as _
 
-from customers.filters import created_range
+from customers.filters import DATE_FILTERS, created_range
 from customers.models import Business, Customer, SignupDay
 from customers.reports.query import ReportRequest
 
@@ -91,7 +91,6 @@ def _bar_label(day: dt.date, grain: str) -> str:
 
 # An estimated chart checks this many customers per bar at most.
 SAMPLE_PER_BAR = 250
-DATE_FILTERS = {"created_after", "created_before"}
 
 
 def signup_chart(

@@ -113,3 +113,41 @@ def test_the_credit_filters_alone_are_counted_on_the_balances(credit_shop, param
     assert {c.name for c in alone.ordered()} == names
     with_phone = CustomerList(QueryDict(f"{query}&has_phone=true"), business=shop.ada.business)
     assert with_phone.capped_count()[0] == len([c for c in with_phone.ordered() if c.phone_number])
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ("", 4),
+        ("created_after=2026-03-02", 2),
+        ("created_before=2026-03-01", 2),
+        ("created_after=2026-03-02&created_before=2026-03-02", 1),
+    ],
+)
+def test_with_no_filter_but_the_dates_the_count_is_the_kept_sign_ups(params, expected):
+    """Unfiltered, or by sign-up dates only, how many match is the kept daily sign-ups'
+    sum (SignupDay, kept by triggers on both databases): the same number as counting
+    the customers, after a customer is deleted and another's sign-up day changes."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.listing import CustomerList
+    from tests.factories import BusinessFactory, CustomerFactory
+
+    business = BusinessFactory()
+    day = lambda d, h=12: dt.datetime(2026, 3, d, h, tzinfo=dt.UTC)  # noqa: E731
+    for at in (day(1, 0), day(1, 23), day(2), day(3), day(4)):
+        CustomerFactory(business=business, created_at=at)
+    CustomerFactory(created_at=day(2))  # another business's customer is never counted
+    Customer.objects.filter(business=business, created_at=day(4)).delete()
+    Customer.objects.filter(business=business, created_at=day(3)).update(created_at=day(3, 6))
+
+    listed = CustomerList(QueryDict(params), business=business)
+    with CaptureQueriesContext(connection) as counted:
+        found = listed.capped_count()
+    assert found == (expected, False)
+    assert "customers_customer" not in counted.captured_queries[0]["sql"]
+    assert found[0] == listed.queryset.count()  # what counting the customers says

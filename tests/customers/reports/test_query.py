@@ -128,7 +128,17 @@ def test_computed_columns_are_one_query(owner_client, shop):
     with CaptureQueriesContext(connection) as ctx:
         read_csv(owner_client.get(CSV, {"columns": ",".join(ALL_COLUMNS)}))
     selects = [q["sql"] for q in ctx.captured_queries if 'FROM "customers_customer"' in q["sql"]]
-    # The rows in one query, after a count that stops at the export-job threshold.
+    # The rows in one query. Unfiltered, how many there are (against the export-job
+    # threshold) is the kept daily sign-ups' sum, not a count of customers.
+    (rows,) = selects
+    assert not rows.startswith("SELECT COUNT(*)")
+    assert any('FROM "customers_signupday"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_filtered_export_counts_its_customers_up_to_the_job_threshold(owner_client, shop):
+    with CaptureQueriesContext(connection) as ctx:
+        read_csv(owner_client.get(CSV, {"columns": "id", "has_phone": "true"}))
+    selects = [q["sql"] for q in ctx.captured_queries if 'FROM "customers_customer"' in q["sql"]]
     count, rows = selects
     assert count.startswith("SELECT COUNT(*)") and "LIMIT 20001" in count
     assert not rows.startswith("SELECT COUNT(*)")
