@@ -39,6 +39,9 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
+from contextlib import closing
+from itertools import islice
+from operator import itemgetter
 
 import xlsxwriter
 from django.conf import settings
@@ -80,10 +83,12 @@ def chunk_size() -> int:
     return getattr(settings, "REPORT_EXPORT_CHUNK_SIZE", 1000)
 
 
-def escape_formula(value: str) -> str:
-    if value.startswith(FORMULA_PREFIXES) and not PLAIN_NUMBER.match(value):
+def escape_formula(value: str | None) -> str:
+    """Text as a spreadsheet shows it: what it would run as a formula ("=1+2") starts
+    with a quote; a signed number stays a number; no text is blank."""
+    if value and value.startswith(FORMULA_PREFIXES) and not PLAIN_NUMBER.match(value):
         return "'" + value
-    return value
+    return value or ""
 
 
 def _datetime(value) -> dt.datetime | None:
@@ -119,10 +124,6 @@ def _money(digits: int) -> Callable[[int | None], str]:
         return f"{sign}{whole}.{fraction:0{digits}d}"
 
     return convert
-
-
-def _text(value) -> str:
-    return escape_formula(value) if value else ""
 
 
 def _plain(value) -> str:
@@ -166,10 +167,15 @@ def converters(columns: list[ReportColumn], *, times_as_text: bool = False) -> l
         elif column.kind == "json":
             result.append(_json)
         elif column.kind == "user_text":
-            result.append(_text)
+            result.append(escape_formula)
         else:
             result.append(_plain)
     return result
+
+
+def _as_is(column: ReportColumn) -> bool:
+    """Whether the value is the cell: a NOT NULL text field's."""
+    return column.kind == "text" and not column.computed
 
 
 def cell_functions(rows: ReportRows) -> list[Callable[[tuple], object]]:
@@ -181,11 +187,35 @@ def cell_functions(rows: ReportRows) -> list[Callable[[tuple], object]]:
         converters(rows.columns, times_as_text=rows.times_as_text),
         strict=True,
     ):
-        if column.kind == "text" and not column.computed:
-            cells.append(pick)  # a NOT NULL text field: the value is the cell
+        if _as_is(column):
+            cells.append(pick)
         else:
             cells.append(lambda raw, pick=pick, convert=convert: convert(pick(raw)))
     return cells
+
+
+def row_cells(rows: ReportRows) -> Callable[[tuple], list]:
+    """A query tuple in, the row's CSV cells out. When every column is one value read
+    as it is, a row's values are taken in one step and only those that need it are
+    converted: a cell costs one call at most, where picking and converting it cost
+    three (a tenth of a streamed CSV's time)."""
+    if rows.positions is None:
+        cells = cell_functions(rows)
+        return lambda raw: [cell(raw) for cell in cells]
+    convert = [
+        None if _as_is(column) else function
+        for column, function in zip(
+            rows.columns, converters(rows.columns, times_as_text=rows.times_as_text), strict=True
+        )
+    ]
+    take = itemgetter(*rows.positions) if len(rows.positions) > 1 else None
+    if take is None:  # one column: itemgetter gives the value, not a tuple
+        (at,) = rows.positions
+        take = lambda raw: (raw[at],)  # noqa: E731
+    return lambda raw: [
+        value if function is None else function(value)
+        for function, value in zip(convert, take(raw), strict=True)
+    ]
 
 
 def stream_rows(queryset, size: int, *, held: bool = False) -> Iterator[tuple]:
@@ -221,29 +251,25 @@ def csv_chunks(
     Rows come from a server-side cursor, so memory holds one chunk at a time.
     """
     size = size or chunk_size()
-    cells = cell_functions(rows)
+    cells = row_cells(rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.name for c in rows.columns])
     yield UTF8_BOM + buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
-    pending = written = 0
-    for raw in stream_rows(rows.queryset, size, held=progress is not None):
-        writer.writerow([f(raw) for f in cells])
-        pending += 1
-        if pending == size:
+    written = 0
+    with closing(stream_rows(rows.queryset, size, held=progress is not None)) as source:
+        while chunk := list(islice(source, size)):
+            writer.writerows(map(cells, chunk))
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-            written += pending
-            pending = 0
-            if progress:
+            written += len(chunk)
+            if progress and len(chunk) == size:
                 progress(written)
-    if pending:
-        yield buffer.getvalue()
     if progress:
-        progress(written + pending)
+        progress(written)
 
 
 # XLSX ---------------------------------------------------------------------------
