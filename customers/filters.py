@@ -16,6 +16,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from customers.core.money import parse_amount
@@ -266,8 +267,11 @@ class CustomerFilter(django_filters.FilterSet):
     def __init__(self, data=None, *, business, **kwargs):
         self.business = business
         super().__init__(data, queryset=Customer.objects.for_business(business), **kwargs)
-        # The business's own tags (another business's tag ID is an invalid choice).
-        self.form.fields["tag"].choices = tag_choices(business_id=business.pk)  # and "Any"
+        # The business's own tags (another business's tag ID is an invalid choice), read
+        # once and only when needed: to draw the menu or check a chosen tag (an export
+        # or the API with no tag filter reads none).
+        tags = functools.cache(functools.partial(tag_choices, business_id=business.pk))
+        self.form.fields["tag"].choices = CallableChoiceIterator(tags)  # and "Any"
         # The live credit entitlements (one query): the credit filters' choices, and
         # what the table's credits column and the reports' credit columns show.
         self.credit_entitlements = column_entitlements(business)
