@@ -7,7 +7,7 @@ joined; a customer's latest payments with their refund totals) that compiling co
 "Benchmarks"). A selector decorated with `prepared("business_id", "customer_id")`
 is built and compiled once per *shape*: its other arguments, those that change the
 SQL's text (a limit, a status filter). Its *values*, the arguments named in the
-decorator, are strings or integers bound into that SQL as parameters. Each later
+decorator, are strings, integers or dates bound into that SQL as parameters. Each later
 call binds its values and builds the rows the way Django does (model instances with
 `select_related`, annotations and `prefetch_related`, or values), and returns them as
 a list; `.rows(...)` gives a paginator a count and slices of them instead.
@@ -21,6 +21,7 @@ that way, so a selector whose SQL depends on a value's content fails its tests.
 """
 
 import copy
+import datetime as dt
 import functools
 import itertools
 import logging
@@ -43,6 +44,8 @@ from django.db.models.query import (
 log = logging.getLogger(__name__)
 MAX_SHAPES = 64  # per selector: beyond this, new shapes run unprepared
 _STAND_IN_INTS = itertools.count(-(10**15), -1)  # no real id or amount is near these
+_STAND_IN_DAYS = itertools.count()  # days after 1 January of year 1: no real date is there
+VALUE_TYPES = (str, int, dt.date)
 # What a prepared selector may return: model instances, or values(), or values_list().
 _ITERABLES = (
     ModelIterable,
@@ -60,6 +63,7 @@ class PreparedQueryMismatch(AssertionError):
 @dataclass(frozen=True)
 class _Slot:
     name: str  # the value bound at this parameter's place
+    date: bool = False  # a date, bound as the database takes one (text on SQLite)
 
 
 @dataclass
@@ -75,14 +79,16 @@ class _Shape:
     # again for every query; for a wide select that is a tenth of a millisecond).
     converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
-    def bind(self, values: dict) -> tuple:
-        return tuple(values[p.name] if isinstance(p, _Slot) else p for p in self.params)
+    def bind(self, values: dict, connection) -> tuple:
+        return tuple(
+            _bound(p, values, connection) if isinstance(p, _Slot) else p for p in self.params
+        )
 
     def run(self, db: str, values: dict, low: int = 0, high: int | None = None) -> list:
         """The rows (rows low to high when given, as a slice of the queryset would)."""
         compiler = copy.copy(self.compiler)  # its select and klass_info, not its SQL
         compiler.connection = connection = connections[db]  # this thread's connection
-        sql, params = self.sql, self.bind(values)
+        sql, params = self.sql, self.bind(values, connection)
         if low or high is not None:
             sql = f"{sql} {connection.ops.limit_offset_sql(low, high)}"
         compiler.as_sql = lambda *args, **kwargs: (sql, params)  # skips compiling
@@ -103,7 +109,8 @@ class _Shape:
         connection = connections[db]
         limit = connection.ops.limit_offset_sql(0, upto)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({self.sql} {limit}) counted", self.bind(values))
+            counted = f"SELECT COUNT(*) FROM ({self.sql} {limit}) counted"
+            cursor.execute(counted, self.bind(values, connection))
             return cursor.fetchone()[0]
 
 
@@ -177,8 +184,8 @@ class PreparedSelector:
             raise TypeError(f"{name}() needs {', '.join(sorted(missing))}")
         bound = {value: kwargs[value] for value in self.values}
         for value, given in bound.items():
-            if type(given) not in (str, int):
-                raise TypeError(f"{name}(): {value} must be a str or an int")
+            if type(given) not in VALUE_TYPES:
+                raise TypeError(f"{name}(): {value} must be a str, an int or a date")
         key = (unordered, *sorted((k, v) for k, v in kwargs.items() if k not in self.values))
         db = router.db_for_read(self.model) if self.model else None
         shape = self.shapes.get((key, db)) if db else None
@@ -246,7 +253,7 @@ def _prepare(selector, build, kwargs: dict, bound: dict, queryset: QuerySet, db:
         except (EmptyResultSet, FullResultSet, ValueError, TypeError) as exc:
             reason = f"its stand-ins do not compile ({exc.__class__.__name__})"
         else:
-            slot_of = {stand_in: _Slot(name) for name, stand_in in stand_ins.items()}
+            slot_of = _slots(stand_ins, connections[db])
             slotted = tuple(_slot(p, slot_of) for p in params)
             # Each run sets its own connection; kept here, this thread's connection would
             # stay open after the thread is gone.
@@ -271,14 +278,35 @@ def _same(shape: _Shape, queryset: QuerySet, db: str, bound: dict) -> bool:
         sql, params = queryset.query.get_compiler(using=db).as_sql()
     except (EmptyResultSet, FullResultSet):
         return False
-    return sql == shape.sql and tuple(params) == shape.bind(bound)
+    return sql == shape.sql and tuple(params) == shape.bind(bound, connections[db])
 
 
 def _stand_in(name: str, value):
     """A value of the same type no real call passes, found again among the parameters."""
+    if isinstance(value, dt.date):
+        return dt.date(1, 1, 1) + dt.timedelta(days=next(_STAND_IN_DAYS) % 300_000)
     if isinstance(value, int):
         return next(_STAND_IN_INTS)
     return f"\x1fprepared:{name}:{next(_STAND_IN_INTS)}\x1f"
+
+
+def _slots(stand_ins: dict, connection) -> dict:
+    """Each stand-in as the parameters show it: itself, or a date as the database takes
+    it (PostgreSQL a date, SQLite its text)."""
+    slot_of = {}
+    for name, stand_in in stand_ins.items():
+        if isinstance(stand_in, dt.date):
+            slot = _Slot(name, date=True)
+            slot_of[connection.ops.adapt_datefield_value(stand_in)] = slot
+        else:
+            slot = _Slot(name)
+        slot_of[stand_in] = slot
+    return slot_of
+
+
+def _bound(slot: _Slot, values: dict, connection):
+    value = values[slot.name]
+    return connection.ops.adapt_datefield_value(value) if slot.date else value
 
 
 def _slot(param, slot_of: dict):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 
+from customers.core.prepared import prepared
 from customers.models import Business, BusinessDay, SignupDay
 from customers.overview.forms import Period
 
@@ -79,26 +80,39 @@ FLOWS = ("revenue", "refunds", "payments_failed", "subscriptions_started", "subs
 STOCKS = ("active_subscriptions", "mrr", "wallet_held")
 
 
-def _currency_figures(business: Business, period: Period) -> list[CurrencyFigures]:
+# The period's days, bound into SQL compiled once (four queries of a dozen sums each
+# cost 3 ms to build and compile, against 1 ms for PostgreSQL to answer them).
+PERIOD_DAYS = ("start", "end", "previous_start", "previous_end")
+
+
+def _days(period: Period) -> dict[str, dt.date]:
+    return {name: getattr(period, name) for name in PERIOD_DAYS}
+
+
+@prepared("business_id", *PERIOD_DAYS)
+def _currency_sums(*, business_id: str, start, end, previous_start, previous_end):
     """One GROUP BY over the business's days up to the period's end."""
-    current = Q(day__gte=period.start)
-    previous = Q(day__gte=period.previous_start, day__lte=period.previous_end)
+    current = Q(day__gte=start)
+    previous = Q(day__gte=previous_start, day__lte=previous_end)
     sums = {}
     for name in FLOWS:
         sums[f"{name}_now"] = Sum(name, filter=current, default=0)
         sums[f"{name}_before"] = Sum(name, filter=previous, default=0)
     for name in STOCKS:
         sums[f"{name}_now"] = Sum(name, default=0)
-        sums[f"{name}_before"] = Sum(name, filter=Q(day__lte=period.previous_end), default=0)
-    sums["mrr_start"] = Sum("mrr", filter=Q(day__lt=period.start), default=0)
-    rows = (
-        BusinessDay.objects.filter(business=business, day__lte=period.end)
+        sums[f"{name}_before"] = Sum(name, filter=Q(day__lte=previous_end), default=0)
+    sums["mrr_start"] = Sum("mrr", filter=Q(day__lt=start), default=0)
+    return (
+        BusinessDay.objects.filter(business_id=business_id, day__lte=end)
         .values("currency")
         .annotate(**sums)
         .order_by("currency")
     )
+
+
+def _currency_figures(business: Business, period: Period) -> list[CurrencyFigures]:
     figures = []
-    for row in rows:
+    for row in _currency_sums(business_id=business.pk, **_days(period)):
         changes = {
             name: Change(row[f"{name}_now"], row[f"{name}_before"]) for name in (*FLOWS, *STOCKS)
         }
@@ -116,34 +130,57 @@ def _currency_figures(business: Business, period: Period) -> list[CurrencyFigure
     return figures
 
 
+CUSTOMER_SUMS = ("total", "total_before", "new", "new_before")
+
+
+@prepared("business_id", *PERIOD_DAYS)
+def _customer_sums(*, business_id: str, start, end, previous_start, previous_end):
+    """The customers at the end of each period and those new in each: one row, or none
+    before the first sign-up."""
+    return (
+        SignupDay.objects.filter(business_id=business_id, day__lte=end)
+        .values("business_id")
+        .annotate(
+            total=Sum("customers", default=0),
+            total_before=Sum("customers", filter=Q(day__lte=previous_end), default=0),
+            new=Sum("customers", filter=Q(day__gte=start), default=0),
+            new_before=Sum(
+                "customers",
+                filter=Q(day__gte=previous_start, day__lte=previous_end),
+                default=0,
+            ),
+        )
+        .order_by()
+    )
+
+
+@prepared("business_id", "start", "end")
+def _signups(*, business_id: str, start, end):
+    days = SignupDay.objects.filter(
+        business_id=business_id, day__gte=start, day__lte=end, customers__gt=0
+    )
+    return days.order_by("day").values_list("day", "customers")
+
+
+@prepared("business_id", "start", "end")
+def _money_days(*, business_id: str, start, end):
+    days = BusinessDay.objects.filter(business_id=business_id, day__gte=start, day__lte=end)
+    return days.order_by("day", "currency").values_list(
+        "day", "currency", "revenue", "refunds", "mrr", named=True
+    )
+
+
 def overview_figures(*, business: Business, period: Period) -> Overview:
     """Everything the overview shows for `period`: four queries."""
-    signup_days = SignupDay.objects.filter(business=business, day__lte=period.end)
-    customers = signup_days.aggregate(
-        total=Sum("customers", default=0),
-        total_before=Sum("customers", filter=Q(day__lte=period.previous_end), default=0),
-        new=Sum("customers", filter=Q(day__gte=period.start), default=0),
-        new_before=Sum(
-            "customers",
-            filter=Q(day__gte=period.previous_start, day__lte=period.previous_end),
-            default=0,
-        ),
-    )
-    signups = list(
-        signup_days.filter(day__gte=period.start, customers__gt=0)
-        .order_by("day")
-        .values_list("day", "customers")
-    )
-    days = list(
-        BusinessDay.objects.filter(business=business, day__gte=period.start, day__lte=period.end)
-        .order_by("day", "currency")
-        .values_list("day", "currency", "revenue", "refunds", "mrr", named=True)
-    )
+    days = _days(period)
+    found = _customer_sums(business_id=business.pk, **days)
+    customers = found[0] if found else dict.fromkeys(CUSTOMER_SUMS, 0)
+    span = {"business_id": business.pk, "start": period.start, "end": period.end}
     return Overview(
         period=period,
         customers_total=Change(customers["total"], customers["total_before"]),
         customers_new=Change(customers["new"], customers["new_before"]),
         currencies=_currency_figures(business, period),
-        signups=signups,
-        days=days,
+        signups=_signups(**span),
+        days=_money_days(**span),
     )

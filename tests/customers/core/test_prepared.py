@@ -1,6 +1,7 @@
 """Prepared selectors (customers.core.prepared): compiled once, then each call binds its
 own values, and returns what the plain queryset returns."""
 
+import datetime as dt
 import gc
 import logging
 import threading
@@ -34,6 +35,13 @@ def payments_with_refunds(*, business_id: str, customer_id: str, limit: int) -> 
         .prefetch_related(refunds)
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+@prepared("business_id", "before")
+def payments_before(*, business_id: str, before: dt.date) -> QuerySet:
+    """A date value: bound as each database takes one (a date, or SQLite's text)."""
+    payments = Payment.objects.filter(business_id=business_id, created_at__date__lt=before)
+    return payments.order_by("created_at").values_list("pk", flat=True)
 
 
 def _call(customer, limit=10):
@@ -109,6 +117,20 @@ def test_the_second_call_compiles_only_its_prefetch(two_customers, settings):
     assert compiled.call_count == 1  # the refunds' prefetch only: Django builds it
 
 
+def test_each_call_binds_its_own_date(business, settings):
+    """The shape is compiled once with a stand-in date; each call's date is bound in its
+    place, and answers as the plain queryset does (the check compares both)."""
+    customer = CustomerFactory(business=business)
+    days = [dt.datetime(2026, 3, d, 12, tzinfo=dt.UTC) for d in (1, 2, 3)]
+    made = [PaymentFactory(customer=customer, created_at=at).pk for at in days]
+    for before, expected in ((dt.date(2026, 3, 1), []), (dt.date(2026, 3, 3), made[:2])):
+        assert payments_before(business_id=business.pk, before=before) == expected
+    settings.PREPARED_QUERIES_CHECK = False  # the prepared shape alone, as in production
+    with CaptureQueriesContext(connection) as ran:
+        assert payments_before(business_id=business.pk, before=dt.date(2026, 3, 4)) == made
+    assert len(ran.captured_queries) == 1
+
+
 def test_a_shape_argument_changes_the_sql(two_customers):
     mine, _theirs = two_customers
     assert len(_call(mine, limit=2)) == 2
@@ -180,10 +202,12 @@ def test_without_the_check_it_runs_unprepared_and_still_answers(two_customers, s
     assert "runs unprepared: its SQL depends on a value" in caplog.text
 
 
-def test_a_value_must_be_a_string_or_an_integer(two_customers):
+def test_a_value_must_be_a_string_an_integer_or_a_date(two_customers):
     mine, _theirs = two_customers
-    with pytest.raises(TypeError, match="customer_id must be a str or an int"):
+    with pytest.raises(TypeError, match="customer_id must be a str, an int or a date"):
         payments_with_refunds(business_id=mine.business_id, customer_id=mine, limit=1)
+    with pytest.raises(TypeError, match="before must be a str, an int or a date"):
+        payments_before(business_id=mine.business_id, before=dt.datetime(2026, 3, 1))
     with pytest.raises(TypeError, match="needs customer_id"):
         payments_with_refunds(business_id=mine.business_id, limit=1)
 
