@@ -178,7 +178,7 @@ def _as_is(column: ReportColumn) -> bool:
     return column.kind == "text" and not column.computed
 
 
-def cell_functions(rows: ReportRows) -> list[Callable[[tuple], object]]:
+def _cell_functions(rows: ReportRows) -> list[Callable[[tuple], object]]:
     """Per column: a query tuple in, the CSV cell out (pick the value, then convert it)."""
     cells = []
     for column, pick, convert in zip(
@@ -195,12 +195,12 @@ def cell_functions(rows: ReportRows) -> list[Callable[[tuple], object]]:
 
 
 def row_cells(rows: ReportRows) -> Callable[[tuple], list]:
-    """A query tuple in, the row's CSV cells out. When every column is one value read
-    as it is, a row's values are taken in one step and only those that need it are
-    converted: a cell costs one call at most, where picking and converting it cost
-    three (a tenth of a streamed CSV's time)."""
+    """A query tuple in, the row's cells out (the CSV's, and the preview's). When every
+    column is one value read as it is, a row's values are taken in one step and only
+    those that need it are converted: a cell costs one call at most, where picking and
+    converting it cost three."""
     if rows.positions is None:
-        cells = cell_functions(rows)
+        cells = _cell_functions(rows)
         return lambda raw: [cell(raw) for cell in cells]
     convert = [
         None if _as_is(column) else function
@@ -208,10 +208,11 @@ def row_cells(rows: ReportRows) -> Callable[[tuple], list]:
             rows.columns, converters(rows.columns, times_as_text=rows.times_as_text), strict=True
         )
     ]
-    take = itemgetter(*rows.positions) if len(rows.positions) > 1 else None
-    if take is None:  # one column: itemgetter gives the value, not a tuple
+    if len(rows.positions) == 1:  # itemgetter of one position gives the value itself
         (at,) = rows.positions
         take = lambda raw: (raw[at],)  # noqa: E731
+    else:
+        take = itemgetter(*rows.positions)
     return lambda raw: [
         value if function is None else function(value)
         for function, value in zip(convert, take(raw), strict=True)
@@ -239,8 +240,8 @@ def stream_rows(queryset, size: int, *, held: bool = False) -> Iterator[tuple]:
 
 def display_rows(rows: ReportRows, limit: int) -> list[list]:
     """The preview's cells: exactly what the CSV export would contain."""
-    cells = cell_functions(rows)
-    return [[f(raw) for f in cells] for raw in rows.queryset[:limit]]
+    cells = row_cells(rows)
+    return [cells(raw) for raw in rows.queryset[:limit]]
 
 
 def csv_chunks(
