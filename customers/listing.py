@@ -207,7 +207,7 @@ class CustomerList:
         if not set(used) - {"min_paid_currency"} <= DATE_FILTERS:
             return None
         return selectors.signed_up(
-            self.business.pk, used.get("created_after"), used.get("created_before")
+            self.business, used.get("created_after"), used.get("created_before")
         )
 
     def capped_count(self, cap: int | None = None) -> tuple[int, bool]:

@@ -28,12 +28,12 @@ def customer_get(*, business_id: str, customer_id: str, tag_names: bool = False)
     return found[0]
 
 
-def signed_up(business_id: str, after: dt.date | None, before: dt.date | None) -> int:
+def signed_up(business, after: dt.date | None, before: dt.date | None) -> int:
     """How many of the business's customers were created from `after` to `before` (UTC
     days, inclusive; None: no bound), from the kept daily counts (SignupDay, kept by
     triggers): a sum over at most a row a day, where counting the customers reads
     an index entry each."""
-    days = SignupDay.objects.filter(business_id=business_id)
+    days = SignupDay.objects.filter(business=business)  # the business or its ID
     if after:
         days = days.filter(day__gte=after)
     if before:

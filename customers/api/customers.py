@@ -102,8 +102,10 @@ class CustomerFilters(ListFilters):
     )
 
     def used(self) -> dict:
-        """The filters this request uses, by name (the list pipeline asks)."""
-        return {k: v for k in ("email", "name") if (v := getattr(self, k))}
+        """The filters this request uses, by name (the list pipeline asks: a count it
+        could take from kept figures must know every filter)."""
+        names = ("email", "name", "created_at_gte", "created_at_lte")
+        return {k: v for k in names if (v := getattr(self, k))}
 
     def filter_queryset(self, customers):
         """The list's filter stage (customers.listing.CustomerList)."""

@@ -151,3 +151,24 @@ def test_with_no_filter_but_the_dates_the_count_is_the_kept_sign_ups(params, exp
     assert found == (expected, False)
     assert "customers_customer" not in counted.captured_queries[0]["sql"]
     assert found[0] == listed.queryset.count()  # what counting the customers says
+
+
+def test_the_apis_time_bounds_are_filters_the_count_cannot_take_from_the_kept_sign_ups():
+    """The API filters by `created_at_gte`/`created_at_lte` (moments, not UTC days): its
+    list counts the customers within them."""
+    import datetime as dt
+
+    from customers.api.customers import CustomerFilters
+    from customers.listing import CustomerList
+    from tests.factories import BusinessFactory, CustomerFactory
+
+    business = BusinessFactory()
+    for hour in (1, 13, 23):
+        CustomerFactory(business=business, created_at=dt.datetime(2026, 3, 1, hour, tzinfo=dt.UTC))
+    noon = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    # As the API makes it: with the business's ID.
+    listed = CustomerList(business=business.pk, filters=CustomerFilters(created_at_gte=noon))
+    assert listed.known_count is None
+    assert listed.capped_count() == (2, False)
+    everyone = CustomerList(business=business.pk, filters=CustomerFilters())
+    assert everyone.capped_count() == (3, False)  # the kept sign-ups' sum
