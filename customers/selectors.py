@@ -41,6 +41,13 @@ def signed_up(business, after: dt.date | None, before: dt.date | None) -> int:
     return days.aggregate(n=Sum("customers", default=0))["n"]
 
 
+@prepared("business_id")
+def customers_newest(*, business_id: str) -> QuerySet[Customer]:
+    """Every customer of the business, newest first, with their tag names (the API's
+    list with no filter): compiled once, read a page at a time through `.rows()`."""
+    return with_tag_names(Customer.objects.for_business(business_id).newest_first())
+
+
 @prepared("business_id", "customer_id")
 def _customer(*, business_id: str, customer_id: str, tag_names: bool) -> QuerySet[Customer]:
     customers = Customer.objects.for_business(business_id)
