@@ -37,11 +37,13 @@ from django.urls import reverse
 from customers import selectors
 from customers.accounts.preferences import table_columns_saved
 from customers.core.pagination import CappedPaginator
+from customers.core.prepared import prepared
 from customers.filters import CREDIT_FILTERS, DATE_FILTERS, CustomerFilter, created_range
 from customers.forms import TableParamsForm
 from customers.models import Business, Customer
-from customers.reports.columns import report_names
-from customers.tables import DEFAULT_SORT, CustomerTable
+from customers.notes.selectors import with_tags
+from customers.reports.columns import report_names, with_table_figures
+from customers.tables import DEFAULT_SORT, CustomerTable, PreparedTableData
 from wallets.credits.selectors import credit_holders
 from wallets.selectors import funded_customers
 
@@ -131,6 +133,18 @@ def export_url(query: QueryDict, fmt: str, *, visible, entitlements) -> str:
     return f"{url}?{encoded}" if encoded else url
 
 
+def _table_rows(customers: QuerySet, *, columns: tuple, credit_ids: tuple) -> QuerySet:
+    if "tags" in columns:
+        customers = with_tags(customers)
+    return with_table_figures(customers, columns, credit_ids)
+
+
+@prepared("business_id")
+def _every_customer(*, business_id: str, order: tuple, columns: tuple, credit_ids: tuple):
+    customers = Customer.objects.for_business(business_id).order_by(*order)
+    return _table_rows(customers, columns=columns, credit_ids=credit_ids)
+
+
 class CustomerList:
     """One list of a business's customers: its filters, order and pages.
 
@@ -187,6 +201,21 @@ class CustomerList:
 
     def ordered(self) -> QuerySet:
         return self.queryset.order_by(*self.ordering)
+
+    def table_rows(self, visible: list[str], credit_ids: list[str]):
+        """The table's rows, ordered, with the kept figures and tags its `visible`
+        columns show (`credit_ids`: the credits column's entitlements). With no filter
+        in use (a first page, a sort, a later page), a prepared selector whose SQL is
+        compiled once per order and set of columns, read a page at a time."""
+        shown = {"columns": tuple(visible), "credit_ids": tuple(credit_ids)}
+        if not self.used:
+            rows = _every_customer.rows(
+                business_id=self.business.pk,  # the dashboard's table: a Business
+                order=tuple(self.ordering),
+                **shown,
+            )
+            return PreparedTableData(rows)
+        return _table_rows(self.ordered(), **shown)
 
     @property
     def known_count(self) -> int | None:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableData
 
 from customers.core.formatting import (
     avatar_hue,
@@ -27,6 +28,22 @@ from customers.notes.selectors import tags_of
 from wallets.credits.amounts import credits_display
 
 DEFAULT_SORT = "-created_at"  # newest first, then the newest ID (see customers.listing)
+
+
+class PreparedTableData(TableData):
+    """A prepared selector's rows (customers.core.prepared.PreparedRows) as a table's
+    data: already in the table's order (its SQL carries it) and read a page at a
+    time by the list's paginator, which counts them itself."""
+
+    def order_by(self, aliases):
+        pass  # ordered by the selector's SQL
+
+    def __len__(self):
+        return self.data.count()
+
+    @property
+    def model(self):
+        return Customer
 
 
 class Column(tables.Column):

@@ -34,10 +34,9 @@ from customers.licenses.selectors import license_keys_tab
 from customers.lifecycle.services import merged_survivor
 from customers.listing import CustomerList, export_url, visible_columns
 from customers.models import is_tombstone
-from customers.notes.selectors import notes_panel, with_tags
+from customers.notes.selectors import notes_panel
 from customers.overview.summary import customer_money
 from customers.overview.timeline import timeline_page
-from customers.reports.columns import with_table_figures
 from customers.search import looks_like_id, object_find, object_url
 from customers.selectors import customer_get, emails_tab, portal_activity
 from customers.tables import CustomerTable
@@ -58,12 +57,9 @@ def customer_list(request):
         # Pages stop at the count cap; the last one may hold up to a page more.
         paged_to=settings.CUSTOMER_LIST_COUNT_CAP + max(PER_PAGE_CHOICES),
     )
-    rows = customers.ordered()
-    if "tags" in visible:
-        rows = with_tags(rows)
     entitlements = customers.filters.credit_entitlements
     table = CustomerTable(
-        with_table_figures(rows, visible, entitlements),
+        customers.table_rows(visible, [e.pk for e in entitlements]),
         sequence=[*visible, "..."],
         exclude=hidden,
         order_by=customers.sort or None,

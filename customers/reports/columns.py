@@ -338,12 +338,12 @@ def report_columns(entitlements: list[CreditEntitlement] = ()) -> dict[str, Repo
     return {**registry, **{c.name: c for c in credit_columns(entitlements)}}
 
 
-def with_table_figures(queryset, columns, entitlements=()):
+def with_table_figures(queryset, columns, credit_ids=()):
     """The customer table's queryset with the kept figures its shown figure columns
     read (`r_spend`, `r_wal`, …): one correlated subquery per source, evaluated for
-    the page's rows only. `entitlements`: the ones the credits column shows."""
+    the page's rows only. `credit_ids`: the entitlements the credits column shows."""
     currencies = tuple(c.upper() for c in settings.WALLET_CURRENCIES)
-    sources = column_sources(currencies, [e.pk for e in entitlements])
+    sources = column_sources(currencies, list(credit_ids))
     figures = CustomerTable.figure_columns
     needed = sorted({figures[c] for c in columns if c in figures})
     return queryset.annotate(**{f"r_{s}": sources[s]() for s in needed})
