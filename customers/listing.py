@@ -276,11 +276,13 @@ class CustomerList:
         return self.queryset
 
     def pagination(self) -> dict:
-        """What a django-tables2 table's paginate() takes to page this list."""
+        """What a django-tables2 table's paginate() takes to page this list (what to
+        count, only when the count is not known already)."""
+        known = self.known_count
         return {
             "paginator_class": CappedPaginator,
-            "count_queryset": self.count_queryset,
-            "known_count": self.known_count,
+            "count_queryset": self.count_queryset if known is None else None,
+            "known_count": known,
             "cap": settings.CUSTOMER_LIST_COUNT_CAP,
             "page": self.page_number,
             "per_page": self.per_page,

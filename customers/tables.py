@@ -38,9 +38,6 @@ class PreparedTableData(TableData):
     def order_by(self, aliases):
         pass  # ordered by the selector's SQL
 
-    def __len__(self):
-        return self.data.count()
-
     @property
     def model(self):
         return Customer
