@@ -118,6 +118,9 @@ def created_range(after: dt.date | None, before: dt.date | None):
     return start, end
 
 
+# The longest filter values (in all) whose Filters menu is kept, drawn once.
+PANEL_KEY_MAX = 200
+
 # The form fields a request changes (its business's choices, its credit widgets);
 # the others are shared by every request's form.
 PER_REQUEST_FIELDS = ("tag", *CREDIT_FILTERS)
@@ -358,6 +361,23 @@ class CustomerFilter(django_filters.FilterSet):
         self.form.is_valid()
         data = getattr(self.form, "cleaned_data", {})
         return {key: value for key, value in data.items() if value not in (None, "")}
+
+    def panel_key(self) -> tuple | None:
+        """What the Filters menu shows besides the language, as a key to keep it by
+        (customers.core.fragments.kept): each field's values as given, the tags and
+        credits to choose from (what its errors depend on too); the hidden fields
+        are not in it. None when the values are too long to be worth keeping."""
+        data = self.form.data
+        given = tuple(
+            (name, tuple(data.getlist(name)))
+            for name, field in self.form.fields.items()
+            if name != "q" and not field.widget.is_hidden and name in data
+        )
+        if sum(len(value) for _name, values in given for value in values) > PANEL_KEY_MAX:
+            return None
+        tags = tuple((str(pk), str(name)) for pk, name in self.form.fields["tag"].choices)
+        credits = tuple((e.pk, e.name) for e in self.credit_entitlements)
+        return given, tags, credits
 
     @property
     def active_count(self) -> int:

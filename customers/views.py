@@ -1,5 +1,7 @@
 """Dashboard views: parse the request, call a selector or service, render."""
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -78,7 +80,9 @@ def customer_list(request):
         "per_page_choices": PER_PAGE_CHOICES,
         "default_per_page": DEFAULT_PER_PAGE,
         "visible_columns": visible,
-        "column_rows": _column_rows(visible, hidden),
+        # The Edit columns menu's list, drawn only when not kept for these columns.
+        "columns_key": tuple(visible),
+        "column_rows": functools.partial(_column_rows, visible, hidden),
         "export_urls": {
             fmt: export_url(request.GET, fmt, visible=visible, entitlements=entitlements)
             for fmt in ("csv", "xlsx")

@@ -9,11 +9,18 @@ its whole context (no request, no context processors) the first time and hands
 back the kept HTML after that. So a fragment's template may use only the values
 it is given, and each of them is part of the key: keep them few and small.
 
+`kept(key, draw)` is the same for a piece whose values are too big to be its key
+(a bound form): the caller names a small key that decides everything the piece
+shows, and `draw()` is called only the first time that key is seen. At most
+KEPT_MAX such pieces are kept per process, the oldest forgotten first.
+
 The keep is per process and forgotten when a template file changes (runserver's
 autoreloader) or a setting does (tests).
 """
 
 import functools
+import threading
+from collections.abc import Callable
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -35,6 +42,27 @@ def _rendered(template_name: str, _language, _prefix, _urlconf, values: tuple) -
     return render_to_string(template_name, dict(values))
 
 
+KEPT_MAX = 512  # keyed pieces per process: a few kilobytes each
+_kept: dict[tuple, SafeString] = {}
+_kept_lock = threading.Lock()
+
+
+def kept(key: tuple, draw: Callable[[], str]) -> SafeString:
+    """What `draw()` gives, drawn the first time `key` (hashable) is seen in the active
+    language and kept. The key must decide everything the piece shows besides the
+    language and the site's URLs; nothing of one user or one request (a CSRF token)
+    may be in it."""
+    full = (get_language(), get_script_prefix(), get_urlconf(), key)
+    html = _kept.get(full)
+    if html is None:
+        html = SafeString(draw())
+        with _kept_lock:
+            if len(_kept) >= KEPT_MAX:
+                del _kept[next(iter(_kept))]
+            _kept[full] = html
+    return html
+
+
 def reversed_urls(names: dict[str, str]) -> dict[str, str]:
     """`{key: reverse(url_name)}` for URLs that take no arguments, reversed once (per
     script prefix): a fragment's caller needs them to tell which piece to show."""
@@ -51,3 +79,5 @@ def _reversed(names: tuple, _prefix, _urlconf) -> dict[str, str]:
 def _forget(**kwargs) -> None:
     _rendered.cache_clear()
     _reversed.cache_clear()
+    with _kept_lock:
+        _kept.clear()

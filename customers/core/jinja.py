@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext, trans_real
 from jinja2 import Environment
 
-from customers.core import formatting
+from customers.core import formatting, fragments
 from customers.core.money import money_text
 from customers.core.validation import country_name
 
@@ -68,6 +68,7 @@ def environment(**options) -> Environment:
         query_replace=formatting.query_replace,
         static=static,
         current_language=get_language,
+        kept=_kept,
     )
     return env
 
@@ -97,6 +98,20 @@ def _request_csrf_input(request) -> SafeString:
 
 
 _csrf_input_lazy = lazy(_request_csrf_input, SafeString, str)
+
+
+def _kept(template_name: str, key: tuple | None, **values) -> SafeString:
+    """`{{ kept("customers/_filters_panel.jinja", key, filterset=filterset) }}`: the
+    template drawn with only `values` (no request, no CSRF field) the first time `key`
+    is seen in this language, then kept (customers.core.fragments.kept); a key of
+    None draws it every time."""
+
+    def draw() -> str:
+        return render(template_name, values)
+
+    if key is None:
+        return SafeString(draw())
+    return fragments.kept((template_name, key), draw)
 
 
 def _url(viewname: str, *args) -> str:

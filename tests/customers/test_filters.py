@@ -1,8 +1,13 @@
 """Date filters at the edge of the calendar are a form error on every page that takes
-them (the table, Build Report, the exports), never a server error."""
+them (the table, Build Report, the exports), never a server error; the table's
+Filters menu always shows the request's own values, tags and errors."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from customers.models import Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +40,41 @@ def test_far_dates_on_the_exports_are_refused(owner_client, customer):
 def test_the_last_day_still_filters(owner_client, customer):
     response = owner_client.get(reverse("customers:list"), {"created_before": "9998-12-31"})
     assert customer.name in response.content.decode()
+
+
+def _filters_menu(response) -> str:
+    html = response.content.decode()
+    start = html.index('<div class="menu filters-panel">')
+    return html[start : html.index('<div class="menu-footer">', start)]
+
+
+def test_the_filters_menu_shows_each_requests_values_tags_and_language(owner_client, business):
+    # The menu is drawn once per values, tags and language and then kept
+    # (CustomerFilter.panel_key): every change of one of them shows at once.
+    url = reverse("customers:list")
+    assert "VIP" not in _filters_menu(owner_client.get(url))
+    vip = Tag.objects.create(business=business, name="VIP", color="blue")
+    menu = _filters_menu(owner_client.get(url))
+    assert f'<option value="{vip.pk}">VIP</option>' in menu
+    menu = _filters_menu(owner_client.get(url, {"tag": vip.pk}))
+    assert f'<option value="{vip.pk}" selected>VIP</option>' in menu
+    Tag.objects.filter(pk=vip.pk).update(name="Gold")
+    menu = _filters_menu(owner_client.get(url, {"tag": vip.pk}))
+    assert f'<option value="{vip.pk}" selected>Gold</option>' in menu
+    assert '<option value="true" selected>' not in menu
+    menu = _filters_menu(owner_client.get(url, {"has_phone": "true"}))
+    assert '<option value="true" selected>Has a phone number</option>' in menu
+    owner_client.cookies["django_language"] = "ko"
+    with translation.override("ko"):
+        korean = str(_("Has a phone number"))
+    menu = _filters_menu(owner_client.get(url, {"has_phone": "true"}))
+    assert f'<option value="true" selected>{korean}</option>' in menu
+
+
+def test_a_bad_filter_value_shows_its_error_every_time(owner_client, customer):
+    url = reverse("customers:list")
+    for _attempt in range(2):
+        menu = _filters_menu(owner_client.get(url, {"min_paid": "abc"}))
+        assert 'value="abc"' in menu
+        assert '<span class="field-error">' in menu
+    assert '<span class="field-error">' not in _filters_menu(owner_client.get(url))

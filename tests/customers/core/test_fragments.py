@@ -89,3 +89,23 @@ def test_a_viewer_sees_no_settings_links(client, viewer, customer):
     html = client.get(f"/customers/{customer.pk}/").content.decode()
     assert '<a href="/customers/" class="is-active">' in html
     assert "/settings/team/" not in html
+
+
+def test_a_keyed_piece_is_drawn_once_per_key_and_language_and_the_oldest_goes_first(
+    monkeypatch,
+):
+    drawn = []
+
+    def draw(name):
+        return lambda: drawn.append(name) or f"<b>{name}</b>"
+
+    monkeypatch.setattr(fragments, "KEPT_MAX", 2)
+    fragments._forget()
+    assert fragments.kept(("a",), draw("a")) == "<b>a</b>"
+    assert fragments.kept(("a",), draw("a again")) == "<b>a</b>"
+    with translation.override("ko"):
+        fragments.kept(("a",), draw("a in Korean"))
+    fragments.kept(("b",), draw("b"))  # past two kept: the first "a" goes
+    fragments.kept(("a",), draw("a drawn again"))
+    assert drawn == ["a", "a in Korean", "b", "a drawn again"]
+    fragments._forget()
