@@ -241,7 +241,7 @@ def stream_rows(queryset, size: int, *, held: bool = False) -> Iterator[tuple]:
 def display_rows(rows: ReportRows, limit: int) -> list[list]:
     """The preview's cells: exactly what the CSV export would contain."""
     cells = row_cells(rows)
-    return [cells(raw) for raw in rows.queryset[:limit]]
+    return [cells(raw) for raw in rows.first(limit)]
 
 
 def csv_chunks(
