@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Trunc
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from customers.core.prepared import prepared
 from customers.filters import DATE_FILTERS, created_range
 from customers.models import Business, Customer, SignupDay
 from customers.reports.query import ReportRequest
@@ -52,6 +55,24 @@ class SignupChart:
     @property
     def busiest(self) -> Bar:
         return max(self.bars, key=lambda bar: bar.count)
+
+    @property
+    def description(self) -> str:
+        """What the chart shows, in words (its SVG's description)."""
+        busiest = self.busiest
+        return ngettext(
+            "%(n)s customer signed up from %(first)s to %(last)s; the busiest period was "
+            "%(busiest)s with %(peak)s.",
+            "%(n)s customers signed up from %(first)s to %(last)s; the busiest period was "
+            "%(busiest)s with %(peak)s.",
+            self.total,
+        ) % {
+            "n": intcomma(self.total),
+            "first": self.first_label,
+            "last": self.last_label,
+            "busiest": busiest.label,
+            "peak": intcomma(busiest.count),
+        }
 
     @property
     def grain_label(self) -> str:
@@ -153,17 +174,22 @@ def _kept_days(customers, business: Business):
     """From SignupDay, within the date filters: (first day, last day, grain, customers
     per bar), or None when nobody signed up then. One query, ≤ one row per day."""
     after, before = _date_range(customers)
-    days = SignupDay.objects.filter(business=business, customers__gt=0)
-    if after:
-        days = days.filter(day__gte=after)
-    if before:
-        days = days.filter(day__lte=before)
-    rows = list(days.order_by("day").values_list("day", "customers"))
+    rows = _signup_days(
+        business_id=business.pk, after=after or dt.date.min, before=before or dt.date.max
+    )
     if not rows:
         return None
     first, last = rows[0][0], rows[-1][0]
     grain = _grain(first, last)
     return first, last, grain, _bucketed(rows, grain)
+
+
+@prepared("business_id", "after", "before")
+def _signup_days(*, business_id: str, after: dt.date, before: dt.date) -> QuerySet:
+    days = SignupDay.objects.filter(
+        business_id=business_id, customers__gt=0, day__gte=after, day__lte=before
+    )
+    return days.order_by("day").values_list("day", "customers")
 
 
 def _chart_from_days(customers, business: Business) -> SignupChart | None:

@@ -10,10 +10,12 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from customers.accounts.permissions import business_required
@@ -63,11 +65,30 @@ def _render_builder(request, report: ReportRequest, saved: SavedReport | None, s
     count, capped = report.customers.capped_count()
     rows = report_rows(report)
     query = report.query_string()
-    context = {
+    chart = signup_chart(report, request.business, over_cap=capped) if count else None
+    save_form = save_form or SavedReportForm(
+        initial={"name": saved.name if saved else "", "query": query}
+    )
+    preview = {
         "report": report,
         "filterset": report.filterset,
         "saved": saved,
         "can_change": saved is not None and saved.can_change(request.user, request.membership),
+        "matches": _matches(count, capped),
+        "columns_count": ngettext("%(counter)s column", "%(counter)s columns", len(report.columns))
+        % {"counter": len(report.columns)},
+        "preview_columns": rows.columns,
+        "preview_rows": _preview_cells(rows),
+        "count": count,
+        "capped": capped,
+        "chart": chart,
+        "query": query,
+        "valid": valid,
+        "save_form": save_form,
+    }
+    context = {
+        **preview,
+        "preview": preview,  # drawn by Jinja2: customers/_report_preview.jinja
         "column_groups": [
             (
                 _("Customer fields"),
@@ -86,20 +107,20 @@ def _render_builder(request, report: ReportRequest, saved: SavedReport | None, s
                 [(c, c.name in chosen) for c in registry.values() if c.kind == "credits"],
             ),
         ],
-        "preview_columns": rows.columns,
-        "preview_rows": _preview_cells(rows),
-        "count": count,
-        "capped": capped,
-        "chart": signup_chart(report, request.business, over_cap=capped) if count else None,
-        "query": query,
-        "valid": valid,
         "saved_reports": SavedReport.objects.for_business(request.business).order_by("name", "id")[
             :SAVED_REPORTS_SHOWN
         ],
-        "save_form": save_form
-        or SavedReportForm(initial={"name": saved.name if saved else "", "query": query}),
     }
     return render_page(request, "customers/report_builder.html", "preview", context)
+
+
+def _matches(count: int, capped: bool) -> str:
+    """ "1,234 customers match", or "10,000+ customers match" past the count cap."""
+    if capped:
+        return _("%(cap)s+ customers match") % {"cap": intcomma(count)}
+    return ngettext("%(n)s customer matches", "%(n)s customers match", count) % {
+        "n": intcomma(count)
+    }
 
 
 def _preview_cells(rows) -> list[list[tuple]]:
