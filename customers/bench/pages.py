@@ -15,6 +15,7 @@ its SQL is the case's query count and the basis of both floors:
 
 import itertools
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -146,14 +147,27 @@ def _is_select(sql: str) -> bool:
     return head in ("SELECT", "WITH", "(SELECT")
 
 
+# How psycopg reports a server-side cursor's query (Django's chunked reads).
+_DECLARE = re.compile(r"\s*DECLARE\s.*?\sCURSOR\s+(?:WITH(?:OUT)?\s+HOLD\s+)?FOR\s+", re.I | re.S)
+
+
+def streamed_query(statements: list[str]) -> str:
+    """The query a streamed case reads its rows from: its server-side cursor's (the
+    last one declared), else its longest SELECT."""
+    declared = [s[m.end() :] for s in statements if (m := _DECLARE.match(s))]
+    if declared:
+        return declared[-1]
+    selects = [s for s in statements if _is_select(s)]
+    return max(selects, key=len) if selects else "SELECT 1"
+
+
 def _replayer(statements: list[str], mode: str) -> Callable[[], None]:
     """The SQL floor: the case's own SQL on the bare psycopg connection."""
     connection.ensure_connection()
     raw = connection.connection
     if mode.startswith("stream:"):
         rows = int(mode.split(":", 1)[1])
-        selects = [s for s in statements if _is_select(s)]
-        big = max(selects, key=len) if selects else "SELECT 1"
+        big = streamed_query(statements)
 
         def stream():
             with raw.transaction(), raw.cursor(name="bench_floor") as cur:

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from customers.bench.cases import case_names, filter_names
+from customers.bench.pages import streamed_query
 from customers.filters import CustomerFilter
 
 
@@ -104,6 +105,20 @@ def test_benchmark_measures_every_case(tmp_path):
     text = benchmark("--business", "Tiny", "--samples", "1", "--warmup", "1", "--case", "overview")
     measured = [name for name in case_names() if f"\n{name} " in text]
     assert measured and all("overview" in name for name in measured)
+
+
+def test_the_export_floor_streams_the_exports_own_query():
+    # psycopg reports a server-side cursor's query as its DECLARE: the floor must read
+    # the export's rows, not the longest of the small queries around it.
+    statements = [
+        'SELECT "customers_membership"."id", "customers_membership"."user_id" FROM x',
+        "INSERT INTO customers_event VALUES (1)",
+        'DECLARE "_django_curs_1_sync_2" NO SCROLL CURSOR FOR SELECT "name" FROM c',
+    ]
+    assert streamed_query(statements) == 'SELECT "name" FROM c'
+    with_hold = ['DECLARE "c" NO SCROLL CURSOR WITH HOLD FOR SELECT 1', "SELECT 22"]
+    assert streamed_query(with_hold) == "SELECT 1"
+    assert streamed_query(["SELECT 1", "SELECT 333"]) == "SELECT 333"
 
 
 def test_p95_is_the_nearest_rank():
