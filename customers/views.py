@@ -83,6 +83,7 @@ def customer_list(request):
         # The Edit columns menu's list, drawn only when not kept for these columns.
         "columns_key": tuple(visible),
         "column_rows": functools.partial(_column_rows, visible, hidden),
+        "head_key": _head_key(request.GET, visible, customers.sort),
         "export_urls": {
             fmt: export_url(request.GET, fmt, visible=visible, entitlements=entitlements)
             for fmt in ("csv", "xlsx")
@@ -99,6 +100,19 @@ def _result_count(paginator) -> str:
     if paginator.is_capped:
         return _("%(cap)s+ customers") % {"cap": count}
     return ngettext("%(n)s customer", "%(n)s customers", paginator.count) % {"n": count}
+
+
+# The longest query string whose table header is kept (a selection's IDs are longer).
+HEAD_KEY_MAX = 500
+
+
+def _head_key(query, visible: list[str], sort: str) -> tuple | None:
+    """What the table's header shows besides the language: its columns, its sort and
+    the query string its sort links keep (without the page, which they drop)."""
+    kept = tuple((key, tuple(values)) for key, values in query.lists() if key != "page")
+    if sum(len(key) + sum(map(len, values)) for key, values in kept) > HEAD_KEY_MAX:
+        return None
+    return tuple(visible), sort, kept
 
 
 def _column_rows(visible: list[str], hidden: list[str]) -> list[tuple]:

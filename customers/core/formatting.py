@@ -121,7 +121,7 @@ def copy_button(value, label=None) -> str:
     """The button that copies `value` (static/js copies `data-copy`); one string, not
     a template per row: the tables show one per row."""
     value, label = escape(value), escape(label or _("Copy"))
-    return mark_safe(  # each part escaped above
+    return SafeString(  # each part escaped above
         f'<button type="button" class="icon-btn copy-btn" data-copy="{value}" '
         f'title="{label}" aria-label="{label}">{_COPY_ICON}</button>'
     )

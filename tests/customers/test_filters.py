@@ -78,3 +78,23 @@ def test_a_bad_filter_value_shows_its_error_every_time(owner_client, customer):
         assert 'value="abc"' in menu
         assert '<span class="field-error">' in menu
     assert '<span class="field-error">' not in _filters_menu(owner_client.get(url))
+
+
+def _table_head(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<thead") : html.index("</thead>")]
+
+
+def test_the_table_header_links_keep_each_requests_own_query(owner_client, customer):
+    # The header is drawn once per columns, sort and query string and then kept
+    # (customers.views._head_key): each request's links carry its own search.
+    url = reverse("customers:list")
+    head = _table_head(owner_client.get(url, {"q": "ada", "sort": "name", "page": "1"}))
+    assert 'href="?q=ada&amp;sort=-name"' in head  # sorted by name: the link reverses it
+    assert 'href="?q=ada&amp;sort=email"' in head
+    assert 'class="col-name is-sorted" aria-sort="ascending"' in head
+    head = _table_head(owner_client.get(url, {"q": "lovelace", "sort": "name"}))
+    assert 'href="?q=lovelace&amp;sort=email"' in head and "q=ada" not in head
+    head = _table_head(owner_client.get(url, {"q": "ada"}))
+    assert 'class="col-created_at is-sorted" aria-sort="descending"' in head
+    assert 'class="col-name is-sorted"' not in head
