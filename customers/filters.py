@@ -16,6 +16,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +121,72 @@ def created_range(after: dt.date | None, before: dt.date | None):
 
 # The longest filter values (in all) whose Filters menu is kept, drawn once.
 PANEL_KEY_MAX = 200
+
+
+def created_since(queryset: QuerySet, since: dt.datetime) -> QuerySet:
+    return queryset.filter(created_at__gte=since)
+
+
+def created_until(queryset: QuerySet, until: dt.datetime) -> QuerySet:
+    return queryset.filter(created_at__lt=until)
+
+
+def with_phone(queryset: QuerySet, value: bool) -> QuerySet:
+    return queryset.exclude(phone_number="") if value else queryset.filter(phone_number="")
+
+
+def with_active_subscription(queryset: QuerySet, value: bool) -> QuerySet:
+    exists = has_active_subscription()
+    return queryset.filter(exists) if value else queryset.exclude(exists)
+
+
+def tagged(queryset: QuerySet, business_id: str, tag_id: str) -> QuerySet:
+    # Served by CustomerTag's (business, tag, customer) index: the planner may read
+    # the tagged customers and fetch them by key, or probe each customer along the
+    # page's order through the unique (business, customer, tag) one.
+    tags = CustomerTag.objects.filter(business_id=business_id, tag_id=tag_id)
+    return queryset.filter(pk__in=tags.values("customer_id"))
+
+
+# The yes/no filters: each picks one of two shapes of SQL. The wallet balance is an
+# EXISTS subquery on the wallets' (business, customer, …) index.
+YES_NO_FILTERS = {
+    "has_phone": with_phone,
+    "has_wallet_balance": with_wallet_balance,
+    "has_active_subscription": with_active_subscription,
+}
+# Filters whose SQL is the same whatever their value (a bound parameter, or a yes/no
+# picking one of two shapes): a list filtered only by them is read through a prepared
+# selector (customers.listing), compiled once per set of filters, order and columns.
+PREPARED_FILTERS = frozenset({*DATE_FILTERS, *YES_NO_FILTERS, "tag"})
+
+
+def prepared_filters(used: dict) -> tuple[dict, dict] | None:
+    """`used` (CustomerFilter.used()) as a prepared selector takes it: the values it
+    binds (the sign-up bounds, the tag) and its shape (the yes/no filters), for
+    apply_prepared_filters. None when a filter in use is not one of PREPARED_FILTERS."""
+    if not used or not used.keys() <= PREPARED_FILTERS:
+        return None
+    since, until = created_range(used.get("created_after"), used.get("created_before"))
+    values = {"since": since, "until": until, "tag": used.get("tag")}
+    yes_no = tuple((name, used[name]) for name in YES_NO_FILTERS if name in used)
+    return {k: v for k, v in values.items() if v is not None}, {"yes_no": yes_no}
+
+
+def apply_prepared_filters(
+    queryset: QuerySet, *, business_id: str, yes_no=(), since=None, until=None, tag=None
+) -> QuerySet:
+    """`queryset` filtered as CustomerFilter filters it, from prepared_filters()."""
+    if since is not None:
+        queryset = created_since(queryset, since)
+    if until is not None:
+        queryset = created_until(queryset, until)
+    for name, value in yes_no:
+        queryset = YES_NO_FILTERS[name](queryset, value)
+    if tag is not None:
+        queryset = tagged(queryset, business_id, tag)
+    return queryset
+
 
 # The form fields a request changes (its business's choices, its credit widgets);
 # the others are shared by every request's form.
@@ -308,30 +375,19 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.search(value)
 
     def filter_created_after(self, queryset, name, value):
-        return queryset.filter(created_at__gte=created_range(value, None)[0])
+        return created_since(queryset, created_range(value, None)[0])
 
     def filter_created_before(self, queryset, name, value):
-        return queryset.filter(created_at__lt=created_range(None, value)[1])
+        return created_until(queryset, created_range(None, value)[1])
 
     def filter_has_phone(self, queryset, name, value):
-        if value:
-            return queryset.exclude(phone_number="")
-        return queryset.filter(phone_number="")
+        return YES_NO_FILTERS[name](queryset, value)
 
-    def filter_has_wallet_balance(self, queryset, name, value):
-        # An EXISTS subquery on the wallets' (business, customer, …) index.
-        return with_wallet_balance(queryset, value)
-
-    def filter_has_active_subscription(self, queryset, name, value):
-        exists = has_active_subscription()
-        return queryset.filter(exists) if value else queryset.exclude(exists)
+    filter_has_wallet_balance = filter_has_phone
+    filter_has_active_subscription = filter_has_phone
 
     def filter_tag(self, queryset, name, value):
-        # Served by CustomerTag's (business, tag, customer) index: the planner may
-        # read the tagged customers and fetch them by key, or probe each customer
-        # along the page's order through the unique (business, customer, tag) one.
-        tagged = CustomerTag.objects.filter(business=self.business, tag_id=value)
-        return queryset.filter(pk__in=tagged.values("customer_id"))
+        return tagged(queryset, self.business.pk, value)
 
     def filter_credits(self, queryset, name, value):
         # EXISTS on CreditBalance's (business, customer, entitlement) index.

@@ -26,6 +26,7 @@ Big spenders are mostly old customers, so a newest-first scan of the customers
 table hoping to meet them soon would read all of it.
 """
 
+import functools
 from functools import cached_property
 from typing import Protocol
 
@@ -37,8 +38,15 @@ from django.urls import reverse
 from customers import selectors
 from customers.accounts.preferences import table_columns_saved
 from customers.core.pagination import CappedPaginator
-from customers.core.prepared import prepared
-from customers.filters import CREDIT_FILTERS, DATE_FILTERS, CustomerFilter, created_range
+from customers.core.prepared import PreparedSelector, prepared
+from customers.filters import (
+    CREDIT_FILTERS,
+    DATE_FILTERS,
+    CustomerFilter,
+    apply_prepared_filters,
+    created_range,
+    prepared_filters,
+)
 from customers.forms import TableParamsForm
 from customers.models import Business, Customer
 from customers.notes.selectors import with_tags
@@ -145,6 +153,22 @@ def _every_customer(*, business_id: str, order: tuple, columns: tuple, credit_id
     return _table_rows(customers, columns=columns, credit_ids=credit_ids)
 
 
+@functools.cache
+def _filtered_customers(values: tuple[str, ...]) -> PreparedSelector:
+    """The prepared selector of the lists filtered only by PREPARED_FILTERS that bind
+    these `values` (customers.filters.prepared_filters)."""
+
+    def filtered_customers(*, business_id, order, columns, credit_ids, yes_no, **bound):
+        customers = Customer.objects.for_business(business_id)
+        customers = apply_prepared_filters(
+            customers, business_id=business_id, yes_no=yes_no, **bound
+        )
+        return _table_rows(customers.order_by(*order), columns=columns, credit_ids=credit_ids)
+
+    filtered_customers.__qualname__ = f"filtered_customers[{','.join(values)}]"
+    return prepared("business_id", *values)(filtered_customers)
+
+
 class CustomerList:
     """One list of a business's customers: its filters, order and pages.
 
@@ -172,6 +196,7 @@ class CustomerList:
         self.paged_to = paged_to
         self._walked = False  # the spenders' IDs came from a walk in the page's order
         self._over_cap = False  # ...of only the first pages: more than the cap match
+        self._prepared_rows = None  # the table's rows, when a prepared selector reads them
 
     @property
     def ordering(self) -> list[str]:
@@ -208,14 +233,16 @@ class CustomerList:
         in use (a first page, a sort, a later page), a prepared selector whose SQL is
         compiled once per order and set of columns, read a page at a time."""
         shown = {"columns": tuple(visible), "credit_ids": tuple(credit_ids)}
+        shown.update(business_id=self.business.pk, order=tuple(self.ordering))
         if not self.used:
-            rows = _every_customer.rows(
-                business_id=self.business.pk,  # the dashboard's table: a Business
-                order=tuple(self.ordering),
-                **shown,
-            )
-            return PreparedTableData(rows)
-        return _table_rows(self.ordered(), **shown)
+            return PreparedTableData(_every_customer.rows(**shown))
+        prepared_form = prepared_filters(self.used)
+        if prepared_form is not None:
+            values, shape = prepared_form
+            selector = _filtered_customers(tuple(sorted(values)))
+            self._prepared_rows = selector.rows(**shown, **shape, **values)
+            return PreparedTableData(self._prepared_rows)
+        return _table_rows(self.ordered(), columns=shown["columns"], credit_ids=shown["credit_ids"])
 
     @property
     def known_count(self) -> int | None:
@@ -252,6 +279,10 @@ class CustomerList:
         """What a count counts: the matches, or, with only a FLAT_COUNTS filter or only
         the credit filters in use, the distinct customers of the table they ask about
         (the same number)."""
+        elsewhere = self._counted_elsewhere()
+        return self.queryset if elsewhere is None else elsewhere
+
+    def _counted_elsewhere(self) -> QuerySet | None:
         used = self.used
         if len(used) == 1:
             ((name, value),) = used.items()
@@ -259,7 +290,7 @@ class CustomerList:
                 return FLAT_COUNTS[name](self.business)
         if used and used.keys() <= set(CREDIT_FILTERS):
             return self._credit_holders(used)
-        return self.queryset
+        return None
 
     def _credit_holders(self, used: dict) -> QuerySet:
         """As CustomerFilter applies the credit filters: one credit (below a balance, or
@@ -279,9 +310,16 @@ class CustomerList:
         """What a django-tables2 table's paginate() takes to page this list (what to
         count, only when the count is not known already)."""
         known = self.known_count
+        counted = None
+        if known is None and self._prepared_rows is not None:
+            # The table's prepared rows count themselves, unless a kept table does.
+            elsewhere = self._counted_elsewhere()
+            counted = self._prepared_rows if elsewhere is None else elsewhere
+        elif known is None:
+            counted = self.count_queryset
         return {
             "paginator_class": CappedPaginator,
-            "count_queryset": self.count_queryset if known is None else None,
+            "count_queryset": counted,
             "known_count": known,
             "cap": settings.CUSTOMER_LIST_COUNT_CAP,
             "page": self.page_number,

@@ -7,7 +7,8 @@ joined; a customer's latest payments with their refund totals) that compiling co
 "Benchmarks"). A selector decorated with `prepared("business_id", "customer_id")`
 is built and compiled once per *shape*: its other arguments, those that change the
 SQL's text (a limit, a status filter). Its *values*, the arguments named in the
-decorator, are strings, integers or dates bound into that SQL as parameters. Each later
+decorator, are strings, integers, dates or aware datetimes bound into that SQL as
+parameters. Each later
 call binds its values and builds the rows the way Django does (model instances with
 `select_related`, annotations and `prefetch_related`, or values), and returns them as
 a list; `.rows(...)` gives a paginator a count and slices of them instead.
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_SHAPES = 64  # per selector: beyond this, new shapes run unprepared
 _STAND_IN_INTS = itertools.count(-(10**15), -1)  # no real id or amount is near these
 _STAND_IN_DAYS = itertools.count()  # days after 1 January of year 1: no real date is there
-VALUE_TYPES = (str, int, dt.date)
+VALUE_TYPES = (str, int, dt.date, dt.datetime)
 # What a prepared selector may return: model instances, or values(), or values_list().
 _ITERABLES = (
     ModelIterable,
@@ -63,7 +64,8 @@ class PreparedQueryMismatch(AssertionError):
 @dataclass(frozen=True)
 class _Slot:
     name: str  # the value bound at this parameter's place
-    date: bool = False  # a date, bound as the database takes one (text on SQLite)
+    # "date" or "datetime": bound as the database takes one (text on SQLite)
+    kind: str = ""
 
 
 @dataclass
@@ -144,7 +146,7 @@ _UNPREPARED = object()  # a shape that could not be prepared: it runs as a query
 def prepared(*values: str) -> Callable[[Callable[..., QuerySet]], "PreparedSelector"]:
     """Decorate a selector that returns a QuerySet (of model instances, or values() or
     values_list()) and takes keyword arguments only; `values` name those bound as
-    parameters (str or int), the other arguments make its shape. Calling
+    parameters (str, int, date or datetime), the other arguments make its shape. Calling
     the decorated selector returns a list; `.rows(...)` gives what a paginator needs
     (a count and slices), `.queryset(...)` the queryset to build on."""
 
@@ -184,9 +186,14 @@ class PreparedSelector:
             raise TypeError(f"{name}() needs {', '.join(sorted(missing))}")
         bound = {value: kwargs[value] for value in self.values}
         for value, given in bound.items():
-            if type(given) not in VALUE_TYPES:
-                raise TypeError(f"{name}(): {value} must be a str, an int or a date")
-        key = (unordered, *sorted((k, v) for k, v in kwargs.items() if k not in self.values))
+            if type(given) not in VALUE_TYPES or _naive(given):
+                raise TypeError(
+                    f"{name}(): {value} must be a str, an int, a date or an aware datetime"
+                )
+        # A value's type is part of the shape: a date and a datetime bind differently.
+        types = tuple(type(given).__name__ for given in bound.values())
+        shape_args = sorted((k, v) for k, v in kwargs.items() if k not in self.values)
+        key = (unordered, types, *shape_args)
         db = router.db_for_read(self.model) if self.model else None
         shape = self.shapes.get((key, db)) if db else None
         if isinstance(shape, _Shape) and not settings.PREPARED_QUERIES_CHECK:
@@ -283,6 +290,9 @@ def _same(shape: _Shape, queryset: QuerySet, db: str, bound: dict) -> bool:
 
 def _stand_in(name: str, value):
     """A value of the same type no real call passes, found again among the parameters."""
+    if isinstance(value, dt.datetime):
+        days = dt.timedelta(days=next(_STAND_IN_DAYS) % 300_000)
+        return dt.datetime(1, 1, 1, tzinfo=dt.UTC) + days
     if isinstance(value, dt.date):
         return dt.date(1, 1, 1) + dt.timedelta(days=next(_STAND_IN_DAYS) % 300_000)
     if isinstance(value, int):
@@ -291,22 +301,36 @@ def _stand_in(name: str, value):
 
 
 def _slots(stand_ins: dict, connection) -> dict:
-    """Each stand-in as the parameters show it: itself, or a date as the database takes
-    it (PostgreSQL a date, SQLite its text)."""
+    """Each stand-in as the parameters show it: itself, or a date or datetime as the
+    database takes it (PostgreSQL the value, SQLite its text)."""
     slot_of = {}
     for name, stand_in in stand_ins.items():
         if isinstance(stand_in, dt.date):
-            slot = _Slot(name, date=True)
-            slot_of[connection.ops.adapt_datefield_value(stand_in)] = slot
+            slot = _Slot(name, kind=_kind(stand_in))
+            slot_of[_adapt(stand_in, slot.kind, connection)] = slot
         else:
             slot = _Slot(name)
         slot_of[stand_in] = slot
     return slot_of
 
 
+def _naive(value) -> bool:
+    return isinstance(value, dt.datetime) and value.tzinfo is None
+
+
+def _kind(value) -> str:
+    return "datetime" if isinstance(value, dt.datetime) else "date"
+
+
+def _adapt(value, kind: str, connection):
+    if kind == "datetime":
+        return connection.ops.adapt_datetimefield_value(value)
+    return connection.ops.adapt_datefield_value(value)
+
+
 def _bound(slot: _Slot, values: dict, connection):
     value = values[slot.name]
-    return connection.ops.adapt_datefield_value(value) if slot.date else value
+    return _adapt(value, slot.kind, connection) if slot.kind else value
 
 
 def _slot(param, slot_of: dict):

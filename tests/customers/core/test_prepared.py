@@ -131,6 +131,27 @@ def test_each_call_binds_its_own_date(business, settings):
     assert len(ran.captured_queries) == 1
 
 
+@prepared("business_id", "since")
+def payments_since(*, business_id: str, since: dt.datetime) -> QuerySet:
+    """A datetime value: bound as each database takes one (itself, or SQLite's text)."""
+    payments = Payment.objects.filter(business_id=business_id, created_at__gte=since)
+    return payments.order_by("created_at").values_list("pk", flat=True)
+
+
+def test_each_call_binds_its_own_datetime(business, settings):
+    customer = CustomerFactory(business=business)
+    times = [dt.datetime(2026, 3, 1, h, tzinfo=dt.UTC) for h in (9, 10, 11)]
+    made = [PaymentFactory(customer=customer, created_at=at).pk for at in times]
+    for since, expected in ((times[1], made[1:]), (times[2], made[2:])):
+        assert payments_since(business_id=business.pk, since=since) == expected
+    settings.PREPARED_QUERIES_CHECK = False  # the prepared shape alone, as in production
+    seoul = dt.timezone(dt.timedelta(hours=9))
+    at_ten = dt.datetime(2026, 3, 1, 19, tzinfo=seoul)  # 10:00 UTC
+    with CaptureQueriesContext(connection) as ran:
+        assert payments_since(business_id=business.pk, since=at_ten) == made[1:]
+    assert len(ran.captured_queries) == 1
+
+
 def test_a_shape_argument_changes_the_sql(two_customers):
     mine, _theirs = two_customers
     assert len(_call(mine, limit=2)) == 2
@@ -202,11 +223,12 @@ def test_without_the_check_it_runs_unprepared_and_still_answers(two_customers, s
     assert "runs unprepared: its SQL depends on a value" in caplog.text
 
 
-def test_a_value_must_be_a_string_an_integer_or_a_date(two_customers):
+def test_a_value_must_be_a_string_an_integer_a_date_or_an_aware_datetime(two_customers):
     mine, _theirs = two_customers
-    with pytest.raises(TypeError, match="customer_id must be a str, an int or a date"):
+    refused = "must be a str, an int, a date or an aware datetime"
+    with pytest.raises(TypeError, match=f"customer_id {refused}"):
         payments_with_refunds(business_id=mine.business_id, customer_id=mine, limit=1)
-    with pytest.raises(TypeError, match="before must be a str, an int or a date"):
+    with pytest.raises(TypeError, match=f"before {refused}"):
         payments_before(business_id=mine.business_id, before=dt.datetime(2026, 3, 1))
     with pytest.raises(TypeError, match="needs customer_id"):
         payments_with_refunds(business_id=mine.business_id, limit=1)
