@@ -148,6 +148,10 @@ def tagged(queryset: QuerySet, business_id: str, tag_id: str) -> QuerySet:
     return queryset.filter(pk__in=tags.values("customer_id"))
 
 
+def among_ids(queryset: QuerySet, ids: list[str]) -> QuerySet:
+    return queryset.filter(pk__in=ids)
+
+
 # The yes/no filters: each picks one of two shapes of SQL. The wallet balance is an
 # EXISTS subquery on the wallets' (business, customer, …) index.
 YES_NO_FILTERS = {
@@ -158,25 +162,39 @@ YES_NO_FILTERS = {
 # Filters whose SQL is the same whatever their value (a bound parameter, or a yes/no
 # picking one of two shapes): a list filtered only by them is read through a prepared
 # selector (customers.listing), compiled once per set of filters, order and columns.
-PREPARED_FILTERS = frozenset({*DATE_FILTERS, *YES_NO_FILTERS, "tag"})
+PREPARED_FILTERS = frozenset({*DATE_FILTERS, *YES_NO_FILTERS, "tag", "ids"})
 
 
 def prepared_filters(used: dict) -> tuple[dict, dict] | None:
     """`used` (CustomerFilter.used()) as a prepared selector takes it: the values it
-    binds (the sign-up bounds, the tag) and its shape (the yes/no filters), for
-    apply_prepared_filters. None when a filter in use is not one of PREPARED_FILTERS."""
+    binds (the sign-up bounds, the tag, each selected customer's ID as `id_000`…) and
+    its shape (the yes/no filters), for apply_prepared_filters. None when a filter in
+    use is not one of PREPARED_FILTERS."""
     if not used or not used.keys() <= PREPARED_FILTERS:
         return None
     since, until = created_range(used.get("created_after"), used.get("created_before"))
     values = {"since": since, "until": until, "tag": used.get("tag")}
+    if "ids" in used:
+        ids = parse_ids(used["ids"])
+        if not ids:
+            return None  # nothing to match: the plain queryset says so without SQL
+        values.update((f"id_{i:03d}", pk) for i, pk in enumerate(ids))
     yes_no = tuple((name, used[name]) for name in YES_NO_FILTERS if name in used)
     return {k: v for k, v in values.items() if v is not None}, {"yes_no": yes_no}
 
 
 def apply_prepared_filters(
-    queryset: QuerySet, *, business_id: str, yes_no=(), since=None, until=None, tag=None
+    queryset: QuerySet,
+    *,
+    business_id: str,
+    yes_no=(),
+    since=None,
+    until=None,
+    tag=None,
+    **ids: str,
 ) -> QuerySet:
     """`queryset` filtered as CustomerFilter filters it, from prepared_filters()."""
+    ids = [ids[name] for name in sorted(ids)]
     if since is not None:
         queryset = created_since(queryset, since)
     if until is not None:
@@ -185,6 +203,8 @@ def apply_prepared_filters(
         queryset = YES_NO_FILTERS[name](queryset, value)
     if tag is not None:
         queryset = tagged(queryset, business_id, tag)
+    if ids:
+        queryset = among_ids(queryset, ids)
     return queryset
 
 
@@ -407,7 +427,7 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(holding_credits(live, overage=True))
 
     def filter_ids(self, queryset, name, value):
-        return queryset.filter(pk__in=parse_ids(value))
+        return among_ids(queryset, parse_ids(value))
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # parsed here, applied by customers.listing.CustomerList

@@ -153,7 +153,7 @@ def _every_customer(*, business_id: str, order: tuple, columns: tuple, credit_id
     return _table_rows(customers, columns=columns, credit_ids=credit_ids)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # a selection of 1 to 500 IDs binds that many values
 def _filtered_customers(values: tuple[str, ...]) -> PreparedSelector:
     """The prepared selector of the lists filtered only by PREPARED_FILTERS that bind
     these `values` (customers.filters.prepared_filters)."""

@@ -102,8 +102,8 @@ def _result_count(paginator) -> str:
     return ngettext("%(n)s customer", "%(n)s customers", paginator.count) % {"n": count}
 
 
-# The longest query string whose table header is kept (a selection's IDs are longer).
-HEAD_KEY_MAX = 500
+# The longest query string whose table header is kept (a selection of 60 customers).
+HEAD_KEY_MAX = 2000
 
 
 def _head_key(query, visible: list[str], sort: str) -> tuple | None:

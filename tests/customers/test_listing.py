@@ -183,6 +183,8 @@ def test_the_apis_time_bounds_are_filters_the_count_cannot_take_from_the_kept_si
         "has_wallet_balance=true&has_active_subscription=false&sort=-email",
         "tag={vip}&created_after=2026-03-01",
         "tag={vip}&has_phone=true&sort=created_at",
+        "ids={some}",
+        "ids={some}&has_phone=true&sort=name",
     ],
 )
 def test_a_list_filtered_by_prepared_filters_shows_what_the_filters_match(params):
@@ -218,7 +220,8 @@ def test_a_list_filtered_by_prepared_filters_shows_what_the_filters_match(params
     SubscriptionFactory(customer=made[1], business=business, status="active")
     CustomerFactory(phone_number="+821099998888")  # another business's: never listed
 
-    listed = CustomerList(QueryDict(params.format(vip=vip.pk)), business=business)
+    some = ",".join(c.pk for c in made[1:9:2])
+    listed = CustomerList(QueryDict(params.format(vip=vip.pk, some=some)), business=business)
     rows = listed.table_rows(["name", "email", "tags"], [])
     assert isinstance(rows.data, PreparedRows)
     expected = list(listed.ordered().values_list("pk", flat=True))
