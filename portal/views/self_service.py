@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from customers.audit import Actor
 from customers.billing.documents import invoice_document, invoice_filename
 from customers.billing.invoices import pdf_response, refund_receipt_pdf
-from customers.billing.selectors import customer_subscriptions
+from customers.billing.selectors import customer_payments, customer_subscriptions
 from customers.billing.subscriptions import subscription_cancellation_revoke
 from customers.core.errors import CustomerEmailTaken, DomainError
 from customers.core.formatting import utc_date
@@ -23,7 +23,7 @@ from portal import services
 from portal.auth import portal_login_required
 from portal.errors import PortalLinkInvalid, RateLimited
 from portal.forms import EmailChangeForm, MagicLinkForm, ProfileForm
-from portal.selectors import billing_history, portal_home
+from portal.selectors import portal_home, with_refunds
 from portal.subscription_services import offered_plans, retention_offer_to_show
 from portal.views.access import no_referrer
 from wallets.selectors import ledger_entries, wallets_for
@@ -57,8 +57,10 @@ def home(request):
 @portal_login_required
 def billing(request):
     customer = request.customer
-    payments = billing_history.rows(business_id=customer.business_id, customer_id=customer.pk)
-    return _render_list(request, "portal/billing.html", payments)
+    payments = customer_payments.rows(business_id=customer.business_id, customer_id=customer.pk)
+    page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("page"))
+    with_refunds(page.object_list)
+    return _render(request, "portal/billing.html", {"page": page})
 
 
 @portal_login_required

@@ -118,3 +118,22 @@ def test_the_portal_billing_rows_show_payments_and_their_refunds(client, custome
     html = client.get("/portal/billing/").content.decode()
     assert f"/portal/billing/{payment.pk}/invoice.pdf" in html and "Download invoice" in html
     assert "↳ Refund" in html and "to your wallet" in html and "−$15.00" in html
+
+
+def test_a_billing_page_shows_only_its_own_payments_refunds_oldest_first(customer):
+    import datetime as dt
+
+    from portal.selectors import with_refunds
+
+    at = lambda h: dt.datetime(2026, 3, 1, h, tzinfo=dt.UTC)  # noqa: E731
+    first, between, last = (
+        PaymentFactory(customer=customer, created_at=at(h)) for h in (9, 10, 11)
+    )
+    later = RefundFactory(payment=last, amount=100, created_at=at(14))
+    earlier = RefundFactory(payment=last, amount=200, created_at=at(12))
+    RefundFactory(payment=between, amount=300)  # its payment is not on the page
+    RefundFactory(payment=PaymentFactory(created_at=at(10)), amount=400)  # another customer's
+    assert with_refunds([last, first]) == [last, first]
+    assert [r.pk for r in last.page_refunds] == [earlier.pk, later.pk]
+    assert first.page_refunds == []
+    assert with_refunds([]) == []
