@@ -153,7 +153,7 @@ def _every_customer(*, business_id: str, order: tuple, columns: tuple, credit_id
     return _table_rows(customers, columns=columns, credit_ids=credit_ids)
 
 
-@functools.lru_cache(maxsize=256)  # a selection of 1 to 500 IDs binds that many values
+@functools.lru_cache(maxsize=64)  # each keeps at most MAX_SHAPES compiled shapes
 def _filtered_customers(values: tuple[str, ...]) -> PreparedSelector:
     """The prepared selector of the lists filtered only by PREPARED_FILTERS that bind
     these `values` (customers.filters.prepared_filters)."""
@@ -230,8 +230,10 @@ class CustomerList:
     def table_rows(self, visible: list[str], credit_ids: list[str]):
         """The table's rows, ordered, with the kept figures and tags its `visible`
         columns show (`credit_ids`: the credits column's entitlements). With no filter
-        in use (a first page, a sort, a later page), a prepared selector whose SQL is
-        compiled once per order and set of columns, read a page at a time."""
+        in use (a first page, a sort, a later page), or only filters whose SQL takes
+        their value as a parameter (customers.filters.PREPARED_FILTERS), a prepared
+        selector whose SQL is compiled once per filters, order and set of columns, read
+        a page at a time."""
         shown = {"columns": tuple(visible), "credit_ids": tuple(credit_ids)}
         shown.update(business_id=self.business.pk, order=tuple(self.ordering))
         if not self.used:

@@ -162,15 +162,20 @@ def streamed_query(statements: list[str]) -> str:
 
 
 def _replayer(statements: list[str], mode: str) -> Callable[[], None]:
-    """The SQL floor: the case's own SQL on the bare psycopg connection."""
-    connection.ensure_connection()
-    raw = connection.connection
+    """The SQL floor: the case's own SQL on the bare psycopg connection (taken anew
+    for each call: Django closes a connection older than CONN_MAX_AGE after a
+    request, and a case's own requests may do that between two calls)."""
+
+    def raw():
+        connection.ensure_connection()
+        return connection.connection
+
     if mode.startswith("stream:"):
         rows = int(mode.split(":", 1)[1])
         big = streamed_query(statements)
 
         def stream():
-            with raw.transaction(), raw.cursor(name="bench_floor") as cur:
+            with (bare := raw()).transaction(), bare.cursor(name="bench_floor") as cur:
                 cur.itersize = min(rows, 2000)
                 cur.execute(big)
                 cur.fetchmany(rows)
@@ -182,7 +187,7 @@ def _replayer(statements: list[str], mode: str) -> Callable[[], None]:
         ]
 
         def rolled_back():
-            with raw.cursor() as cur:
+            with raw().cursor() as cur:
                 cur.execute("BEGIN")
                 try:
                     for sql in writes:
@@ -196,7 +201,7 @@ def _replayer(statements: list[str], mode: str) -> Callable[[], None]:
     selects = [s for s in statements if _is_select(s)]
 
     def replay_selects():
-        with raw.cursor() as cur:
+        with raw().cursor() as cur:
             for sql in selects:
                 cur.execute(sql)
                 cur.fetchall()

@@ -185,6 +185,7 @@ def test_the_apis_time_bounds_are_filters_the_count_cannot_take_from_the_kept_si
         "tag={vip}&has_phone=true&sort=created_at",
         "ids={some}",
         "ids={some}&has_phone=true&sort=name",
+        "ids={three}&sort=-email",  # padded to four with an ID no customer has
     ],
 )
 def test_a_list_filtered_by_prepared_filters_shows_what_the_filters_match(params):
@@ -220,8 +221,9 @@ def test_a_list_filtered_by_prepared_filters_shows_what_the_filters_match(params
     SubscriptionFactory(customer=made[1], business=business, status="active")
     CustomerFactory(phone_number="+821099998888")  # another business's: never listed
 
-    some = ",".join(c.pk for c in made[1:9:2])
-    listed = CustomerList(QueryDict(params.format(vip=vip.pk, some=some)), business=business)
+    some, three = ",".join(c.pk for c in made[1:9:2]), ",".join(c.pk for c in made[:3])
+    query = QueryDict(params.format(vip=vip.pk, some=some, three=three))
+    listed = CustomerList(query, business=business)
     rows = listed.table_rows(["name", "email", "tags"], [])
     assert isinstance(rows.data, PreparedRows)
     expected = list(listed.ordered().values_list("pk", flat=True))
