@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from customers.core.ids import PublicIdField
 from customers.models.accounts import Business, BusinessScopedQuerySet
@@ -150,6 +151,13 @@ class Dunning(models.Model):
 
     def __str__(self) -> str:
         return self.pk
+
+    @property
+    def attempts_text(self) -> str:
+        """ "Recovering · 2 attempts" (the details page's subscriptions tab)."""
+        return ngettext(
+            "Recovering · %(attempts)s attempt", "Recovering · %(attempts)s attempts", self.attempts
+        ) % {"attempts": self.attempts}
 
 
 class GatewayRecord(models.Model):

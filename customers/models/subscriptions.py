@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from customers.core.ids import PublicIdField
 from customers.models.accounts import Business, BusinessScopedQuerySet
@@ -199,6 +200,14 @@ class Subscription(models.Model):
             case TimeInterval.YEAR:
                 return amount // (12 * n)
         return amount // n
+
+    @property
+    def discount_text(self) -> str:
+        """ "20% off 2 renewals", while a discount lasts (the details page's tab)."""
+        cycles = self.discount_cycles_remaining
+        return ngettext(
+            "%(percent)s%% off %(cycles)s renewal", "%(percent)s%% off %(cycles)s renewals", cycles
+        ) % {"percent": self.discount_percent, "cycles": cycles}
 
     @property
     def frequency_label(self) -> str:

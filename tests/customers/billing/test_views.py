@@ -318,3 +318,27 @@ def test_cancel_form_rejects_a_bad_choice(owner_client, customer):
     assert "Select a valid choice" in response.content.decode()
     sub.refresh_from_db()
     assert sub.status == "active" and not sub.cancel_at_next_billing_date
+
+
+@pytest.mark.parametrize(
+    ("language", "cycles", "expected"),
+    [("en", 1, "20% off 1 renewal"), ("en", 2, "20% off 2 renewals"), ("ko", 2, None)],
+)
+def test_the_subscriptions_tab_says_how_long_a_discount_lasts(
+    owner_client, customer, language, cycles, expected
+):
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    SubscriptionFactory(customer=customer, discount_percent=20, discount_cycles_remaining=cycles)
+    owner_client.cookies["django_language"] = language
+    html = owner_client.get(detail(customer, tab="subscriptions")).content.decode()
+    if expected is None:  # the Korean catalogue's own words
+        with translation.override(language):
+            expected = ngettext(
+                "%(percent)s%% off %(cycles)s renewal",
+                "%(percent)s%% off %(cycles)s renewals",
+                cycles,
+            ) % {"percent": 20, "cycles": cycles}
+        assert "renewal" not in expected
+    assert expected in html
