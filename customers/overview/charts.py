@@ -64,20 +64,34 @@ class Chart:
         )
 
 
-def _buckets(start: dt.date, end: dt.date) -> tuple[str, list[dt.date]]:
+@dataclass
+class Buckets:
+    """The period's bars: their grain, each one's first day, and the bar of each day
+    of the period (worked out once for every chart of the page)."""
+
+    grain: str
+    starts: list[dt.date]
+    of_day: dict[dt.date, dt.date]
+
+
+def _buckets(start: dt.date, end: dt.date) -> Buckets:
     grain = _grain(start, end)
     starts, day = [], _bucket_start(start, grain)
     while day <= end:
         starts.append(day)
         day = _next(day, grain)
-    return grain, starts
+    of_day, day, one = {}, start, dt.timedelta(days=1)
+    while day <= end:
+        of_day[day] = _bucket_start(day, grain)
+        day += one
+    return Buckets(grain, starts, of_day)
 
 
 def _chart(
     key: str,
     title: str,
     value_header: str,
-    overview: Overview,
+    buckets: Buckets,
     values: dict[dt.date, int],
     fmt: Callable[[int], str],
     *,
@@ -85,11 +99,10 @@ def _chart(
 ) -> Chart:
     """Bars of `values` (per day) summed per bucket, or, with `level_from`, the level
     they reach at each bucket's end (changes added to the level before the period)."""
-    period = overview.period
-    grain, starts = _buckets(period.start, period.end)
+    grain, starts, of_day = buckets.grain, buckets.starts, buckets.of_day
     totals = dict.fromkeys(starts, 0)
     for day, value in values.items():
-        totals[_bucket_start(day, grain)] += value
+        totals[of_day.get(day) or _bucket_start(day, grain)] += value
     if level_from is not None:
         level = level_from
         for start in starts:
@@ -148,23 +161,26 @@ def _layout(chart: Chart, fmt) -> None:
 def overview_charts(overview: Overview) -> list[Chart]:
     """Sign-ups, then net revenue and MRR for each currency."""
     count = intcomma
+    buckets = _buckets(overview.period.start, overview.period.end)
     charts = [
         _chart(
             "signups",
             _("Sign-ups"),
             _("Sign-ups"),
-            overview,
+            buckets,
             dict(overview.signups),
             count,
         )
     ]
+    # Each currency's net revenue and MRR per day, in one pass over the days.
+    per_currency = {figures.currency: ({}, {}) for figures in overview.currencies}
+    for day, currency, revenue, refunds, mrr in overview.days:
+        if currency in per_currency:
+            per_currency[currency][0][day] = revenue - refunds
+            per_currency[currency][1][day] = mrr
     for figures in overview.currencies:
         currency = figures.currency
-        revenue, mrr = {}, {}
-        for row in overview.days:
-            if row.currency == currency:
-                revenue[row.day] = row.revenue - row.refunds
-                mrr[row.day] = row.mrr
+        revenue, mrr = per_currency[currency]
         money = lambda amount, currency=currency: format_money(amount, currency)  # noqa: E731
         if figures.revenue.current or figures.refunds.current:
             charts.append(
@@ -172,7 +188,7 @@ def overview_charts(overview: Overview) -> list[Chart]:
                     f"revenue-{currency}",
                     _("Net revenue (%(currency)s)") % {"currency": currency},
                     _("Net revenue"),
-                    overview,
+                    buckets,
                     revenue,
                     money,
                 )
@@ -183,7 +199,7 @@ def overview_charts(overview: Overview) -> list[Chart]:
                     f"mrr-{currency}",
                     _("MRR (%(currency)s)") % {"currency": currency},
                     _("MRR"),
-                    overview,
+                    buckets,
                     mrr,
                     money,
                     level_from=figures.mrr_before,
