@@ -365,16 +365,28 @@ class CustomerFilter(django_filters.FilterSet):
         # The business's own tags (another business's tag ID is an invalid choice), read
         # once and only when needed: to draw the menu or check a chosen tag (an export
         # or the API with no tag filter reads none).
-        tags = functools.cache(functools.partial(tag_choices, business_id=business.pk))
-        self.form.fields["tag"].choices = CallableChoiceIterator(tags)  # and "Any"
+        self.tag_choices = functools.cache(functools.partial(tag_choices, business_id=business.pk))
         # The live credit entitlements (one query): the credit filters' choices, and
         # what the table's credits column and the reports' credit columns show.
         self.credit_entitlements = column_entitlements(business)
-        self.form.credit_entitlements = self.credit_entitlements
-        self.form.fields["credits"].choices = [(e.pk, e.name) for e in self.credit_entitlements]
-        if not self.credit_entitlements:  # nothing to choose: kept out of sight
-            for name in CREDIT_FILTERS:
-                self.form.fields[name].widget = forms.HiddenInput({"class": "filter-field"})
+
+    @property
+    def form(self):
+        """The filters' form, made only when read: a list with no filter in use, whose
+        Filters menu is kept (panel_key), never needs one."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.fields["tag"].choices = CallableChoiceIterator(self.tag_choices)  # and "Any"
+            form.credit_entitlements = self.credit_entitlements
+            form.fields["credits"].choices = [(e.pk, e.name) for e in self.credit_entitlements]
+            if not self.credit_entitlements:  # nothing to choose: kept out of sight
+                for name in CREDIT_FILTERS:
+                    form.fields[name].widget = forms.HiddenInput({"class": "filter-field"})
+        return self._form
+
+    @property
+    def has_errors(self) -> bool:
+        return self.is_bound and bool(self.form.errors)
 
     @classmethod
     def get_filters(cls):
@@ -447,18 +459,30 @@ class CustomerFilter(django_filters.FilterSet):
         """What the Filters menu shows besides the language, as a key to keep it by
         (customers.core.fragments.kept): each field's values as given, the tags and
         credits to choose from (what its errors depend on too); the hidden fields
-        are not in it. None when the values are too long to be worth keeping."""
-        data = self.form.data
+        are not in it. None when the values are too long to be worth keeping. Read
+        off the query string, without making the form."""
+        data, hidden = self.data, self._hidden_fields()
         given = tuple(
             (name, tuple(data.getlist(name)))
-            for name, field in self.form.fields.items()
-            if name != "q" and not field.widget.is_hidden and name in data
+            for name in self.base_filters
+            if name != "q" and name not in hidden and name in data
         )
         if sum(len(value) for _name, values in given for value in values) > PANEL_KEY_MAX:
             return None
-        tags = tuple((str(pk), str(name)) for pk, name in self.form.fields["tag"].choices)
+        tags = tuple((str(pk), str(name)) for pk, name in self.tag_choices())
         credits = tuple((e.pk, e.name) for e in self.credit_entitlements)
         return given, tags, credits
+
+    def search_key(self) -> tuple | None:
+        """The search box's key (customers/_search_box.jinja): its text as given."""
+        given = tuple(self.data.getlist("q"))
+        return given if sum(map(len, given)) <= PANEL_KEY_MAX else None
+
+    def _hidden_fields(self) -> set[str]:
+        """The fields drawn as hidden inputs (the Filters menu leaves them out)."""
+        fields = self.get_form_class().base_fields
+        hidden = {name for name, field in fields.items() if field.widget.is_hidden}
+        return hidden if self.credit_entitlements else hidden | set(CREDIT_FILTERS)
 
     @property
     def active_count(self) -> int:

@@ -88,7 +88,7 @@ def customer_list(request):
             fmt: export_url(request.GET, fmt, visible=visible, entitlements=entitlements)
             for fmt in ("csv", "xlsx")
         },
-        "bulk_tags": [choice for choice in filterset.form.fields["tag"].choices if choice[0]],
+        "bulk_tags": filterset.tag_choices(),
     }
     context = {**list_page, "list_page": list_page}
     return render_page(request, "customers/customer_list.html", "table", context)
