@@ -98,3 +98,13 @@ def test_the_table_header_links_keep_each_requests_own_query(owner_client, custo
     head = _table_head(owner_client.get(url, {"q": "ada"}))
     assert 'class="col-created_at is-sorted" aria-sort="descending"' in head
     assert 'class="col-name is-sorted"' not in head
+
+
+def test_the_search_box_shows_each_requests_own_text(owner_client, customer):
+    # Kept per text (CustomerFilter.search_key): each request shows its own.
+    url = reverse("customers:list")
+    for text in ("ada", "lovelace", "ada", ""):
+        html = owner_client.get(url, {"q": text} if text else {}).content.decode()
+        at = html.index('id="id_q"')
+        box = html[html.rindex("<input", 0, at) : html.index(">", at)]
+        assert (f'value="{text}"' in box) is bool(text), (text, box)
