@@ -33,24 +33,21 @@ from typing import Protocol
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.urls import reverse
 
 from customers import selectors
-from customers.accounts.preferences import table_columns_saved
 from customers.core.pagination import CappedPaginator
 from customers.core.prepared import PreparedSelector, prepared
-from customers.filters import (
-    CREDIT_FILTERS,
+from customers.filter_queries import (
     DATE_FILTERS,
-    CustomerFilter,
     apply_prepared_filters,
     created_range,
     prepared_filters,
 )
+from customers.filters import CREDIT_FILTERS, CustomerFilter
 from customers.forms import TableParamsForm
 from customers.models import Business, Customer
 from customers.notes.selectors import with_tags
-from customers.reports.columns import report_names, with_table_figures
+from customers.reports.columns import with_table_figures
 from customers.tables import DEFAULT_SORT, CustomerTable, PreparedTableData
 from wallets.credits.selectors import credit_holders
 from wallets.selectors import funded_customers
@@ -102,43 +99,6 @@ def ordering(sort: str) -> list[str]:
     if "id" not in fields:
         fields.append("id")
     return [f"-{f}" if descending else f for f in fields]
-
-
-def visible_columns(request) -> list[str]:
-    """The table's columns for this request, in order: `?columns=` when it names some,
-    else the member's saved choice, else the defaults; owners' and admins' columns
-    only for them."""
-    chosen = []
-    if "columns" in request.GET:
-        chosen = CustomerTable.clean_columns(request.GET["columns"].split(","))
-    if not chosen:
-        saved = table_columns_saved(
-            user=request.user, business=request.business, table=CustomerTable.__name__
-        )
-        chosen = CustomerTable.clean_columns(saved) or list(CustomerTable.default_columns)
-    if not request.membership.can_edit:
-        chosen = [name for name in chosen if name not in CustomerTable.editor_columns]
-    return chosen
-
-
-# The table's paging parameters: an export has every matching row.
-_PAGING = ("page", "per_page")
-
-
-def export_url(query: QueryDict, fmt: str, *, visible, entitlements) -> str:
-    """`/customers/export.<fmt>` with the table's search, filters and sort (`query`)
-    and the `visible` columns (the credit columns named by `entitlements`)."""
-    query = query.copy()
-    for key in _PAGING:
-        query.pop(key, None)
-    columns = report_names(
-        (name for name in visible if name not in CustomerTable.editor_columns), entitlements
-    )
-    if columns:
-        query["columns"] = ",".join(columns)
-    encoded = query.urlencode(safe=",")
-    url = reverse(f"customers:export_{fmt}")
-    return f"{url}?{encoded}" if encoded else url
 
 
 def _table_rows(customers: QuerySet, *, columns: tuple, credit_ids: tuple) -> QuerySet:

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableData
 
+from customers.accounts.preferences import table_columns_saved
 from customers.core.formatting import (
     avatar_hue,
     copy_button,
@@ -324,3 +325,20 @@ def _amounts(figures: dict | None, key: str):
     if not shown:
         return "—"
     return format_html_join("", '<span class="amount-line">{}</span>', shown)
+
+
+def visible_columns(request) -> list[str]:
+    """The table's columns for this request, in order: `?columns=` when it names some,
+    else the member's saved choice, else the defaults; owners' and admins' columns
+    only for them."""
+    chosen = []
+    if "columns" in request.GET:
+        chosen = CustomerTable.clean_columns(request.GET["columns"].split(","))
+    if not chosen:
+        saved = table_columns_saved(
+            user=request.user, business=request.business, table=CustomerTable.__name__
+        )
+        chosen = CustomerTable.clean_columns(saved) or list(CustomerTable.default_columns)
+    if not request.membership.can_edit:
+        chosen = [name for name in chosen if name not in CustomerTable.editor_columns]
+    return chosen

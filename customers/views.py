@@ -34,14 +34,15 @@ from customers.forms import (
 )
 from customers.licenses.selectors import license_keys_tab
 from customers.lifecycle.services import merged_survivor
-from customers.listing import CustomerList, export_url, visible_columns
+from customers.listing import CustomerList
 from customers.models import is_tombstone
 from customers.notes.selectors import notes_panel
 from customers.overview.summary import customer_money
 from customers.overview.timeline import timeline_page
+from customers.reports.columns import export_url
 from customers.search import looks_like_id, object_find, object_url
 from customers.selectors import customer_get, emails_tab, portal_activity
-from customers.tables import CustomerTable
+from customers.tables import CustomerTable, visible_columns
 from customers.templatetags.lifecycle import customer_name
 from wallets.credits.views import credits_tab_context
 from wallets.views import wallet_tab_context

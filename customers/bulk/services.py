@@ -15,7 +15,7 @@ from customers.bulk.runner import bulk_job_run
 from customers.bulk.tasks import bulk_job_run_task
 from customers.core.errors import DomainError
 from customers.core.tasks import enqueue_on_commit
-from customers.filters import CUSTOMER_ID
+from customers.filter_queries import CUSTOMER_ID
 from customers.models import BulkJob, Business, Customer, Tag
 
 BULK_IDS_MAX = 500

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from customers.accounts.permissions import business_required, editor_required
 from customers.bulk.services import InvalidSelection, bulk_job_create
 from customers.core.htmx import render_page
-from customers.filters import IDS_MAX
+from customers.filter_queries import IDS_MAX
 from customers.models import BulkJob, Tag
 
 TAG_ID = re.compile(r"tag_[0-9A-Za-z]{25}")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from customers.core.prepared import prepared
-from customers.filters import DATE_FILTERS, created_range
+from customers.filter_queries import DATE_FILTERS, created_range
 from customers.models import Business, Customer, SignupDay
 from customers.reports.query import ReportRequest
 

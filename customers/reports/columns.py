@@ -36,6 +36,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce, JSONObject
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
@@ -373,3 +375,23 @@ def report_names(table_columns, entitlements=()) -> list[str]:
         else:
             names += [pattern.format(c.lower()) for c in settings.WALLET_CURRENCIES]
     return names
+
+
+# The table's paging parameters: an export has every matching row.
+_PAGING = ("page", "per_page")
+
+
+def export_url(query: QueryDict, fmt: str, *, visible, entitlements) -> str:
+    """`/customers/export.<fmt>` with the table's search, filters and sort (`query`)
+    and the `visible` columns (the credit columns named by `entitlements`)."""
+    query = query.copy()
+    for key in _PAGING:
+        query.pop(key, None)
+    columns = report_names(
+        (name for name in visible if name not in CustomerTable.editor_columns), entitlements
+    )
+    if columns:
+        query["columns"] = ",".join(columns)
+    encoded = query.urlencode(safe=",")
+    url = reverse(f"customers:export_{fmt}")
+    return f"{url}?{encoded}" if encoded else url

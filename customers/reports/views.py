@@ -22,7 +22,6 @@ from customers.accounts.permissions import business_required
 from customers.audit import Actor, event_record
 from customers.core.htmx import render_page
 from customers.core.replicas import replica_reads
-from customers.listing import visible_columns
 from customers.models import SavedReport
 from customers.reports import exports
 from customers.reports.chart import signup_chart
@@ -36,6 +35,7 @@ from customers.reports.query import (
     parse_report_request,
     report_rows,
 )
+from customers.tables import visible_columns
 
 BUILDER_DEFAULT_COLUMNS = [
     "name",
