@@ -121,7 +121,13 @@ class CopiedAsNeeded(dict):
 
 
 def _copy_field(name: str, field: forms.Field) -> forms.Field:
-    return copy.deepcopy(field) if name in PER_REQUEST_FIELDS else field
+    """A field a request changes is copied with its widget, one level deep: a request
+    only assigns them new choices or a new widget, never changes one in place."""
+    if name not in PER_REQUEST_FIELDS:
+        return field
+    copied = copy.copy(field)
+    copied.widget = copy.copy(field.widget)
+    return copied
 
 
 def _copy_filter(_name: str, filter_: django_filters.Filter) -> django_filters.Filter:

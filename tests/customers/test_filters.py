@@ -108,3 +108,20 @@ def test_the_search_box_shows_each_requests_own_text(owner_client, customer):
         at = html.index('id="id_q"')
         box = html[html.rindex("<input", 0, at) : html.index(">", at)]
         assert (f'value="{text}"' in box) is bool(text), (text, box)
+
+
+def test_one_businesss_tags_and_credits_never_reach_anothers_filters(business, other_business):
+    # The tag and credit fields are copied per request (filters._copy_field): choices
+    # set for one business stay out of the next business's form.
+    from django.http import QueryDict
+
+    from customers.filters import CustomerFilter
+
+    mine = Tag.objects.create(business=business, name="Mine", color="blue")
+    theirs = Tag.objects.create(business=other_business, name="Theirs", color="red")
+    for _round in range(2):
+        for owner, shown, hidden in ((business, mine, theirs), (other_business, theirs, mine)):
+            form = CustomerFilter(QueryDict(f"tag={hidden.pk}"), business=owner).form
+            choices = dict(form.fields["tag"].choices)
+            assert shown.pk in choices and hidden.pk not in choices
+            assert "tag" in form.errors  # another business's tag is not a choice
