@@ -98,6 +98,8 @@ def wallet_tab_context(*, customer: Customer, params) -> dict:
             if page.has_next()
             else None,
             "form": WalletAdjustForm(initial={"currency": currency} if currency else None),
+            # An empty form reads the same for every customer: kept per currency.
+            "form_key": ("empty", currency, tuple(currencies)),
             "form_open": False,
             "confirm": None,
             "notice": "",
@@ -114,6 +116,7 @@ def _render(request, customer, params, *, form=None, notice="", confirm=None):
     }
     if form is not None:
         context["wallet_tab"]["form"] = form
+        context["wallet_tab"]["form_key"] = None  # filled in: drawn each time
         context["wallet_tab"]["form_open"] = True
     context["wallet_tab"]["notice"] = notice
     context["wallet_tab"]["confirm"] = confirm

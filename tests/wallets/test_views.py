@@ -307,3 +307,17 @@ def test_without_htmx_an_error_renders_the_full_page(owner_client, customer):
     assert response.status_code == 200 and "<html" in html
     assert "Enter a reason for this adjustment." in html
     assert not LedgerEntry.objects.exists()
+
+
+def test_the_empty_credit_debit_form_is_kept_per_currency_and_a_filled_one_is_not(
+    owner_client, customer
+):
+    # An empty form reads the same for every customer and is kept per currency
+    # (wallet_tab_context's form_key); a form sent back with an error is drawn anew.
+    for currency in ("INR", "USD", "INR"):
+        html = get_tab(owner_client, customer, {"currency": currency}).content.decode()
+        assert f'<option value="{currency}" selected>' in html
+    bad = owner_client.post(adjust_url(customer), form(amount="-3"), headers=HTMX)
+    assert 'value="-3"' in bad.content.decode() and "field-error" in bad.content.decode()
+    again = get_tab(owner_client, customer, {"currency": "USD"}).content.decode()
+    assert 'value="-3"' not in again and "field-error" not in again
