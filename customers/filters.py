@@ -180,14 +180,14 @@ class CustomerFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     has_phone = django_filters.BooleanFilter(
-        method="filter_has_phone",
+        method="filter_yes_no",
         label=_("Phone number"),
         widget=forms.Select(
             choices=[("", _("Any")), ("true", _("Has a phone number")), ("false", _("No phone"))]
         ),
     )
     has_wallet_balance = django_filters.BooleanFilter(
-        method="filter_has_wallet_balance",
+        method="filter_yes_no",
         label=_("Wallet balance"),
         widget=forms.Select(
             choices=[("", _("Any")), ("true", _("Has wallet balance")), ("false", _("No balance"))]
@@ -195,7 +195,7 @@ class CustomerFilter(django_filters.FilterSet):
     )
 
     has_active_subscription = django_filters.BooleanFilter(
-        method="filter_has_active_subscription",
+        method="filter_yes_no",
         label=_("Subscriptions"),
         widget=forms.Select(
             choices=[
@@ -311,11 +311,8 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_created_before(self, queryset, name, value):
         return created_until(queryset, created_range(None, value)[1])
 
-    def filter_has_phone(self, queryset, name, value):
+    def filter_yes_no(self, queryset, name, value):
         return YES_NO_FILTERS[name](queryset, value)
-
-    filter_has_wallet_balance = filter_has_phone
-    filter_has_active_subscription = filter_has_phone
 
     def filter_tag(self, queryset, name, value):
         return tagged(queryset, self.business.pk, value)
