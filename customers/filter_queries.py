@@ -31,6 +31,8 @@ def parse_ids(value: str) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+# The credit filters: which credit, a balance below an amount, in overage.
+CREDIT_FILTERS = ("credits", "credits_below", "credits_overage")
 # The sign-up dates: whole UTC days, inclusive.
 DATE_FILTERS = {"created_after", "created_before"}
 

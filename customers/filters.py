@@ -1,25 +1,34 @@
 """The one FilterSet of the customer list: search and filters as the table, Build
 Report and the exports take them from the query string.
 
-It parses and validates (its form turns "12.50" and a currency into minor units)
-and applies each filter to a queryset. It holds no paging state: the list
-pipeline (`customers.listing.CustomerList`) decides where filtering starts and
-applies the minimum total paid itself, on the kept spend figures.
+It parses and validates (its form, customers.filter_form) and applies each filter to
+a queryset (customers.filter_queries). A query string's outcome (the values in use,
+whether one was refused) is kept per process, so a list's form is made only when it
+is drawn. It holds no paging state: the list pipeline (`customers.listing.
+CustomerList`) decides where filtering starts and applies the minimum total paid
+itself, on the kept spend figures.
 """
 
-import copy
-import datetime as dt
 import functools
+import threading
 
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from customers.core.money import parse_amount
+from customers.filter_form import (
+    CopiedAsNeeded,
+    CustomerFilterForm,
+    copy_filter,
+    form_class_of,
+    validate_filter_date,
+)
 from customers.filter_queries import (
+    CREDIT_FILTERS,
     IDS_MAX,
     YES_NO_FILTERS,
     among_ids,
@@ -31,126 +40,35 @@ from customers.filter_queries import (
 )
 from customers.models import Customer
 from customers.notes.selectors import tag_choices
-from wallets.credits.amounts import parse_credits
-from wallets.credits.errors import InvalidCreditRequest
 from wallets.credits.selectors import column_entitlements, holding_credits
 
 SEARCH_MAX_LENGTH = 100
-# The last day a date filter takes: a day later still fits in a datetime (the end of
-# a range is the next midnight) and a chart bar after it too.
-LAST_DATE = dt.date(9998, 12, 31)
-
-
-# The credit filters: which credit, a balance below an amount, in overage.
-CREDIT_FILTERS = ("credits", "credits_below", "credits_overage")
-
-
-def validate_filter_date(value: dt.date) -> None:
-    if value > LAST_DATE:
-        raise ValidationError(
-            _("Enter a date up to %(last)s."), code="max_value", params={"last": LAST_DATE}
-        )
-
-
-class CustomerFilterForm(forms.Form):
-    """Turns "minimum total paid" ("12.50" + a currency) into minor units, and "credit
-    balance below" ("100" of an entitlement) into thousandths of a credit."""
-
-    credit_entitlements: list = []  # the business's live ones (set by CustomerFilter)
-
-    def clean(self):
-        data = super().clean()
-        self._clean_credits(data)
-        raw = data.get("min_paid")
-        if not raw:
-            data["min_paid_currency"] = ""  # a currency alone filters nothing
-            return data
-        currency = data.get("min_paid_currency") or settings.WALLET_CURRENCIES[0]
-        try:
-            data["min_paid"] = parse_amount(raw, currency)
-        except ValidationError as exc:
-            self.add_error("min_paid", exc)
-        data["min_paid_currency"] = currency
-        return data
-
-    def _clean_credits(self, data) -> None:
-        """`credits_below` and `credits_overage` read the credit chosen in `credits`
-        (the only one, when the business has one); overage alone may be of any."""
-        chosen = data.get("credits")
-        below = data.get("credits_below")
-        only = self.credit_entitlements[0].pk if len(self.credit_entitlements) == 1 else ""
-        asked = below or data.get("credits_overage")
-        if asked and only and not chosen and "credits" not in self.errors:
-            chosen = data["credits"] = only
-        if not below:
-            return
-        by_id = {e.pk: e for e in self.credit_entitlements}
-        if chosen not in by_id:
-            if "credits" not in self.errors:
-                self.add_error("credits_below", _("Choose the credit whose balance to compare."))
-            return
-        try:
-            data["credits_below"] = parse_credits(
-                below, by_id[chosen].precision, field="credits_below"
-            )
-        except InvalidCreditRequest as exc:
-            self.add_error("credits_below", str(exc.message))
-
-
 # The longest filter values (in all) whose Filters menu is kept, drawn once.
 PANEL_KEY_MAX = 200
 
 
-# The form fields a request changes (its business's choices, its credit widgets);
-# the others are shared by every request's form.
-PER_REQUEST_FIELDS = ("tag", *CREDIT_FILTERS)
+# What validating a query string gave (its values in use, whether one was refused), by
+# the query string's filter values, the business's tags when one is chosen and its live
+# credits: the same outcome every time, so a list's form is made only to draw it. At
+# most VALIDATED_MAX per process, the oldest forgotten first; longer values are
+# validated each time.
+VALIDATED_MAX = 512
+VALIDATED_KEY_MAX = 2000
+_validated: dict[tuple, tuple[dict, bool]] = {}
+_validated_lock = threading.Lock()
 
 
-class CopiedAsNeeded(dict):
-    """Filters or form fields, copied per request only as deep as a request changes
-    them: django-filter deep-copies every filter, and Django every form field, on each
-    request (with their widgets and choices), though a request changes only a few.
-    `copy.deepcopy` of this mapping gives each value through `copier(name, value)`."""
-
-    def __init__(self, values: dict, copier):
-        super().__init__(values)
-        self.copier = copier
-
-    def __deepcopy__(self, memo):
-        return {name: self.copier(name, value) for name, value in self.items()}
+def _keep_validated(key: tuple, outcome: tuple[dict, bool]) -> None:
+    with _validated_lock:
+        if len(_validated) >= VALIDATED_MAX:
+            del _validated[next(iter(_validated))]
+        _validated[key] = outcome
 
 
-def _copy_field(name: str, field: forms.Field) -> forms.Field:
-    """A field a request changes is copied with its widget, one level deep: a request
-    only assigns them new choices or a new widget, never changes one in place."""
-    if name not in PER_REQUEST_FIELDS:
-        return field
-    copied = copy.copy(field)
-    copied.widget = copy.copy(field.widget)
-    return copied
-
-
-def _copy_filter(_name: str, filter_: django_filters.Filter) -> django_filters.Filter:
-    """The filter without its field and choices (a request sets only its `model` and
-    `parent`); setting `method` again points the filter's method at the copy."""
-    copied = copy.copy(filter_)
-    copied.method = filter_.method
-    return copied
-
-
-@functools.cache
-def _form_class(filterset: type[django_filters.FilterSet]) -> type[forms.Form]:
-    """The filters' form class. Its fields carry the class the table's form applies
-    a filter by as soon as it changes (hx-trigger "change from:.filter-field"), as
-    search applies as one types."""
-    fields = {name: filter_.field for name, filter_ in filterset.base_filters.items()}
-    for name, field in fields.items():
-        if name != "q":
-            classes = field.widget.attrs.get("class", "")
-            field.widget.attrs["class"] = f"{classes} filter-field".strip()
-    form_class = type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
-    form_class.base_fields = CopiedAsNeeded(form_class.base_fields, _copy_field)
-    return form_class
+@receiver(setting_changed, dispatch_uid="filters_setting_changed")
+def _forget_validated(**kwargs) -> None:
+    with _validated_lock:
+        _validated.clear()
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -282,17 +200,21 @@ class CustomerFilter(django_filters.FilterSet):
 
     @property
     def has_errors(self) -> bool:
-        return self.is_bound and bool(self.form.errors)
+        if not self.is_bound:
+            return False
+        if not hasattr(self, "_has_errors"):
+            self.used()
+        return self._has_errors
 
     @classmethod
     def get_filters(cls):
-        return CopiedAsNeeded(super().get_filters(), _copy_filter)
+        return CopiedAsNeeded(super().get_filters(), copy_filter)
 
     def get_form_class(self):
         """The form class, built once: django-filter makes a new class, and a new field
         for every filter, on each request (a tenth of the list's view code). Each
         form still deep-copies the fields, as every Django form does."""
-        return _form_class(type(self))
+        return form_class_of(type(self))
 
     def filter_queryset(self, queryset):
         """`queryset` with the search and every valid filter in use; unbound, all of it.
@@ -341,12 +263,34 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset  # parsed here, applied by customers.listing.CustomerList
 
     def used(self) -> dict:
-        """The valid filter values in use, by name (empty ones left out)."""
+        """The valid filter values in use, by name (empty ones left out). A query
+        string's outcome is kept (see _validated): the form validates it once."""
         if not self.is_bound:
             return {}
-        self.form.is_valid()
-        data = getattr(self.form, "cleaned_data", {})
-        return {key: value for key, value in data.items() if value not in (None, "")}
+        key = self._validation_key()
+        found = _validated.get(key) if key is not None else None
+        if found is None:
+            self.form.is_valid()
+            data = getattr(self.form, "cleaned_data", {})
+            used = {key: value for key, value in data.items() if value not in (None, "")}
+            found = used, bool(self.form.errors)
+            if key is not None:
+                _keep_validated(key, found)
+        self._has_errors = found[1]
+        return dict(found[0])
+
+    def _validation_key(self) -> tuple | None:
+        """What validating the query string depends on: its filter values, the business's
+        tags when one is chosen, and its live credits; None when the values are long."""
+        data = self.data
+        given = tuple(
+            (name, tuple(data.getlist(name))) for name in self.base_filters if name in data
+        )
+        if sum(len(value) for _name, values in given for value in values) > VALIDATED_KEY_MAX:
+            return None
+        tags = tuple(pk for pk, _name in self.tag_choices()) if "tag" in data else ()
+        credits = tuple((e.pk, e.precision) for e in self.credit_entitlements)
+        return given, tags, credits
 
     def panel_key(self) -> tuple | None:
         """What the Filters menu shows besides the language, as a key to keep it by

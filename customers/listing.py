@@ -38,12 +38,13 @@ from customers import selectors
 from customers.core.pagination import CappedPaginator
 from customers.core.prepared import PreparedSelector, prepared
 from customers.filter_queries import (
+    CREDIT_FILTERS,
     DATE_FILTERS,
     apply_prepared_filters,
     created_range,
     prepared_filters,
 )
-from customers.filters import CREDIT_FILTERS, CustomerFilter
+from customers.filters import CustomerFilter
 from customers.forms import TableParamsForm
 from customers.models import Business, Customer
 from customers.notes.selectors import with_tags

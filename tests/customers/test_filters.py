@@ -125,3 +125,26 @@ def test_one_businesss_tags_and_credits_never_reach_anothers_filters(business, o
             choices = dict(form.fields["tag"].choices)
             assert shown.pk in choices and hidden.pk not in choices
             assert "tag" in form.errors  # another business's tag is not a choice
+
+
+def test_a_query_strings_validation_is_kept_but_follows_the_businesss_tags(business):
+    # CustomerFilter.used() keeps each query string's outcome; the business's tags
+    # are part of what it is kept by, so a deleted tag is refused at once.
+    from django.http import QueryDict
+
+    from customers.filters import CustomerFilter
+
+    vip = Tag.objects.create(business=business, name="VIP", color="blue")
+    query = QueryDict(f"tag={vip.pk}&created_after=2026-03-01&has_phone=maybe")
+    for _attempt in range(2):
+        filters = CustomerFilter(query, business=business)
+        assert set(filters.used()) == {"tag", "created_after"}
+        assert not filters.has_errors
+    vip.delete()
+    filters = CustomerFilter(query, business=business)
+    assert set(filters.used()) == {"created_after"}
+    assert filters.has_errors and "tag" in filters.form.errors
+    bad = CustomerFilter(QueryDict("created_after=soon"), business=business)
+    assert bad.used() == {} and bad.has_errors
+    again = CustomerFilter(QueryDict("created_after=soon"), business=business)
+    assert again.has_errors and again.used() == {}  # kept: the same answer either way
