@@ -10,16 +10,14 @@ itself, on the kept spend figures.
 """
 
 import functools
-import threading
 
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from customers.core.fragments import Keep
 from customers.filter_form import (
     CopiedAsNeeded,
     CustomerFilterForm,
@@ -50,25 +48,10 @@ PANEL_KEY_MAX = 200
 # What validating a query string gave (its values in use, whether one was refused), by
 # the query string's filter values, the business's tags when one is chosen and its live
 # credits: the same outcome every time, so a list's form is made only to draw it. At
-# most VALIDATED_MAX per process, the oldest forgotten first; longer values are
-# validated each time.
+# most VALIDATED_MAX per process; longer values are validated each time.
 VALIDATED_MAX = 512
 VALIDATED_KEY_MAX = 2000
-_validated: dict[tuple, tuple[dict, bool]] = {}
-_validated_lock = threading.Lock()
-
-
-def _keep_validated(key: tuple, outcome: tuple[dict, bool]) -> None:
-    with _validated_lock:
-        if len(_validated) >= VALIDATED_MAX:
-            del _validated[next(iter(_validated))]
-        _validated[key] = outcome
-
-
-@receiver(setting_changed, dispatch_uid="filters_setting_changed")
-def _forget_validated(**kwargs) -> None:
-    with _validated_lock:
-        _validated.clear()
+_validated = Keep(VALIDATED_MAX)
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -275,19 +258,17 @@ class CustomerFilter(django_filters.FilterSet):
             used = {key: value for key, value in data.items() if value not in (None, "")}
             found = used, bool(self.form.errors)
             if key is not None:
-                _keep_validated(key, found)
+                _validated.put(key, found)
         self._has_errors = found[1]
         return dict(found[0])
 
     def _validation_key(self) -> tuple | None:
         """What validating the query string depends on: its filter values, the business's
         tags when one is chosen, and its live credits; None when the values are long."""
-        data = self.data
-        given = tuple(
-            (name, tuple(data.getlist(name))) for name in self.base_filters if name in data
-        )
-        if sum(len(value) for _name, values in given for value in values) > VALIDATED_KEY_MAX:
+        given = self._given(self.base_filters, VALIDATED_KEY_MAX)
+        if given is None:
             return None
+        data = self.data
         tags = tuple(pk for pk, _name in self.tag_choices()) if "tag" in data else ()
         credits = tuple((e.pk, e.precision) for e in self.credit_entitlements)
         return given, tags, credits
@@ -298,13 +279,10 @@ class CustomerFilter(django_filters.FilterSet):
         credits to choose from (what its errors depend on too); the hidden fields
         are not in it. None when the values are too long to be worth keeping. Read
         off the query string, without making the form."""
-        data, hidden = self.data, self._hidden_fields()
-        given = tuple(
-            (name, tuple(data.getlist(name)))
-            for name in self.base_filters
-            if name != "q" and name not in hidden and name in data
-        )
-        if sum(len(value) for _name, values in given for value in values) > PANEL_KEY_MAX:
+        hidden = self._hidden_fields()
+        shown = [name for name in self.base_filters if name != "q" and name not in hidden]
+        given = self._given(shown, PANEL_KEY_MAX)
+        if given is None:
             return None
         tags = tuple((str(pk), str(name)) for pk, name in self.tag_choices())
         credits = tuple((e.pk, e.name) for e in self.credit_entitlements)
@@ -312,8 +290,16 @@ class CustomerFilter(django_filters.FilterSet):
 
     def search_key(self) -> tuple | None:
         """The search box's key (customers/_search_box.jinja): its text as given."""
-        given = tuple(self.data.getlist("q"))
-        return given if sum(map(len, given)) <= PANEL_KEY_MAX else None
+        return self._given(["q"], PANEL_KEY_MAX)
+
+    def _given(self, names, longest: int) -> tuple | None:
+        """(name, values) of those of `names` in the query string, as given; None when
+        their values are longer than `longest` characters in all."""
+        data = self.data
+        given = tuple((name, tuple(data.getlist(name))) for name in names if name in data)
+        if sum(len(value) for _name, values in given for value in values) > longest:
+            return None
+        return given
 
     def _hidden_fields(self) -> set[str]:
         """The fields drawn as hidden inputs (the Filters menu leaves them out)."""

@@ -12,7 +12,8 @@ it is given, and each of them is part of the key: keep them few and small.
 `kept(key, draw)` is the same for a piece whose values are too big to be its key
 (a bound form): the caller names a small key that decides everything the piece
 shows, and `draw()` is called only the first time that key is seen. At most
-KEPT_MAX such pieces are kept per process, the oldest forgotten first.
+KEPT_MAX such pieces are kept per process, the oldest forgotten first (a `Keep`,
+which other per-process results use too).
 
 The keep is per process and forgotten when a template file changes (runserver's
 autoreloader) or a setting does (tests).
@@ -42,9 +43,33 @@ def _rendered(template_name: str, _language, _prefix, _urlconf, values: tuple) -
     return render_to_string(template_name, dict(values))
 
 
+class Keep:
+    """At most `size` values by hashable key, per process, the oldest forgotten first;
+    every Keep is emptied when a template file or a setting changes (`_forget`)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: dict = {}
+        self._lock = threading.Lock()
+        _KEEPS.append(self)
+
+    def get(self, key):
+        return self._values.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            if len(self._values) >= self.size:
+                del self._values[next(iter(self._values))]
+            self._values[key] = value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+_KEEPS: list[Keep] = []
 KEPT_MAX = 512  # keyed pieces per process: a few kilobytes each
-_kept: dict[tuple, SafeString] = {}
-_kept_lock = threading.Lock()
+_pieces = Keep(KEPT_MAX)
 
 
 def kept(key: tuple, draw: Callable[[], str]) -> SafeString:
@@ -53,13 +78,10 @@ def kept(key: tuple, draw: Callable[[], str]) -> SafeString:
     language and the site's URLs; nothing of one user or one request (a CSRF token)
     may be in it."""
     full = (get_language(), get_script_prefix(), get_urlconf(), key)
-    html = _kept.get(full)
+    html = _pieces.get(full)
     if html is None:
         html = SafeString(draw())
-        with _kept_lock:
-            if len(_kept) >= KEPT_MAX:
-                del _kept[next(iter(_kept))]
-            _kept[full] = html
+        _pieces.put(full, html)
     return html
 
 
@@ -79,5 +101,5 @@ def _reversed(names: tuple, _prefix, _urlconf) -> dict[str, str]:
 def _forget(**kwargs) -> None:
     _rendered.cache_clear()
     _reversed.cache_clear()
-    with _kept_lock:
-        _kept.clear()
+    for keep in _KEEPS:
+        keep.clear()

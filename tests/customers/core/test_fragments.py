@@ -99,7 +99,7 @@ def test_a_keyed_piece_is_drawn_once_per_key_and_language_and_the_oldest_goes_fi
     def draw(name):
         return lambda: drawn.append(name) or f"<b>{name}</b>"
 
-    monkeypatch.setattr(fragments, "KEPT_MAX", 2)
+    monkeypatch.setattr(fragments._pieces, "size", 2)
     fragments._forget()
     assert fragments.kept(("a",), draw("a")) == "<b>a</b>"
     assert fragments.kept(("a",), draw("a again")) == "<b>a</b>"
