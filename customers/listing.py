@@ -17,7 +17,7 @@ A minimum total paid is looked up on CustomerSpend's indexes first:
 - if more reach it and the list is shown by sign-up date in pages that never go
   past `paged_to` rows (the table, the report preview), the first `paged_to` of
   them in that order that match the other filters are found on the spend indexes
-  (`selectors.spenders_in_order`: sorted when there are up to a few hundred
+  (`selectors.spenders`: sorted when there are up to a few hundred
   thousand of them, else walked), each one's customer row checked in that order;
 - otherwise (another sort, or exports and charts, which need every row) each
   customer along the page's order is probed, between the oldest and the newest
@@ -329,8 +329,23 @@ class CustomerList:
         cap = settings.CUSTOMER_LIST_COUNT_CAP
         currency = used["min_paid_currency"]
         since, until = created_range(used.get("created_after"), used.get("created_before"))
-        ids = selectors.spenders(self.business, currency, minimum, cap, since=since, until=until)
-        if ids is not None and not complete:
+        first = None
+        if self.paged_to > cap and self._by_signup:
+            # If there are more than the cap of them, only the first ones in the
+            # page's order: up to this page when they are the matches (the count is
+            # then "more than the cap"), else the first paged_to of them that pass
+            # the other filters, checked on each spender's row in that order.
+            newest_first = (self.sort or DEFAULT_SORT).startswith("-")
+            if complete:
+                limit = min(self.paged_to, self.page_number * self.per_page)
+                first = selectors.FirstSpenders(limit, newest_first)
+            else:
+                others = self._filtered(Customer.objects.for_business(self.business))
+                first = selectors.FirstSpenders(self.paged_to, newest_first, among=others)
+        ids, every = selectors.spenders(
+            self.business, currency, minimum, cap, since=since, until=until, first=first
+        )
+        if every and not complete:
             # Narrowed once to the matches of the other filters: the count is then
             # known, and the page reads only its rows (a count and a page each
             # probed every spender before).
@@ -340,36 +355,10 @@ class CustomerList:
                 narrowed = narrowed.order_by(*self.ordering)
                 self._walked = True
             return list(narrowed.values_list("pk", flat=True)), True
-        if ids is not None or self.paged_to <= cap or not self._by_signup:
+        if every or ids is None:
             return ids, complete
-        newest_first = (self.sort or DEFAULT_SORT).startswith("-")
         self._walked = True
-        if complete:
-            # The spenders are the matches, and there are more than the cap of them
-            # (spenders() said so): only those up to this page are needed.
-            self._over_cap = True
-            ids = selectors.spenders_in_order(
-                self.business,
-                currency,
-                minimum,
-                min(self.paged_to, self.page_number * self.per_page),
-                newest_first=newest_first,
-                since=since,
-                until=until,
-            )
-            return ids, True
-        # The other filters, checked on each spender's row in that order.
-        others = self._filtered(Customer.objects.for_business(self.business))
-        ids = selectors.spenders_in_order(
-            self.business,
-            currency,
-            minimum,
-            self.paged_to,
-            newest_first=newest_first,
-            since=since,
-            until=until,
-            among=others,
-        )
+        self._over_cap = complete
         return ids, True
 
     def _probe_spenders(self, queryset: QuerySet) -> QuerySet:

@@ -4,6 +4,7 @@ total paid, read off the kept spend figures), and what the details page shows of
 a customer's portal use."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import connection, connections
 from django.db.models import Exists, Max, Min, OuterRef, QuerySet, Sum
@@ -105,13 +106,55 @@ def paid_at_least(currency: str, minimum: int) -> Exists:
     return Exists(of_customer(CustomerSpend).filter(currency=currency, net__gte=minimum))
 
 
-def spenders(business, currency: str, minimum: int, cap: int, *, since=None, until=None):
-    """All their IDs (signed up in [since, until)) if there are at most `cap`, else None:
-    at most cap + 1 of them read in one pass of the (business, currency, net) index
-    (a count first, then the IDs, walked it twice)."""
+@dataclass(frozen=True)
+class FirstSpenders:
+    """Which of the spenders a page needs when there are more than the cap of them:
+    the first `limit` by sign-up (newest or oldest first) and, with `among` (a
+    queryset of customers), in it."""
+
+    limit: int
+    newest_first: bool
+    among: QuerySet | None = None
+
+
+def spenders(
+    business,
+    currency: str,
+    minimum: int,
+    cap: int,
+    *,
+    since=None,
+    until=None,
+    first: FirstSpenders | None = None,
+) -> tuple[list[str] | None, bool]:
+    """The IDs of the customers who paid at least `minimum` (signed up in [since,
+    until)), and whether they are all of them: all of them if there are at most `cap`
+    (read off the (business, currency, net) index); else, with `first`, those the
+    page needs in sign-up order; else None.
+
+    Big spenders are mostly old customers, so walking the sign-up index newest first
+    may pass millions of smaller spenders before it meets them (0.4 s at ten million
+    customers). Up to SORTED_SPENDERS of them are instead read off the net index and
+    sorted (28 ms for 82,000), and only then is each one's customer row checked
+    against `among`, in that order, until `limit` pass; more spenders are dense
+    enough for the walk to meet them soon. On PostgreSQL, without `among`, counting
+    them and reading the IDs is one statement whichever way they are read, so such a
+    page makes as many queries at ten million customers as at a few hundred."""
     matches = _spending(business, currency, minimum, since, until)
+    postgresql = connection.vendor == "postgresql"
+    if first is not None and first.among is None and postgresql:
+        walk = _walk(matches, currency, minimum, first)
+        found, ids = _spenders_at_once(matches, first, cap=cap, walk=walk)
+        return ids, found <= cap
     ids = list(matches.values_list("customer_id", flat=True)[: cap + 1])
-    return ids if len(ids) <= cap else None
+    if len(ids) <= cap:
+        return ids, True
+    if first is None:
+        return None, False
+    # With `among`, the sorted read is a statement of its own: a walk planned beside
+    # it would cost its JIT compilation every time.
+    ids = _spenders_at_once(matches, first)[1] if postgresql else None
+    return (list(_walk(matches, currency, minimum, first)) if ids is None else ids), False
 
 
 def spenders_span(business, currency: str, minimum: int) -> tuple:
@@ -122,76 +165,64 @@ def spenders_span(business, currency: str, minimum: int) -> tuple:
     return span["first"], span["last"]
 
 
-def spenders_in_order(
-    business,
-    currency: str,
-    minimum: int,
-    limit: int,
-    *,
-    newest_first: bool,
-    since=None,
-    until=None,
-    among=None,
-) -> list[str]:
-    """The IDs of the first `limit` of them by sign-up (newest or oldest first) who
-    signed up in [since, until) and, with `among` (a queryset of customers), are in it.
-
-    Big spenders are mostly old customers, so walking the sign-up index newest first
-    may pass millions of smaller spenders before it meets them (0.4 s at ten million
-    customers). Up to SORTED_SPENDERS of them are instead read off the (business,
-    currency, net, ...) index and sorted (28 ms for 82,000), and only then is each
-    one's customer row checked against `among`, in that order, until `limit` pass;
-    more spenders are dense enough for the walk to meet them soon."""
-    matches = _spending(business, currency, minimum, since, until)
-    if connection.vendor == "postgresql":
-        ids = _sorted_spenders(matches, limit, newest_first, among)
-        if ids is not None:
-            return ids
-    if among is None:
-        order = _by_signup("", newest_first)
-        return list(matches.order_by(*order).values_list("customer_id", flat=True)[:limit])
-    # The walk: the spend index in sign-up order, each spender's customer row checked.
-    walked = among.filter(spend__currency=currency, spend__net__gte=minimum)
-    order = _by_signup("spend__", newest_first)
-    return list(walked.order_by(*order).values_list("id", flat=True)[:limit])
+def _walk(matches, currency: str, minimum: int, first: FirstSpenders) -> QuerySet:
+    """The first spenders by sign-up, walked along the sign-up index."""
+    if first.among is None:
+        order = _by_signup("", first.newest_first)
+        return matches.order_by(*order).values_list("customer_id", flat=True)[: first.limit]
+    # Each spender's customer row checked on the way.
+    walked = first.among.filter(spend__currency=currency, spend__net__gte=minimum)
+    order = _by_signup("spend__", first.newest_first)
+    return walked.order_by(*order).values_list("id", flat=True)[: first.limit]
 
 
-def _sorted_spenders(matches, limit: int, newest_first: bool, among) -> list[str] | None:
-    """spenders_in_order's sorted read, in one statement: None if there are more than
-    SORTED_SPENDERS of them (counted on the net index first; then nothing is sorted)."""
-    first = matches.values_list("customer_id", "customer_created_at")[: SORTED_SPENDERS + 1]
-    sql, params = first.query.sql_with_params()
-    direction = "DESC" if newest_first else "ASC"
+def _spenders_at_once(matches, first: FirstSpenders, *, cap=None, walk=None):
+    """How many spenders there are (counted on the net index up to the cap or
+    SORTED_SPENDERS, and one more) and, in the same statement: with `cap`, all of
+    them if there are at most that many; else the first ones sorted if there are at
+    most SORTED_SPENDERS; else, with `walk`, the first ones walked; else None."""
+    counted = matches.values_list("customer_id", "customer_created_at")
+    sql, params = counted[: max(cap or 0, SORTED_SPENDERS) + 1].query.sql_with_params()
+    direction = "DESC" if first.newest_first else "ASC"
     order = f"ORDER BY customer_created_at {direction}, customer_id {direction}"
-    if among is None:  # the first few of them: a top-N sort
+    if first.among is None:  # the first few of them: a top-N sort
         chosen, memory, checked = f"SELECT customer_id FROM spenders {order}", None, ()
     else:
         # All of them sorted (OFFSET 0 keeps the sort below the check), then each
         # one's customer row probed by key, in that order, until `limit` of them
         # pass the other filters (a correlated EXISTS with an OFFSET stays a per-row
         # probe; as a join, PostgreSQL hashes the whole customers table).
-        among_sql, checked = among.values("pk").query.sql_with_params()
+        among_sql, checked = first.among.values("pk").query.sql_with_params()
         chosen = (
             f"SELECT customer_id FROM (SELECT * FROM spenders {order} OFFSET 0) s "
             f"WHERE EXISTS (SELECT 1 FROM ({among_sql}) c WHERE c.pk = s.customer_id OFFSET 0) "
             f"{order}"
         )
         memory = SORT_MEMORY
+    every, every_params = "", []
+    if cap is not None:
+        every, every_params = (
+            "WHEN found <= %s THEN ARRAY(SELECT customer_id FROM spenders) ",
+            [cap],
+        )
+    walked, walk_params = ("", ()) if walk is None else walk.query.sql_with_params()
+    walked = f"ELSE ARRAY({walked}) " if walked else ""
     with connections[matches.db].cursor() as cur:  # the replica, where the list reads one
-        # Counted on the net index first; only if there are few enough are they read
-        # off it again (the CTE is a subquery with a LIMIT in both places, so never
-        # walked by sign-up) and sorted, with the memory that takes for this
-        # statement alone (set_config(…, true) lasts to its end).
+        # Counted on the net index first (the CTE is a subquery with a LIMIT in each
+        # place, so never walked by sign-up); a CASE runs only the branch it takes. The
+        # sort gets the memory it takes for this statement alone (set_config(…, true)
+        # lasts to its end).
         cur.execute(
             f"WITH spenders AS NOT MATERIALIZED ({sql}) "
-            "SELECT found, CASE WHEN found <= %s AND "
+            f"SELECT found, CASE {every}"
+            "WHEN found <= %s AND "
             "set_config('work_mem', COALESCE(%s, current_setting('work_mem')), true) <> '' "
-            f"THEN ARRAY({chosen} LIMIT %s) END "
+            f"THEN ARRAY({chosen} LIMIT %s) "
+            f"{walked}END "
             "FROM (SELECT (SELECT COUNT(*) FROM spenders) AS found OFFSET 0) AS f",
-            [*params, SORTED_SPENDERS, memory, *checked, limit],
+            [*params, *every_params, SORTED_SPENDERS, memory, *checked, first.limit, *walk_params],
         )
-        found, ids = cur.fetchone()
-    return ids if found <= SORTED_SPENDERS else None
+        return cur.fetchone()
 
 
 def _by_signup(path: str, newest_first: bool) -> list[str]:

@@ -42,7 +42,7 @@ class CustomerSpend(models.Model):
         indexes = [
             # "Customers who paid at least X": a range scan, whatever the business's size;
             # with their sign-up time and ID in the key, a page of a few hundred thousand
-            # of them is sorted from the index alone (selectors.spenders_in_order).
+            # of them is sorted from the index alone (selectors.spenders).
             models.Index(
                 fields=["business", "currency", "net", "customer_created_at", "customer"],
                 name="spend_business_net",

@@ -107,7 +107,8 @@ def test_min_paid_with_another_filter_under_the_cap_counts_without_a_count_query
     assert _names_in_order(html, big) == [c for c in with_phone if params["q"] in c.email]
     shown = len(_names_in_order(html, big))
     assert f"{shown} customer" in html
-    assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
+    counts = [q for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    assert all(q["sql"].startswith("WITH spenders") for q in counts)  # only the spenders'
     # Without the search: three of the five big spenders have a phone.
     html = owner_client.get("/customers/", {"min_paid": "100", "has_phone": "true"}).content
     assert _names_in_order(html.decode(), big) == with_phone
@@ -177,9 +178,11 @@ def test_min_paid_over_the_cap_same_page_sorted_or_walked(
             html = owner_client.get("/customers/", params).content.decode()
         assert _names_in_order(html, big) == expected
         assert "4+ customers" in html
-        walk = 'ORDER BY "customers_customerspend"."customer_created_at"'
-        walked = any(walk in q["sql"] for q in ctx.captured_queries)
-        assert walked == (connection.vendor != "postgresql" or sorted_up_to < 7)
+        if connection.vendor == "postgresql":  # counted, then sorted or walked: one statement
+            assert sum(q["sql"].startswith("WITH spenders") for q in ctx.captured_queries) == 1
+        else:
+            walk = 'ORDER BY "customers_customerspend"."customer_created_at"'
+            assert any(walk in q["sql"] for q in ctx.captured_queries)
     nobody = {"min_paid": "100", "has_phone": "true", "q": "no-such-customer"}
     assert "No customers match" in owner_client.get("/customers/", nobody).content.decode()
 
@@ -220,3 +223,25 @@ def test_the_sort_memory_lasts_only_for_its_statement(owner_client, business, se
     with connection.cursor() as cur:
         cur.execute("SHOW work_mem")
         assert cur.fetchone()[0] == before != selectors.SORT_MEMORY
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sorted_up_to", [200_000, 3])
+def test_min_paid_alone_makes_as_many_queries_over_the_cap_as_under_it(
+    owner_client, business, settings, monkeypatch, sorted_up_to
+):
+    """The spenders are counted and read in one statement, all of them, sorted or
+    walked: a page of big spenders makes the same number of queries whether they are
+    fewer than the count cap or more, and says "4+" when they are more."""
+    monkeypatch.setattr(selectors, "SORTED_SPENDERS", sorted_up_to)
+    big = _spenders(business, 7)
+    params = {"min_paid": "100", "per_page": "10"}
+    counts = {}
+    for cap in (10, 4):
+        settings.CUSTOMER_LIST_COUNT_CAP = cap
+        with CaptureQueriesContext(connection) as ctx:
+            html = owner_client.get("/customers/", params).content.decode()
+        assert _names_in_order(html, big) == big[::-1]
+        counts[cap] = len(ctx.captured_queries)
+    assert "4+ customers" in html
+    assert counts[4] == counts[10]
